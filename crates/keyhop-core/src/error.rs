@@ -1,0 +1,56 @@
+//! The one error type the engine returns: every variant is a sentence a user can act on, and
+//! none carries a secret.
+
+use std::path::PathBuf;
+
+use crate::aws_files::AwsFilesError;
+use crate::chain::ChainError;
+use crate::secrets::SecretsError;
+use crate::state::StateError;
+use crate::sts::StsError;
+use crate::validate::{MfaDevice, ValidationError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    AwsFiles(#[from] AwsFilesError),
+    #[error("{step} for session {alias:?} failed: {source}")]
+    Sts { step: &'static str, alias: String, source: StsError },
+    #[error("no session named {0:?}")]
+    NoSuchSession(String),
+    #[error("a session named {0:?} already exists")]
+    DuplicateAlias(String),
+    #[error(
+        "profile {profile:?} already exists in {path} and is not managed by keyhop; choose another profile name, or remove that profile from the file first"
+    )]
+    ForeignProfile { profile: String, path: PathBuf },
+    #[error("session {alias:?} needs a 6-digit code from MFA device {device}")]
+    MfaRequired { alias: String, device: MfaDevice },
+    #[error("cannot remove session {alias:?}: {dependants} from it; remove or re-point them first")]
+    HasDependants { alias: String, dependants: String },
+    #[error("session {0:?} cannot assume from itself")]
+    SelfAssumer(String),
+    #[error("session {0:?} has no access keys in the keyring; remove it and add it again")]
+    MissingKeys(String),
+    #[error("{field} does not apply to session {alias:?}, which is {kind}")]
+    NotApplicable { field: &'static str, alias: String, kind: &'static str },
+    #[error("the access-key CSV {0}")]
+    Csv(String),
+}
+
+impl Error {
+    /// True when a new MFA code would let the same action succeed.
+    pub fn needs_mfa_code(&self) -> bool {
+        matches!(self, Error::MfaRequired { .. } | Error::Sts { source: StsError::MfaFailed, .. })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,18 @@
+//! keyhop's domain core: sessions, validation, the assumer chain, STS, the keyring, the AWS
+//! profile files and the state file. No UI toolkit, no printing: the CLI, the tray and the
+//! windows are adapters over [`engine::Engine`].
+
+pub mod aws_files;
+pub mod chain;
+pub mod engine;
+pub mod error;
+pub mod import;
+pub mod regions;
+pub mod secrets;
+pub mod session;
+pub mod state;
+pub mod sts;
+pub mod validate;
+
+pub use engine::{Engine, SessionView};
+pub use error::{Error, Result};

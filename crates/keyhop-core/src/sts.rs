@@ -1,0 +1,228 @@
+//! The two STS calls keyhop makes, over aws-sdk-sts, and the translation of their failures into
+//! messages a user can act on. Endpoint, retries and timeouts come from aws-config, so
+//! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_STS` are honoured exactly as the AWS SDKs do.
+
+use std::time::Duration;
+
+use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use secrecy::ExposeSecret;
+use time::OffsetDateTime;
+use tracing::Instrument;
+
+use crate::secrets::{LongTermKeys, StsCredentials};
+use crate::validate::{MfaCode, MfaDevice, Region, RoleArn, RoleSessionName, SessionDuration};
+
+/// AWS caps sessions of a role assumed with temporary credentials at one hour.
+pub const CHAINED_ROLE_SECS: i32 = 3600;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StsError {
+    #[error("cannot reach STS at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("STS rejected the access key as invalid (InvalidClientTokenId): check the access key id, or whether the key was deactivated")]
+    InvalidClientToken,
+    #[error("STS rejected the secret access key (SignatureDoesNotMatch): the secret does not belong to this access key id")]
+    BadSignature,
+    #[error("STS rejected the credentials (HTTP {status}{code}): check the access key id and secret access key")]
+    Rejected { status: u16, code: String },
+    #[error("MFA authentication failed: the code was wrong, already used, or the MFA device does not match")]
+    MfaFailed,
+    #[error("access denied by STS: {0}")]
+    AccessDenied(String),
+    #[error("the credentials used to call STS have expired; start the assumer session again")]
+    ExpiredToken,
+    #[error("STS is throttling requests; wait a moment and try again")]
+    Throttled,
+    #[error("STS is not enabled in region {0}; pick another region or enable it in the account")]
+    RegionDisabled(String),
+    #[error("STS error {code}: {message}")]
+    Other { code: String, message: String },
+}
+
+/// Where STS calls go: the URL shown in "cannot reach" messages.
+fn endpoint_for_messages(region: &Region) -> String {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
+}
+
+async fn client(region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
+    // Region and credentials are explicit, so the user's profile files have nothing to add; not
+    // reading them saves time and the Rust SDK's warnings about lines botocore accepts.
+    let no_profile_files = ProfileFiles::builder().with_contents(ProfileFileKind::Config, "").build();
+    let conf = aws_config::defaults(BehaviorVersion::latest())
+        .profile_files(no_profile_files)
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(creds)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .load()
+        .await;
+    aws_sdk_sts::Client::new(&conf)
+}
+
+fn into_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<StsCredentials, StsError> {
+    let c = c.ok_or_else(|| StsError::Other { code: "NoCredentials".into(), message: "STS answered without credentials".into() })?;
+    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs())
+        .map_err(|_| StsError::Other { code: "BadExpiration".into(), message: "STS answered with an impossible expiration".into() })?;
+    Ok(StsCredentials {
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: c.secret_access_key().to_owned().into(),
+        session_token: c.session_token().to_owned().into(),
+        expiration,
+    })
+}
+
+/// GetSessionToken with an IAM user's long-term keys (and MFA when the user has a device).
+pub async fn get_session_token(
+    region: &Region,
+    keys: &LongTermKeys,
+    mfa: Option<(&MfaDevice, &MfaCode)>,
+    duration: SessionDuration,
+) -> Result<StsCredentials, StsError> {
+    let span = tracing::info_span!(
+        "sts.get_session_token",
+        region = %region,
+        access_key_id = %keys.access_key_id,
+        mfa_device = mfa.map(|(d, _)| d.as_str()),
+        duration_secs = duration.secs(),
+    );
+    async {
+        let creds = Credentials::new(keys.access_key_id.as_str(), keys.secret_access_key.expose(), None, None, "keyhop");
+        let mut req = client(region, creds)
+            .await
+            .get_session_token()
+            .duration_seconds(i32::try_from(duration.secs()).unwrap_or(i32::MAX));
+        if let Some((device, code)) = mfa {
+            req = req.serial_number(device.as_str()).token_code(code.as_str());
+        }
+        let out = req.send().await.map_err(|e| translate(e, region))?;
+        let c = into_credentials(out.credentials())?;
+        tracing::info!(expiration = %c.expiration, "got session token");
+        Ok(c)
+    }
+    .instrument(span)
+    .await
+}
+
+/// AssumeRole from another session's temporary credentials.
+pub async fn assume_role(
+    region: &Region,
+    from: &StsCredentials,
+    role_arn: &RoleArn,
+    session_name: &RoleSessionName,
+) -> Result<StsCredentials, StsError> {
+    let span = tracing::info_span!(
+        "sts.assume_role",
+        region = %region,
+        role_arn = %role_arn,
+        role_session_name = %session_name,
+        from_access_key_id = %from.access_key_id,
+    );
+    async {
+        let creds = Credentials::new(
+            &from.access_key_id,
+            from.secret_access_key.expose_secret(),
+            Some(from.session_token.expose_secret().to_owned()),
+            None,
+            "keyhop",
+        );
+        let out = client(region, creds)
+            .await
+            .assume_role()
+            .role_arn(role_arn.as_str())
+            .role_session_name(session_name.as_str())
+            .duration_seconds(CHAINED_ROLE_SECS)
+            .send()
+            .await
+            .map_err(|e| translate(e, region))?;
+        let c = into_credentials(out.credentials())?;
+        tracing::info!(expiration = %c.expiration, "assumed role");
+        Ok(c)
+    }
+    .instrument(span)
+    .await
+}
+
+fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError<E, HttpResponse>, region: &Region) -> StsError {
+    let unreachable = |reason: String| StsError::Unreachable { url: endpoint_for_messages(region), reason };
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable(root_cause(&err)),
+        SdkError::ServiceError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            // moto (and some proxies) answer with a body the SDK cannot classify; read the code
+            // from the raw XML then.
+            let body = ctx.raw().body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+            let code = ctx.err().code().map(str::to_owned).or_else(|| xml_tag(&body, "Code"));
+            let message = ctx.err().message().map(str::to_owned).or_else(|| xml_tag(&body, "Message")).unwrap_or_default();
+            classify(status, code.as_deref(), &message, region)
+        }
+        SdkError::ResponseError(_) => unreachable(format!("unreadable answer ({})", root_cause(&err))),
+        _ => StsError::Other { code: "RequestFailed".into(), message: root_cause(&err) },
+    }
+}
+
+fn classify(status: u16, code: Option<&str>, message: &str, region: &Region) -> StsError {
+    match code {
+        Some("InvalidClientTokenId") => StsError::InvalidClientToken,
+        Some("SignatureDoesNotMatch") => StsError::BadSignature,
+        Some("ExpiredToken") => StsError::ExpiredToken,
+        Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => StsError::Throttled,
+        Some("RegionDisabledException") => StsError::RegionDisabled(region.to_string()),
+        Some("AccessDenied") if message.contains("MultiFactorAuthentication") => StsError::MfaFailed,
+        Some("AccessDenied") => StsError::AccessDenied(message.to_owned()),
+        Some(code) => StsError::Other { code: code.to_owned(), message: message.to_owned() },
+        None if status == 403 || status == 401 => StsError::Rejected { status, code: String::new() },
+        None => StsError::Other { code: format!("HTTP {status}"), message: message.to_owned() },
+    }
+}
+
+fn xml_tag(body: &str, tag: &str) -> Option<String> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = body[start..].find(&format!("</{tag}>"))? + start;
+    Some(body[start..end].trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The innermost cause ("Connection refused (os error 111)"), which is what a user can act on.
+fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut cur: &dyn std::error::Error = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_service_errors() {
+        let r = Region::parse("us-east-1").unwrap();
+        assert_eq!(classify(403, Some("InvalidClientTokenId"), "", &r), StsError::InvalidClientToken);
+        assert_eq!(
+            classify(403, Some("AccessDenied"), "MultiFactorAuthentication failed with invalid MFA one time pass code.", &r),
+            StsError::MfaFailed
+        );
+        assert!(matches!(classify(403, None, "", &r), StsError::Rejected { status: 403, .. }));
+        assert_eq!(classify(400, Some("Throttling"), "", &r), StsError::Throttled);
+        assert!(classify(403, Some("AccessDenied"), "not allowed", &r).to_string().contains("not allowed"));
+    }
+
+    #[test]
+    fn reads_codes_from_raw_xml() {
+        let body = "<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>";
+        assert_eq!(xml_tag(body, "Code").as_deref(), Some("InvalidClientTokenId"));
+        assert_eq!(xml_tag("<a></a>", "Code"), None);
+    }
+}

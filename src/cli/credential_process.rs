@@ -1,0 +1,27 @@
+//! `keyhop credential-process ALIAS`: the JSON the AWS SDKs and CLI read from a
+//! `credential_process = keyhop credential-process ALIAS` line in `~/.aws/config`.
+
+use keyhop_core::validate::MfaCode;
+use keyhop_core::{Engine, Result};
+use secrecy::ExposeSecret;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    alias: String,
+    #[arg(long, value_name = "CODE")]
+    mfa_code: Option<String>,
+}
+
+pub async fn run(engine: &Engine, a: Args) -> Result<()> {
+    let code = a.mfa_code.as_deref().map(MfaCode::parse).transpose()?;
+    let c = engine.credentials(&a.alias, code).await?;
+    let out = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key.expose_secret(),
+        "SessionToken": c.session_token.expose_secret(),
+        "Expiration": keyhop_core::engine::rfc3339(c.expiration),
+    });
+    println!("{out}");
+    Ok(())
+}

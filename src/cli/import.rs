@@ -1,0 +1,40 @@
+//! `keyhop import …`
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use keyhop_core::engine::{NewKind, NewSession};
+use keyhop_core::validate::*;
+use keyhop_core::{Engine, Error, Result};
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// An access-key CSV as the IAM console downloads it (or as `aws configure import` takes it)
+    Csv {
+        file: PathBuf,
+        #[arg(long)]
+        alias: String,
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        mfa_device: Option<String>,
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<u64>,
+    },
+}
+
+pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
+    let ImportCommand::Csv { file, alias, profile, region, mfa_device, duration } = cmd;
+    let alias = SessionAlias::parse(&alias)?;
+    let profile = ProfileName::parse(&profile)?;
+    let region = Region::parse(&region)?;
+    let mfa_device = mfa_device.as_deref().map(MfaDevice::parse).transpose()?;
+    let duration = duration.map(SessionDuration::from_secs).transpose()?.unwrap_or_default();
+    let text = std::fs::read_to_string(&file).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", file.display())))?;
+    let keys = keyhop_core::import::parse_access_key_csv(&text)?;
+    let s = engine.add(NewSession { alias, profile, region, kind: NewKind::IamUser { keys, mfa_device, duration } })?;
+    println!("Imported {} as IAM user session {:?} (profile {}).", file.display(), s.alias.as_str(), s.profile);
+    Ok(())
+}

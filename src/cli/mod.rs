@@ -1,0 +1,76 @@
+//! The command line: one file per subcommand group. Parses and validates arguments at the edge,
+//! calls the engine once, prints, and maps errors to one line on stderr and an exit code.
+
+mod credential_process;
+mod import;
+mod prompt;
+mod session;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use keyhop_core::{Engine, Error};
+
+/// Exit code when the action needs an MFA code that was not given (scripts and the tray
+/// react to this one).
+pub const EXIT_MFA_REQUIRED: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "keyhop", version, about = "Short-lived AWS credentials for your named profiles, from the tray or the command line")]
+#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed.\n\
+State: $KEYHOP_HOME (default: the XDG config dir). AWS files: $AWS_SHARED_CREDENTIALS_FILE, $AWS_CONFIG_FILE.\n\
+Logs: KEYHOP_LOG=info (never contains secrets).")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Add, list, start, stop, edit and remove sessions
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+    /// Import long-term access keys
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Print a session's credentials in the AWS `credential_process` format
+    CredentialProcess(credential_process::Args),
+}
+
+impl Cli {
+    pub fn parse_args() -> Self {
+        Cli::parse()
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return ExitCode::from(2);
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
+    let result = Engine::from_env().and_then(|engine| {
+        rt.block_on(async {
+            match command {
+                Command::Session(c) => session::run(&engine, c).await,
+                Command::Import(c) => import::run(&engine, c),
+                Command::CredentialProcess(a) => credential_process::run(&engine, a).await,
+            }
+        })
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn report(e: &Error) -> ExitCode {
+    if let Error::MfaRequired { .. } = e {
+        eprintln!("keyhop: {e}: pass it with --mfa-code, or run the command in a terminal to be asked for it");
+        return ExitCode::from(EXIT_MFA_REQUIRED);
+    }
+    eprintln!("keyhop: {e}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,37 @@
+//! The human-readable session list.
+
+use keyhop_core::SessionView;
+use time::OffsetDateTime;
+
+pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
+    if sessions.is_empty() {
+        return "No sessions yet. Add one with `keyhop session add iam-user …` or `keyhop import csv …`.\n".into();
+    }
+    let rows: Vec<[String; 6]> = sessions
+        .iter()
+        .map(|s| {
+            let status = match s.expiration {
+                Some(exp) if exp <= now => "expired".to_owned(),
+                Some(exp) => format!("active ({} left)", remaining(exp - now)),
+                None => "inactive".to_owned(),
+            };
+            let source = s.assumer.as_deref().map_or_else(|| s.kind.to_owned(), |a| format!("{} <- {a}", s.kind));
+            [s.alias.to_string(), source, s.profile.to_string(), s.region.clone(), status, s.mfa_device.clone().unwrap_or_default()]
+        })
+        .collect();
+    let header = ["ALIAS", "KIND", "PROFILE", "REGION", "STATUS", "MFA"];
+    let widths: Vec<usize> =
+        (0..6).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in std::iter::once(header.map(str::to_owned)).chain(rows) {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn remaining(d: time::Duration) -> String {
+    let mins = d.whole_minutes();
+    if mins >= 60 { format!("{}h {:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
+}

@@ -1,0 +1,22 @@
+//! keyhop: short-lived AWS credentials from the tray or the command line.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse_args();
+    init_tracing();
+    cli::run(args)
+}
+
+/// Logs go to stderr, warnings only unless `KEYHOP_LOG` (an `EnvFilter` spec) asks for more.
+/// No secret is ever a field of a span or event, so any level is safe to turn on.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYHOP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+}

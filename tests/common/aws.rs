@@ -1,0 +1,186 @@
+//! AWS-side helpers: IAM users in moto, private moto servers, the keyring, INI reading.
+
+use super::{moto_url, process::run};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Long-term keys of an IAM user.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    pub id: String,
+    pub secret: String,
+}
+
+/// Creates IAM user `name` and an access key for it in the shared moto (AWS CLI, dummy
+/// credentials). Names must be unique in the run: moto is shared and never reset.
+pub fn moto_user(name: &str) -> Keys {
+    let home = tempfile::tempdir().expect("temp dir");
+    let aws = |args: &[&str]| {
+        let mut cmd = Command::new("aws");
+        cmd.args(["--output", "json"]).args(args);
+        cmd.env("HOME", home.path())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", moto_url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", home.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN");
+        run(cmd, "", &format!("aws {}", args.join(" "))).ok()
+    };
+    aws(&["iam", "create-user", "--user-name", name]);
+    let out = aws(&["iam", "create-access-key", "--user-name", name]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("create-access-key JSON");
+    let key = &v["AccessKey"];
+    Keys {
+        id: key["AccessKeyId"].as_str().expect("AccessKeyId").to_owned(),
+        secret: key["SecretAccessKey"].as_str().expect("SecretAccessKey").to_owned(),
+    }
+}
+
+/// Well-formed, random keys that no STS knows (for tests that never reach STS, or must be
+/// rejected).
+pub fn fake_keys() -> Keys {
+    use std::hash::{BuildHasher, Hasher};
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let state = std::collections::hash_map::RandomState::new();
+    let chars: String = (0..56u64)
+        .map(|i| {
+            let mut h = state.build_hasher();
+            h.write_u64(i);
+            alphabet[(h.finish() % 32) as usize] as char
+        })
+        .collect();
+    Keys { id: format!("AKIA{}", &chars[..16]), secret: chars[16..].to_ascii_lowercase() }
+}
+
+/// An `http://127.0.0.1:PORT` where nothing listens.
+pub fn closed_port_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind port 0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// A moto server of one test's own (for auth mode), stopped on drop.
+pub struct PrivateMoto {
+    child: Child,
+    pub url: String,
+    port: u16,
+}
+
+impl PrivateMoto {
+    pub fn start() -> PrivateMoto {
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server (run the tests with `cargo xtask test`)");
+        let mut moto = PrivateMoto { child, url: format!("http://127.0.0.1:{port}"), port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while moto.http("GET", "/moto-api/", "").split_whitespace().nth(1) != Some("200") {
+            assert!(moto.child.try_wait().expect("wait").is_none(), "private moto_server exited");
+            assert!(Instant::now() < deadline, "private moto_server did not answer in 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// Turns on moto's auth mode: from now on it rejects keys it did not issue.
+    pub fn enable_auth(&self) {
+        let reply = self.http("POST", "/moto-api/reset-auth", "0");
+        assert_eq!(reply.split_whitespace().nth(1), Some("200"), "reset-auth failed: {reply}");
+    }
+
+    /// A minimal HTTP/1.0 request; returns the whole reply ("" if the server is not up).
+    fn http(&self, method: &str, path: &str, body: &str) -> String {
+        let Ok(mut s) = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)) else {
+            return String::new();
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        let mut reply = String::new();
+        if s.write_all(request.as_bytes()).is_ok() {
+            let _ = s.read_to_string(&mut reply);
+        }
+        reply
+    }
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What `secret-tool search --all service keyhop` shows (stdout and stderr: it prints the
+/// attributes on stderr). The keyring is shared by every test of the run.
+pub fn keyring_items() -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", "keyhop"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run secret-tool (libsecret-tools; run the tests with `cargo xtask test`)");
+    format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The keys of INI section `[name]` of `text` (last wins; None if there is no such section).
+pub fn ini_section(text: &str, name: &str) -> Option<BTreeMap<String, String>> {
+    let mut found = None;
+    let mut current: Option<bool> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with('[') && t.ends_with(']') {
+            let here = t[1..t.len() - 1].trim() == name;
+            if here {
+                found.get_or_insert_with(BTreeMap::new);
+            }
+            current = Some(here);
+        } else if current == Some(true) && !t.starts_with(['#', ';']) {
+            if let Some((k, v)) = t.split_once('=') {
+                found.as_mut().map(|m: &mut BTreeMap<String, String>| m.insert(k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// Names of all the sections of `text`, in order (repeats included).
+pub fn ini_section_names(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|t| t.starts_with('[') && t.ends_with(']'))
+        .map(|t| t[1..t.len() - 1].trim().to_owned())
+        .collect()
+}
+
+/// The non-blank lines of `text` outside section `[name]`, byte for byte (a CR stays).
+pub fn lines_outside(text: &str, name: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut kept = Vec::new();
+    for line in text.split('\n') {
+        let t = line.trim();
+        if t.starts_with('[') && t.ends_with(']') {
+            inside = t[1..t.len() - 1].trim() == name;
+        }
+        if !inside && !t.is_empty() {
+            kept.push(line.to_owned());
+        }
+    }
+    kept
+}

@@ -1,0 +1,84 @@
+//! Developer tasks for keyhop, std only.
+//!
+//! - `cargo xtask test [cargo test args]`: installs what the tests need (apt packages, moto, the
+//!   AWS CLI, boto3), starts a moto server on a free loopback port and runs `cargo test
+//!   --workspace` inside a private D-Bus session with an unlocked gnome-keyring. Prints one
+//!   `summary: N passed, N failed, N skipped` line at the end and exits with cargo's status.
+//! - `cargo xtask run [-- ARGS]`: installs the build packages, then runs the app
+//!   (`cargo run --release -p keyhop -- ARGS`).
+
+mod moto;
+mod packages;
+mod service;
+mod signals;
+mod test_run;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Error of a task: a message for the developer, printed once by `main`.
+pub type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    signals::install();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("test") => test_run::run(&args[1..]),
+        Some("run") => run_app(&args[1..]),
+        Some("help" | "-h" | "--help") | None => {
+            print_usage();
+            Ok(0)
+        }
+        Some(other) => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_usage() {
+    println!(
+        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)"
+    );
+}
+
+/// `cargo xtask run [-- ARGS]`.
+fn run_app(args: &[String]) -> Result<i32> {
+    packages::ensure_apt(packages::BUILD_PACKAGES)?;
+    let args = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(repo_root())
+        .args(["run", "--release", "-p", "keyhop", "--"])
+        .args(args);
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
+    let _guard = signals::Forward::pid(child.id());
+    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
+    Ok(exit_code(status))
+}
+
+/// The cargo that runs us (cargo sets `CARGO`), else the one on PATH.
+pub fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}
+
+/// The workspace root: xtask lives in `<root>/xtask`.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent directory")
+}
+
+/// A shell-like exit code: the child's code, or 128 + signal number.
+pub fn exit_code(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}

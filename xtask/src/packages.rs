@@ -1,0 +1,201 @@
+//! Installs what builds and tests need: Debian packages (apt) and the Python tools (pip).
+
+use crate::Result;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Needed to build keyhop (the tray links GTK; keyring talks D-Bus).
+pub const BUILD_PACKAGES: &[&str] = &[
+    "libdbus-1-dev",
+    "pkg-config",
+    "libgtk-3-dev",
+    "libxdo-dev",
+    "libayatana-appindicator3-dev",
+];
+
+/// Needed to build and test keyhop: build packages, the Secret Service in a private D-Bus
+/// session, and the headless desktop (Xvfb, tray host, notifications) the tray tests use.
+pub const TEST_PACKAGES: &[&str] = &[
+    "libdbus-1-dev",
+    "pkg-config",
+    "libgtk-3-dev",
+    "libxdo-dev",
+    "libayatana-appindicator3-dev",
+    "dbus-bin",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+    "xvfb",
+    "x11-utils",
+    "xdotool",
+    "imagemagick",
+    "dunst",
+    "libnotify-bin",
+    "trayer",
+];
+
+/// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3.
+const PIP_PACKAGES: &[&str] = &["moto[server]", "awscli", "boto3"];
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "install ok installed")
+}
+
+/// Installs the packages of `wanted` that dpkg does not list as installed: one `apt-get
+/// update`, one `apt-get install`. Not root, or not Debian: a note, and nothing is done.
+pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
+    if !program_exists("dpkg-query", &std::env::var_os("PATH").unwrap_or_default()) {
+        eprintln!("xtask: note: no dpkg-query here; not checking Debian packages ({})", wanted.join(" "));
+        return Ok(());
+    }
+    let missing: Vec<&str> = wanted.iter().copied().filter(|p| !is_installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        eprintln!(
+            "xtask: note: not root, skipping apt; missing packages: {}",
+            missing.join(" ")
+        );
+        return Ok(());
+    }
+    println!("xtask: installing {}", missing.join(" "));
+    run(Command::new("apt-get").arg("update"), "apt-get update")?;
+    run(
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&missing),
+        "apt-get install",
+    )
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    let status = cmd.status().map_err(|e| format!("cannot run {what}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
+}
+
+/// Makes sure `moto_server`, `aws` and the boto3 module are there, installing them with pip if
+/// not. Returns the PATH the tests must use: the current one with Python's script directories
+/// in front (pip may put scripts where no PATH entry points, e.g. behind pyenv shims that were
+/// never rehashed).
+pub fn ensure_python() -> Result<OsString> {
+    if !python_ok() {
+        // Debian's own python3 comes without pip.
+        ensure_apt(&["python3", "python3-pip"])?;
+    }
+    let path = python_path()?;
+    let missing = missing_python_tools(&path);
+    if missing.is_empty() {
+        return Ok(path);
+    }
+    println!("xtask: missing {}; installing {} with pip", missing.join(", "), PIP_PACKAGES.join(" "));
+    let mut pip = Command::new("python3");
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+    if externally_managed() {
+        // Debian's python refuses pip installs (PEP 668) unless told; the machine is a test box.
+        pip.arg("--break-system-packages");
+    }
+    pip.args(PIP_PACKAGES);
+    run(&mut pip, "pip install")?;
+    let path = python_path()?;
+    let missing = missing_python_tools(&path);
+    if missing.is_empty() {
+        Ok(path)
+    } else {
+        Err(format!("after pip install, still missing: {}", missing.join(", ")))
+    }
+}
+
+fn python_ok() -> bool {
+    Command::new("python3")
+        .args(["-m", "pip", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn python_stdout(code: &str) -> Result<String> {
+    let out = Command::new("python3")
+        .args(["-c", code])
+        .output()
+        .map_err(|e| format!("cannot run python3: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("python3 -c failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn externally_managed() -> bool {
+    python_stdout(
+        "import os, sysconfig; print(os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))",
+    )
+    .is_ok_and(|s| s.trim() == "True")
+}
+
+/// Current PATH with Python's script directories (global and user) in front.
+fn python_path() -> Result<OsString> {
+    let dirs = python_stdout("import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')")?;
+    let current = std::env::var_os("PATH").unwrap_or_default();
+    let mut entries: Vec<PathBuf> = dirs
+        .lines()
+        .map(PathBuf::from)
+        .filter(|d| d.is_dir())
+        .collect();
+    entries.extend(std::env::split_paths(&current));
+    let mut seen = Vec::new();
+    entries.retain(|e| {
+        let new = !seen.contains(e);
+        seen.push(e.clone());
+        new
+    });
+    std::env::join_paths(entries).map_err(|e| format!("bad PATH entry: {e}"))
+}
+
+fn missing_python_tools(path: &OsString) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    for program in ["moto_server", "aws"] {
+        if !program_exists(program, path) {
+            missing.push(program);
+        }
+    }
+    let boto3 = Command::new("python3")
+        .args(["-c", "import boto3"])
+        .env("PATH", path)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !boto3 {
+        missing.push("boto3");
+    }
+    missing
+}
+
+/// The first executable file called `program` in `path`.
+pub fn find_program(program: &str, path: &OsString) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+pub fn program_exists(program: &str, path: &OsString) -> bool {
+    find_program(program, path).is_some()
+}

@@ -1,0 +1,197 @@
+//! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
+
+use crate::packages::{self, TEST_PACKAGES};
+use crate::{moto, signals, Result};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Runs "$@" with an unlocked gnome-keyring (Secret Service) in the D-Bus session that
+/// dbus-run-session made; the keyring password only serves to create and unlock the keyring.
+const KEYRING_SCRIPT: &str = r#"eval "$(printf keyhop-test | gnome-keyring-daemon --unlock --components=secrets)"; export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK; exec "$@""#;
+
+/// Variables of the caller that would point the tests (or the AWS CLI they run) elsewhere.
+const LEAKY_AWS_VARS: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
+
+pub fn run(cargo_args: &[String]) -> Result<i32> {
+    packages::ensure_apt(TEST_PACKAGES)?;
+    let path = packages::ensure_python()?;
+    for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+        if !packages::program_exists(program, &path) {
+            return Err(format!("{program} is not installed (Debian: dbus-bin, gnome-keyring, libsecret-tools)"));
+        }
+    }
+
+    let work = crate::repo_root().join("target").join("xtask");
+    // The keyring's files and sockets live here, not in the real home; removed at the end.
+    let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
+    let moto = moto::start(&work, &path)?;
+
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", KEYRING_SCRIPT, "sh"])
+        .arg(crate::cargo())
+        // Every test binary runs even when an earlier one fails: the summary covers them all.
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(cargo_args)
+        .current_dir(crate::repo_root())
+        .env("PATH", &path)
+        .env("KEYHOP_TEST_MOTO", &moto.url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("XDG_DATA_HOME", scratch.0.join("data"))
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
+    for var in LEAKY_AWS_VARS {
+        cmd.env_remove(var);
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_ENDPOINT_URL") {
+            cmd.env_remove(name);
+        }
+    }
+    let (code, totals) = run_streaming(cmd)?;
+    drop(moto);
+    drop(scratch);
+    println!("summary: {} passed, {} failed, {} skipped", totals.passed, totals.failed, totals.ignored);
+    Ok(code)
+}
+
+/// A directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(dir: PathBuf) -> Result<Scratch> {
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["data", "runtime"] {
+            let d = dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("chmod {}: {e}", d.display()))?;
+        }
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[derive(Default, Debug, PartialEq)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Totals {
+    /// Adds the counts of a libtest line such as
+    /// `test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s`.
+    fn add_line(&mut self, line: &str) {
+        let Some(at) = line.find("test result:") else { return };
+        let words: Vec<&str> = line[at..].split_whitespace().collect();
+        for pair in words.windows(2) {
+            let Ok(n) = pair[0].parse::<u64>() else { continue };
+            match pair[1].trim_end_matches([';', ',', '.']) {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Copies `from` to `to` line by line as it comes, counting `test result:` lines into `totals`.
+fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>) {
+    let mut reader = BufReader::new(from);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let _ = to.write_all(&line);
+                let _ = to.flush();
+                if let Ok(mut t) = totals.lock() {
+                    t.add_line(&String::from_utf8_lossy(&line));
+                }
+            }
+        }
+    }
+}
+
+/// Runs `cmd` in its own process group (signals to xtask are forwarded to the whole group;
+/// whatever of it is left at the end is killed), streaming its stdout and stderr.
+fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start dbus-run-session: {e}"))?;
+    let group = -(child.id() as i32);
+    let forward = signals::Forward::group(child.id());
+    let totals = Arc::new(Mutex::new(Totals::default()));
+    let (done_tx, done_rx) = mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let pipes: [(Box<dyn Read + Send>, Box<dyn Write + Send>); 2] = [
+        (Box::new(stdout), Box::new(std::io::stdout())),
+        (Box::new(stderr), Box::new(std::io::stderr())),
+    ];
+    for (from, to) in pipes {
+        let (totals, done) = (Arc::clone(&totals), done_tx.clone());
+        std::thread::spawn(move || {
+            pump(from, to, totals);
+            let _ = done.send(());
+        });
+    }
+    let status = child.wait().map_err(|e| format!("waiting for cargo test: {e}"))?;
+    drop(forward);
+    // Anything of the run still alive (a server a test left behind) goes now.
+    signals::send(group, signals::SIGKILL);
+    // Let the pumps drain; a daemon outside the group that still holds a pipe must not hang us.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for _ in 0..2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if done_rx.recv_timeout(left).is_err() {
+            eprintln!("xtask: note: something still holds cargo's output open; not waiting for it");
+            break;
+        }
+    }
+    let totals = std::mem::take(&mut *totals.lock().map_err(|_| "output pump panicked")?);
+    Ok((crate::exit_code(status), totals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    #[test]
+    fn sums_libtest_result_lines() {
+        let mut t = Totals::default();
+        t.add_line("test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.10s\n");
+        t.add_line("test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n");
+        t.add_line("running 5 tests\n");
+        t.add_line("test foo ... ok\n");
+        assert_eq!(t, Totals { passed: 7, failed: 3, ignored: 1 });
+    }
+}
