@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod import;
 pub mod regions;
+pub mod schedule;
 pub mod secrets;
 pub mod session;
 pub mod state;

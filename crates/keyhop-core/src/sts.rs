@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
@@ -54,7 +54,7 @@ fn endpoint_for_messages(region: &Region) -> String {
 async fn client(region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
     // Region and credentials are explicit, so the user's profile files have nothing to add; not
     // reading them saves time and the Rust SDK's warnings about lines botocore accepts.
-    let no_profile_files = ProfileFiles::builder().with_contents(ProfileFileKind::Config, "").build();
+    let no_profile_files = EnvConfigFiles::builder().with_contents(EnvConfigFileKind::Config, "").build();
     let conf = aws_config::defaults(BehaviorVersion::latest())
         .profile_files(no_profile_files)
         .region(aws_config::Region::new(region.to_string()))
