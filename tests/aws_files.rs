@@ -27,21 +27,43 @@ fn start_stop_over(credentials: &[u8], config: &[u8]) {
     assert_foreign_lines_kept(&orig_conf, &conf, "profile keyhop-new");
     assert!(ini_section(&creds, "keyhop-new").is_some_and(|s| s.contains_key("aws_session_token")));
     assert_eq!(
-        ini_section(&conf, "profile keyhop-new").and_then(|s| s.get("region").cloned()).as_deref(),
+        ini_section(&conf, "profile keyhop-new")
+            .and_then(|s| s.get("region").cloned())
+            .as_deref(),
         Some(REGION)
     );
-    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials mode while active");
+    assert_eq!(
+        mode(&rig.credentials_path()),
+        0o600,
+        "credentials mode while active"
+    );
     assert!(rig.caller_arn("keyhop-new").contains("123456789012"));
     // The foreign profiles still read the same through the AWS CLI.
     for name in ini_section_names(&orig_creds) {
-        assert_eq!(ini_section(&creds, &name), ini_section(&orig_creds, &name), "[{name}] changed");
+        assert_eq!(
+            ini_section(&creds, &name),
+            ini_section(&orig_creds, &name),
+            "[{name}] changed"
+        );
     }
 
     rig.stop(&alias).ok();
     let now = rig.snapshot();
-    assert!(now.credentials == before.credentials, "credentials not byte-identical after start+stop:\n{:?}", rig.credentials());
-    assert!(now.config == before.config, "config not byte-identical after start+stop:\n{:?}", rig.config());
-    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials mode after stop");
+    assert!(
+        now.credentials == before.credentials,
+        "credentials not byte-identical after start+stop:\n{:?}",
+        rig.credentials()
+    );
+    assert!(
+        now.config == before.config,
+        "config not byte-identical after start+stop:\n{:?}",
+        rig.config()
+    );
+    assert_eq!(
+        mode(&rig.credentials_path()),
+        0o600,
+        "credentials mode after stop"
+    );
 }
 
 /// Every non-blank line of `orig` outside `[section]` is in `now`, in order, byte for byte;
@@ -49,14 +71,17 @@ fn start_stop_over(credentials: &[u8], config: &[u8]) {
 fn assert_foreign_lines_kept(orig: &str, now: &str, section: &str) {
     let want = lines_outside(orig, section);
     let mut got = lines_outside(now, section);
-    if !orig.ends_with('\n') && got.len() == want.len() {
-        if let (Some(last), Some(w)) = (got.last_mut(), want.last()) {
-            if last.strip_suffix('\r') == Some(w.as_str()) {
-                last.pop();
-            }
-        }
+    if !orig.ends_with('\n')
+        && got.len() == want.len()
+        && let (Some(last), Some(w)) = (got.last_mut(), want.last())
+        && last.strip_suffix('\r') == Some(w.as_str())
+    {
+        last.pop();
     }
-    assert_eq!(got, want, "foreign lines changed while active; file now:\n{now:?}");
+    assert_eq!(
+        got, want,
+        "foreign lines changed while active; file now:\n{now:?}"
+    );
 }
 
 #[test]
@@ -76,27 +101,46 @@ fn start_stop_without_files_leaves_no_profile() {
     let alias = unique("nofiles");
     rig.add_user(&alias, "fresh", &keys, &[]).ok();
     rig.start(&alias).ok();
-    assert_eq!(mode(&rig.credentials_path()), 0o600, "a new credentials file must be 0600");
+    assert_eq!(
+        mode(&rig.credentials_path()),
+        0o600,
+        "a new credentials file must be 0600"
+    );
     assert!(rig.caller_arn("fresh").contains("123456789012"));
     rig.stop(&alias).ok();
     for path in [rig.credentials_path(), rig.config_path()] {
         let left = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(left.trim().is_empty(), "{} keeps {left:?} after start+stop", path.display());
+        assert!(
+            left.trim().is_empty(),
+            "{} keeps {left:?} after start+stop",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn a_profile_that_is_not_keyhops_is_refused() {
-    for (creds, profile) in [(CREDS_COMMENTS, "ci"), (CREDS_COMMENTS, "default"), (CREDS_CRLF, "work")] {
+    for (creds, profile) in [
+        (CREDS_COMMENTS, "ci"),
+        (CREDS_COMMENTS, "default"),
+        (CREDS_CRLF, "work"),
+    ] {
         let rig = Rig::new();
         rig.write_credentials(creds);
         rig.write_config(CONFIG_MIXED);
         let keys = fake_keys();
         let before = rig.snapshot();
         let alias = unique("clash");
-        rig.add_user(&alias, profile, &keys, &[]).fails_with(&["already exists", profile]);
-        rig.assert_unchanged(&before, &format!("adding a session on foreign profile {profile}"));
-        assert!(!rig.state_text().contains(&alias), "the refused session was saved");
+        rig.add_user(&alias, profile, &keys, &[])
+            .fails_with(&["already exists", profile]);
+        rig.assert_unchanged(
+            &before,
+            &format!("adding a session on foreign profile {profile}"),
+        );
+        assert!(
+            !rig.state_text().contains(&alias),
+            "the refused session was saved"
+        );
     }
 }
 
@@ -107,6 +151,7 @@ fn editing_onto_a_foreign_profile_is_refused() {
     let alias = unique("edit");
     rig.add_user(&alias, "mine", &fake_keys(), &[]).ok();
     let before = rig.snapshot();
-    rig.keyhop(&["session", "edit", &alias, "--profile", "ci"]).fails_with(&["already exists", "ci"]);
+    rig.keyhop(&["session", "edit", &alias, "--profile", "ci"])
+        .fails_with(&["already exists", "ci"]);
     rig.assert_unchanged(&before, "editing a session onto foreign profile ci");
 }

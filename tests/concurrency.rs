@@ -34,16 +34,34 @@ fn twenty_parallel_starts_and_stops_all_land() {
     let config = rig.config();
     for i in 0..N {
         let p = format!("p{i:02}");
-        let section = ini_section(&creds, &p).unwrap_or_else(|| panic!("[{p}] missing after parallel starts:\n{creds}"));
-        for key in ["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "x_security_token_expires"] {
+        let section = ini_section(&creds, &p)
+            .unwrap_or_else(|| panic!("[{p}] missing after parallel starts:\n{creds}"));
+        for key in [
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+            "x_security_token_expires",
+        ] {
             assert!(section.contains_key(key), "[{p}] lacks {key}:\n{creds}");
         }
-        let region = ini_section(&config, &format!("profile {p}")).and_then(|s| s.get("region").cloned());
-        assert_eq!(region.as_deref(), Some(REGION), "[profile {p}] region:\n{config}");
+        let region =
+            ini_section(&config, &format!("profile {p}")).and_then(|s| s.get("region").cloned());
+        assert_eq!(
+            region.as_deref(),
+            Some(REGION),
+            "[profile {p}] region:\n{config}"
+        );
     }
-    assert_eq!(ini_section_names(&creds).len(), N, "credentials sections:\n{creds}");
+    assert_eq!(
+        ini_section_names(&creds).len(),
+        N,
+        "credentials sections:\n{creds}"
+    );
     for p in ["p00", "p10", "p19"] {
-        assert!(rig.caller_arn(p).contains("123456789012"), "profile {p} does not work");
+        assert!(
+            rig.caller_arn(p).contains("123456789012"),
+            "profile {p} does not work"
+        );
     }
     let list = rig.list();
     assert_eq!(list.len(), N);
@@ -52,12 +70,27 @@ fn twenty_parallel_starts_and_stops_all_land() {
     assert_eq!(mode(&rig.credentials_path()), 0o600);
 
     run_all("stop");
-    assert!(rig.list().iter().all(|s| s["status"] == "inactive"), "some session still active");
+    assert!(
+        rig.list().iter().all(|s| s["status"] == "inactive"),
+        "some session still active"
+    );
     let creds = rig.credentials();
-    assert!(ini_section_names(&creds).is_empty(), "profiles left after parallel stops:\n{creds}");
+    assert!(
+        ini_section_names(&creds).is_empty(),
+        "profiles left after parallel stops:\n{creds}"
+    );
     let now = rig.snapshot();
-    for (name, a, b) in [("credentials", &before.credentials, &now.credentials), ("config", &before.config, &now.config)] {
-        let blank = |x: &Option<Vec<u8>>| x.as_ref().is_none_or(|b| b.iter().all(u8::is_ascii_whitespace));
-        assert!(a == b || (blank(a) && blank(b)), "{name} not back to its first state after stops");
+    for (name, a, b) in [
+        ("credentials", &before.credentials, &now.credentials),
+        ("config", &before.config, &now.config),
+    ] {
+        let blank = |x: &Option<Vec<u8>>| {
+            x.as_ref()
+                .is_none_or(|b| b.iter().all(u8::is_ascii_whitespace))
+        };
+        assert!(
+            a == b || (blank(a) && blank(b)),
+            "{name} not back to its first state after stops"
+        );
     }
 }

@@ -7,7 +7,17 @@ fn import(rig: &Rig, csv: &str, alias: &str, profile: &str, extra: &[&str]) -> O
     let file = rig.home.join(format!("{alias}.csv"));
     std::fs::write(&file, csv).expect("write csv");
     let file = file.to_str().expect("utf-8 path").to_owned();
-    let mut args = vec!["import", "csv", &file, "--alias", alias, "--profile", profile, "--region", REGION];
+    let mut args = vec![
+        "import",
+        "csv",
+        &file,
+        "--alias",
+        alias,
+        "--profile",
+        profile,
+        "--region",
+        REGION,
+    ];
     args.extend_from_slice(extra);
     rig.keyhop(&args)
 }
@@ -25,8 +35,14 @@ fn import_and_use(make_csv: impl Fn(&Keys) -> String, extra: &[&str]) -> (Rig, S
     assert_eq!(s["profile"], "imported");
     assert_eq!(s["region"], REGION);
     let items = keyring_items();
-    assert!(items.contains(&keys.secret), "imported secret is not in the keyring");
-    assert!(items.contains(s["id"].as_str().expect("id")), "no keyring item for the imported session");
+    assert!(
+        items.contains(&keys.secret),
+        "imported secret is not in the keyring"
+    );
+    assert!(
+        items.contains(s["id"].as_str().expect("id")),
+        "no keyring item for the imported session"
+    );
     if extra.is_empty() {
         let start = rig.start(&alias).ok();
         assert_no_secret(&start.all(), &[&keys.secret], "start output");
@@ -37,23 +53,47 @@ fn import_and_use(make_csv: impl Fn(&Keys) -> String, extra: &[&str]) -> (Rig, S
 
 #[test]
 fn console_download_with_bom_and_crlf() {
-    import_and_use(|k| format!("\u{feff}Access key ID,Secret access key\r\n{},{}\r\n", k.id, k.secret), &[]);
+    import_and_use(
+        |k| {
+            format!(
+                "\u{feff}Access key ID,Secret access key\r\n{},{}\r\n",
+                k.id, k.secret
+            )
+        },
+        &[],
+    );
 }
 
 #[test]
 fn console_download_plain() {
-    import_and_use(|k| format!("Access key ID,Secret access key\n{},{}\n", k.id, k.secret), &[]);
+    import_and_use(
+        |k| format!("Access key ID,Secret access key\n{},{}\n", k.id, k.secret),
+        &[],
+    );
 }
 
 #[test]
 fn configure_import_form_with_user_name() {
-    import_and_use(|k| format!("User Name,Access Key ID,Secret Access key\nalice,{},{}\n", k.id, k.secret), &[]);
+    import_and_use(
+        |k| {
+            format!(
+                "User Name,Access Key ID,Secret Access key\nalice,{},{}\n",
+                k.id, k.secret
+            )
+        },
+        &[],
+    );
 }
 
 #[test]
 fn headers_are_case_insensitive_with_bom_and_crlf() {
     import_and_use(
-        |k| format!("\u{feff}user name,ACCESS KEY ID,SECRET ACCESS KEY\r\nalice,{},{}\r\n", k.id, k.secret),
+        |k| {
+            format!(
+                "\u{feff}user name,ACCESS KEY ID,SECRET ACCESS KEY\r\nalice,{},{}\r\n",
+                k.id, k.secret
+            )
+        },
         &[],
     );
 }
@@ -67,7 +107,8 @@ fn import_with_mfa_device() {
     );
     assert_eq!(rig.session(&alias)["mfa_device"], device);
     rig.start(&alias).fails_with(&["--mfa-code"]);
-    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"]).ok();
+    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"])
+        .ok();
     assert!(rig.caller_arn("imported").contains("123456789012"));
 }
 
@@ -75,10 +116,31 @@ fn import_with_mfa_device() {
 fn a_bad_csv_changes_nothing() {
     let good = fake_keys();
     let cases: [(String, &[&str]); 4] = [
-        (format!("Access key ID,Secret access key\nnot-a-key,{}\n", good.secret), &["access key id"]),
-        (format!("Access key ID,Secret access key\n{},tooShort\n", good.id), &["secret access key"]),
-        (format!("User Name,Access Key ID,Secret Access key\nalice,AKIA123,{}\n", good.secret), &["access key id"]),
-        (format!("Access key ID,Secret access key\n{},{}x\n", good.id, good.secret), &["secret access key"]),
+        (
+            format!(
+                "Access key ID,Secret access key\nnot-a-key,{}\n",
+                good.secret
+            ),
+            &["access key id"],
+        ),
+        (
+            format!("Access key ID,Secret access key\n{},tooShort\n", good.id),
+            &["secret access key"],
+        ),
+        (
+            format!(
+                "User Name,Access Key ID,Secret Access key\nalice,AKIA123,{}\n",
+                good.secret
+            ),
+            &["access key id"],
+        ),
+        (
+            format!(
+                "Access key ID,Secret access key\n{},{}x\n",
+                good.id, good.secret
+            ),
+            &["secret access key"],
+        ),
     ];
     for (csv, words) in cases {
         let rig = Rig::new();

@@ -29,12 +29,21 @@ fn chained_sessions_assume_roles_and_write_only_their_profile() {
     // Two levels: U -> C (Dev) -> C2 (Ops). Only C2's profile is written.
     rig.start(&c2).ok();
     let arn = rig.caller_arn("ops");
-    assert!(arn.contains("assumed-role/Ops/bob-ops"), "ops profile is {arn}");
+    assert!(
+        arn.contains("assumed-role/Ops/bob-ops"),
+        "ops profile is {arn}"
+    );
     let creds = rig.credentials();
-    assert_eq!(ini_section_names(&creds), ["other", "ops"], "only [ops] may be added:\n{creds}");
+    assert_eq!(
+        ini_section_names(&creds),
+        ["other", "ops"],
+        "only [ops] may be added:\n{creds}"
+    );
     assert!(ini_section(&creds, "base").is_none() && ini_section(&creds, "dev").is_none());
     assert_eq!(
-        ini_section(&rig.config(), "profile ops").and_then(|s| s.get("region").cloned()).as_deref(),
+        ini_section(&rig.config(), "profile ops")
+            .and_then(|s| s.get("region").cloned())
+            .as_deref(),
         Some(REGION)
     );
     let s2 = rig.session(&c2);
@@ -44,8 +53,14 @@ fn chained_sessions_assume_roles_and_write_only_their_profile() {
     // One level: C's own profile.
     rig.start(&c).ok();
     let arn = rig.caller_arn("dev");
-    assert!(arn.contains("assumed-role/Dev/alice-dev"), "dev profile is {arn}");
-    assert!(ini_section(&rig.credentials(), "base").is_none(), "the assumer's profile was written");
+    assert!(
+        arn.contains("assumed-role/Dev/alice-dev"),
+        "dev profile is {arn}"
+    );
+    assert!(
+        ini_section(&rig.credentials(), "base").is_none(),
+        "the assumer's profile was written"
+    );
 
     let token = ini_section(&rig.credentials(), "dev").expect("[dev]")["aws_session_token"].clone();
     assert_no_secret(&rig.state_text(), &[&token, &keys.secret], "state.json");
@@ -53,7 +68,10 @@ fn chained_sessions_assume_roles_and_write_only_their_profile() {
     rig.stop(&c2).ok();
     rig.stop(&c).ok();
     let now = rig.snapshot();
-    assert_eq!(now.credentials, before.credentials, "credentials left changed after stops");
+    assert_eq!(
+        now.credentials, before.credentials,
+        "credentials left changed after stops"
+    );
     assert_eq!(now.config, before.config, "config left changed after stops");
 }
 
@@ -62,7 +80,13 @@ fn chained_session_on_mfa_user_uses_the_cached_token() {
     let keys = moto_user(&unique("chainmfa"));
     let rig = Rig::new();
     let (u, c) = (unique("u"), unique("c"));
-    rig.add_user(&u, "base", &keys, &["--mfa-device", "arn:aws:iam::123456789012:mfa/alice"]).ok();
+    rig.add_user(
+        &u,
+        "base",
+        &keys,
+        &["--mfa-device", "arn:aws:iam::123456789012:mfa/alice"],
+    )
+    .ok();
     rig.add_chained(&c, "dev", DEV, "alice-dev", &u).ok();
 
     // Nothing cached yet: the chain needs the user's MFA code.
@@ -70,7 +94,8 @@ fn chained_session_on_mfa_user_uses_the_cached_token() {
     rig.start(&c).fails_with(&["--mfa-code"]);
     rig.assert_unchanged(&before, "starting a chain on an MFA user without a code");
 
-    rig.keyhop(&["session", "start", &u, "--mfa-code", "123456"]).ok();
+    rig.keyhop(&["session", "start", &u, "--mfa-code", "123456"])
+        .ok();
     rig.stop(&u).ok();
     // The user's session token is cached in the keyring: no code needed for the chain.
     rig.start(&c).ok();
@@ -86,9 +111,11 @@ fn assumer_cycles_are_refused() {
     rig.add_chained(&b, "pb", OPS, "sess-b", &a).ok();
     let before = rig.snapshot();
 
-    rig.keyhop(&["session", "edit", &a, "--assumer", &b]).fails_with(&["cycle"]);
+    rig.keyhop(&["session", "edit", &a, "--assumer", &b])
+        .fails_with(&["cycle"]);
     rig.assert_unchanged(&before, "edit making a two-session cycle");
-    rig.keyhop(&["session", "edit", &a, "--assumer", &a]).fails_with(&["cycle"]);
+    rig.keyhop(&["session", "edit", &a, "--assumer", &a])
+        .fails_with(&["cycle"]);
     rig.assert_unchanged(&before, "edit making a session assume from itself");
     assert_eq!(rig.session(&a)["assumer"], u.as_str());
 
@@ -106,23 +133,43 @@ fn an_assumer_is_removed_only_after_its_dependants() {
     rig.add_chained(&c1, "p1", DEV, "one", &u).ok();
     rig.add_chained(&c2, "p2", OPS, "two", &u).ok();
     let uid = rig.session(&u)["id"].as_str().expect("id").to_owned();
-    assert!(keyring_items().contains(&uid), "no keyring item for the user session {uid}");
+    assert!(
+        keyring_items().contains(&uid),
+        "no keyring item for the user session {uid}"
+    );
     let before = rig.snapshot();
 
-    rig.keyhop(&["session", "remove", &u]).fails_with(&[&c1, &c2, "assume"]);
+    rig.keyhop(&["session", "remove", &u])
+        .fails_with(&[&c1, &c2, "assume"]);
     rig.assert_unchanged(&before, "removing an assumer that others depend on");
-    assert!(keyring_items().contains(&uid), "a refused remove deleted keyring items");
+    assert!(
+        keyring_items().contains(&uid),
+        "a refused remove deleted keyring items"
+    );
 
     // Removing an active session stops it first.
     rig.start(&c1).ok();
     assert!(ini_section(&rig.credentials(), "p1").is_some());
     rig.keyhop(&["session", "remove", &c1]).ok();
-    assert!(ini_section(&rig.credentials(), "p1").is_none(), "removed session's profile is still there");
+    assert!(
+        ini_section(&rig.credentials(), "p1").is_none(),
+        "removed session's profile is still there"
+    );
     rig.keyhop(&["session", "remove", &c2]).ok();
     rig.keyhop(&["session", "remove", &u]).ok();
 
-    assert!(rig.list().is_empty(), "sessions left after removing all: {:?}", rig.list());
+    assert!(
+        rig.list().is_empty(),
+        "sessions left after removing all: {:?}",
+        rig.list()
+    );
     let items = keyring_items();
-    assert!(!items.contains(&uid), "keyring items of removed session {uid} are still there:\n{items}");
-    assert!(!items.contains(&keys.secret), "the removed session's secret is still in the keyring");
+    assert!(
+        !items.contains(&uid),
+        "keyring items of removed session {uid} are still there:\n{items}"
+    );
+    assert!(
+        !items.contains(&keys.secret),
+        "the removed session's secret is still in the keyring"
+    );
 }

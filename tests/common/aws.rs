@@ -28,7 +28,10 @@ pub fn moto_user(name: &str) -> Keys {
             .env("AWS_ENDPOINT_URL", moto_url())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", home.path().join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.path().join("credentials"),
+            )
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN");
         run(cmd, "", &format!("aws {}", args.join(" "))).ok()
@@ -39,7 +42,10 @@ pub fn moto_user(name: &str) -> Keys {
     let key = &v["AccessKey"];
     Keys {
         id: key["AccessKeyId"].as_str().expect("AccessKeyId").to_owned(),
-        secret: key["SecretAccessKey"].as_str().expect("SecretAccessKey").to_owned(),
+        secret: key["SecretAccessKey"]
+            .as_str()
+            .expect("SecretAccessKey")
+            .to_owned(),
     }
 }
 
@@ -56,7 +62,10 @@ pub fn fake_keys() -> Keys {
             alphabet[(h.finish() % 32) as usize] as char
         })
         .collect();
-    Keys { id: format!("AKIA{}", &chars[..16]), secret: chars[16..].to_ascii_lowercase() }
+    Keys {
+        id: format!("AKIA{}", &chars[..16]),
+        secret: chars[16..].to_ascii_lowercase(),
+    }
 }
 
 /// An `http://127.0.0.1:PORT` where nothing listens.
@@ -86,11 +95,21 @@ impl PrivateMoto {
             .stderr(Stdio::null())
             .spawn()
             .expect("start moto_server (run the tests with `cargo xtask test`)");
-        let mut moto = PrivateMoto { child, url: format!("http://127.0.0.1:{port}"), port };
+        let mut moto = PrivateMoto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while moto.http("GET", "/moto-api/", "").split_whitespace().nth(1) != Some("200") {
-            assert!(moto.child.try_wait().expect("wait").is_none(), "private moto_server exited");
-            assert!(Instant::now() < deadline, "private moto_server did not answer in 30 s");
+            assert!(
+                moto.child.try_wait().expect("wait").is_none(),
+                "private moto_server exited"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "private moto_server did not answer in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto
@@ -99,7 +118,11 @@ impl PrivateMoto {
     /// Turns on moto's auth mode: from now on it rejects keys it did not issue.
     pub fn enable_auth(&self) {
         let reply = self.http("POST", "/moto-api/reset-auth", "0");
-        assert_eq!(reply.split_whitespace().nth(1), Some("200"), "reset-auth failed: {reply}");
+        assert_eq!(
+            reply.split_whitespace().nth(1),
+            Some("200"),
+            "reset-auth failed: {reply}"
+        );
     }
 
     /// A minimal HTTP/1.0 request; returns the whole reply ("" if the server is not up).
@@ -136,25 +159,30 @@ pub fn keyring_items() -> String {
         .stdin(Stdio::null())
         .output()
         .expect("run secret-tool (libsecret-tools; run the tests with `cargo xtask test`)");
-    format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
-/// The keys of INI section `[name]` of `text` (last wins; None if there is no such section).
+/// The keys of INI section `[name]` of `text` (None if there is no such section; a key
+/// repeated, or a section repeated, keeps the last value).
 pub fn ini_section(text: &str, name: &str) -> Option<BTreeMap<String, String>> {
-    let mut found = None;
-    let mut current: Option<bool> = None;
+    let mut found: Option<BTreeMap<String, String>> = None;
+    let mut inside = false;
     for line in text.lines() {
         let t = line.trim();
         if t.starts_with('[') && t.ends_with(']') {
-            let here = t[1..t.len() - 1].trim() == name;
-            if here {
+            inside = t[1..t.len() - 1].trim() == name;
+            if inside {
                 found.get_or_insert_with(BTreeMap::new);
             }
-            current = Some(here);
-        } else if current == Some(true) && !t.starts_with(['#', ';']) {
-            if let Some((k, v)) = t.split_once('=') {
-                found.as_mut().map(|m: &mut BTreeMap<String, String>| m.insert(k.trim().to_owned(), v.trim().to_owned()));
-            }
+        } else if inside
+            && !t.starts_with(['#', ';'])
+            && let (Some(map), Some((k, v))) = (found.as_mut(), t.split_once('='))
+        {
+            map.insert(k.trim().to_owned(), v.trim().to_owned());
         }
     }
     found

@@ -32,7 +32,11 @@ pub fn moto_url() -> String {
 /// A name no other test of this run uses: `prefix-<pid>-<n>`.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// One user's world: temp HOME (with `.aws/`), KEYHOP_HOME, and the STS endpoint to use.
@@ -62,12 +66,20 @@ impl Rig {
         // Even a test that does not use the shared moto needs the rest of what `cargo xtask
         // test` provides (keyring, AWS CLI): refuse to run outside it rather than pass vacuously.
         moto_url();
-        let dir = tempfile::Builder::new().prefix("keyhop-test-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("keyhop-test-")
+            .tempdir()
+            .expect("temp dir");
         let home = dir.path().join("home");
         let keyhop_home = dir.path().join("keyhop");
         std::fs::create_dir_all(home.join(".aws")).expect("mkdir home/.aws");
         std::fs::create_dir_all(&keyhop_home).expect("mkdir keyhop home");
-        Rig { _dir: dir, home, keyhop_home, endpoint: endpoint.to_owned() }
+        Rig {
+            _dir: dir,
+            home,
+            keyhop_home,
+            endpoint: endpoint.to_owned(),
+        }
     }
 
     pub fn credentials_path(&self) -> PathBuf {
@@ -84,9 +96,16 @@ impl Rig {
     /// of the caller's AWS variables.
     pub fn apply_env(&self, cmd: &mut Command) {
         for var in [
-            "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-            "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ROLE_ARN",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
         ] {
             cmd.env_remove(var);
         }
@@ -134,7 +153,10 @@ impl Rig {
         let out = self.caller_identity(profile).ok();
         let v: Value = serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("get-caller-identity printed no JSON ({e}): {out}"));
-        v["Arn"].as_str().unwrap_or_else(|| panic!("no Arn in {out}")).to_owned()
+        v["Arn"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no Arn in {out}"))
+            .to_owned()
     }
 
     /// The Arn that boto3 reports for `profile` (a second, independent reader of the files).
@@ -146,7 +168,11 @@ impl Rig {
             profile,
         ]);
         self.apply_env(&mut cmd);
-        run(cmd, "", "boto3 get_caller_identity").ok().stdout.trim().to_owned()
+        run(cmd, "", "boto3 get_caller_identity")
+            .ok()
+            .stdout
+            .trim()
+            .to_owned()
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -212,18 +238,47 @@ impl Rig {
     /// `session add iam-user` in REGION with the secret on stdin.
     pub fn add_user(&self, alias: &str, profile: &str, keys: &Keys, extra: &[&str]) -> Out {
         let mut args = vec![
-            "session", "add", "iam-user", "--alias", alias, "--profile", profile, "--region",
-            REGION, "--access-key-id", &keys.id,
+            "session",
+            "add",
+            "iam-user",
+            "--alias",
+            alias,
+            "--profile",
+            profile,
+            "--region",
+            REGION,
+            "--access-key-id",
+            &keys.id,
         ];
         args.extend_from_slice(extra);
         self.keyhop_in(&args, &format!("{}\n", keys.secret))
     }
 
     /// `session add role-chained` in REGION.
-    pub fn add_chained(&self, alias: &str, profile: &str, role: &str, name: &str, assumer: &str) -> Out {
+    pub fn add_chained(
+        &self,
+        alias: &str,
+        profile: &str,
+        role: &str,
+        name: &str,
+        assumer: &str,
+    ) -> Out {
         self.keyhop(&[
-            "session", "add", "role-chained", "--alias", alias, "--profile", profile, "--region",
-            REGION, "--role-arn", role, "--role-session-name", name, "--assumer", assumer,
+            "session",
+            "add",
+            "role-chained",
+            "--alias",
+            alias,
+            "--profile",
+            profile,
+            "--region",
+            REGION,
+            "--role-arn",
+            role,
+            "--role-session-name",
+            name,
+            "--assumer",
+            assumer,
         ])
     }
 
@@ -261,7 +316,10 @@ pub fn mode(path: &Path) -> u32 {
 pub fn assert_no_secret(text: &str, secrets: &[&str], what: &str) {
     for secret in secrets {
         assert!(!secret.is_empty(), "empty secret given to assert_no_secret");
-        assert!(!text.contains(secret), "a secret appears in {what}:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "a secret appears in {what}:\n{text}"
+        );
     }
 }
 
@@ -269,10 +327,19 @@ pub fn assert_no_secret(text: &str, secrets: &[&str], what: &str) {
 /// fraction, `Z` or an offset).
 pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
     b.len() >= 20
-        && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
-        && matches!(b[10], b'T' | b't') && digits(11..13) && b[13] == b':' && digits(14..16)
-        && b[16] == b':' && digits(17..19)
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
         && (s.ends_with('Z') || s.ends_with('z') || s[19..].contains(['+', '-']))
 }

@@ -57,9 +57,13 @@ fn run_app(args: &[String]) -> Result<i32> {
     cmd.current_dir(repo_root())
         .args(["run", "--release", "-p", "keyhop", "--"])
         .args(args);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
     let _guard = signals::Forward::pid(child.id());
-    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo: {e}"))?;
     Ok(exit_code(status))
 }
 

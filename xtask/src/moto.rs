@@ -1,8 +1,8 @@
 //! The shared moto server (a real STS/IAM implementation) on a free loopback port.
 
+use crate::Result;
 use crate::packages;
 use crate::service::Service;
-use crate::Result;
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -22,12 +22,16 @@ pub fn start(log_dir: &Path, path: &OsString) -> Result<Moto> {
         .ok_or("moto_server is not on PATH (pip install 'moto[server]')")?;
     let port = free_port()?;
     let mut cmd = Command::new(program);
-    cmd.env("PATH", path).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    cmd.env("PATH", path)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()]);
     let mut service = Service::spawn("moto", cmd, log_dir)?;
     service.wait_ready(Duration::from_secs(30), || answers(port))?;
     let url = format!("http://127.0.0.1:{port}");
     println!("xtask: moto is up at {url}");
-    Ok(Moto { url, _service: service })
+    Ok(Moto {
+        url,
+        _service: service,
+    })
 }
 
 /// A port that was free a moment ago: bind port 0, read the port, release it.

@@ -50,17 +50,27 @@ fn is_installed(package: &str) -> bool {
         .args(["-W", "-f=${Status}", package])
         .stderr(Stdio::null())
         .output()
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "install ok installed")
+        .is_ok_and(|o| {
+            o.status.success()
+                && String::from_utf8_lossy(&o.stdout).trim() == "install ok installed"
+        })
 }
 
 /// Installs the packages of `wanted` that dpkg does not list as installed: one `apt-get
 /// update`, one `apt-get install`. Not root, or not Debian: a note, and nothing is done.
 pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
     if !program_exists("dpkg-query", &std::env::var_os("PATH").unwrap_or_default()) {
-        eprintln!("xtask: note: no dpkg-query here; not checking Debian packages ({})", wanted.join(" "));
+        eprintln!(
+            "xtask: note: no dpkg-query here; not checking Debian packages ({})",
+            wanted.join(" ")
+        );
         return Ok(());
     }
-    let missing: Vec<&str> = wanted.iter().copied().filter(|p| !is_installed(p)).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|p| !is_installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -83,8 +93,14 @@ pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let status = cmd.status().map_err(|e| format!("cannot run {what}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
 }
 
 /// Makes sure `moto_server`, `aws` and the boto3 module are there, installing them with pip if
@@ -101,7 +117,11 @@ pub fn ensure_python() -> Result<OsString> {
     if missing.is_empty() {
         return Ok(path);
     }
-    println!("xtask: missing {}; installing {} with pip", missing.join(", "), PIP_PACKAGES.join(" "));
+    println!(
+        "xtask: missing {}; installing {} with pip",
+        missing.join(", "),
+        PIP_PACKAGES.join(" ")
+    );
     let mut pip = Command::new("python3");
     pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
     if externally_managed() {
@@ -115,7 +135,10 @@ pub fn ensure_python() -> Result<OsString> {
     if missing.is_empty() {
         Ok(path)
     } else {
-        Err(format!("after pip install, still missing: {}", missing.join(", ")))
+        Err(format!(
+            "after pip install, still missing: {}",
+            missing.join(", ")
+        ))
     }
 }
 
@@ -134,7 +157,10 @@ fn python_stdout(code: &str) -> Result<String> {
         .output()
         .map_err(|e| format!("cannot run python3: {e}"))?;
     if !out.status.success() {
-        return Err(format!("python3 -c failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "python3 -c failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -148,7 +174,9 @@ fn externally_managed() -> bool {
 
 /// Current PATH with Python's script directories (global and user) in front.
 fn python_path() -> Result<OsString> {
-    let dirs = python_stdout("import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')")?;
+    let dirs = python_stdout(
+        "import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')",
+    )?;
     let current = std::env::var_os("PATH").unwrap_or_default();
     let mut entries: Vec<PathBuf> = dirs
         .lines()
@@ -193,7 +221,8 @@ pub fn find_program(program: &str, path: &OsString) -> Option<PathBuf> {
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    p.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 pub fn program_exists(program: &str, path: &OsString) -> bool {

@@ -1,13 +1,13 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
 use crate::packages::{self, TEST_PACKAGES};
-use crate::{moto, signals, Result};
+use crate::{Result, moto, signals};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// Runs "$@" with an unlocked gnome-keyring (Secret Service) in the D-Bus session that
@@ -37,7 +37,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let path = packages::ensure_python()?;
     for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
         if !packages::program_exists(program, &path) {
-            return Err(format!("{program} is not installed (Debian: dbus-bin, gnome-keyring, libsecret-tools)"));
+            return Err(format!(
+                "{program} is not installed (Debian: dbus-bin, gnome-keyring, libsecret-tools)"
+            ));
         }
     }
 
@@ -69,7 +71,10 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let (code, totals) = run_streaming(cmd)?;
     drop(moto);
     drop(scratch);
-    println!("summary: {} passed, {} failed, {} skipped", totals.passed, totals.failed, totals.ignored);
+    println!(
+        "summary: {} passed, {} failed, {} skipped",
+        totals.passed, totals.failed, totals.ignored
+    );
     Ok(code)
 }
 
@@ -81,7 +86,8 @@ impl Scratch {
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["data", "runtime"] {
             let d = dir.join(sub);
-            std::fs::create_dir_all(&d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+            std::fs::create_dir_all(&d)
+                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
             std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))
                 .map_err(|e| format!("chmod {}: {e}", d.display()))?;
         }
@@ -106,10 +112,14 @@ impl Totals {
     /// Adds the counts of a libtest line such as
     /// `test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s`.
     fn add_line(&mut self, line: &str) {
-        let Some(at) = line.find("test result:") else { return };
+        let Some(at) = line.find("test result:") else {
+            return;
+        };
         let words: Vec<&str> = line[at..].split_whitespace().collect();
         for pair in words.windows(2) {
-            let Ok(n) = pair[0].parse::<u64>() else { continue };
+            let Ok(n) = pair[0].parse::<u64>() else {
+                continue;
+            };
             match pair[1].trim_end_matches([';', ',', '.']) {
                 "passed" => self.passed += n,
                 "failed" => self.failed += n,
@@ -146,7 +156,9 @@ fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start dbus-run-session: {e}"))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start dbus-run-session: {e}"))?;
     let group = -(child.id() as i32);
     let forward = signals::Forward::group(child.id());
     let totals = Arc::new(Mutex::new(Totals::default()));
@@ -164,7 +176,9 @@ fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
             let _ = done.send(());
         });
     }
-    let status = child.wait().map_err(|e| format!("waiting for cargo test: {e}"))?;
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for cargo test: {e}"))?;
     drop(forward);
     // Anything of the run still alive (a server a test left behind) goes now.
     signals::send(group, signals::SIGKILL);
@@ -192,6 +206,13 @@ mod tests {
         t.add_line("test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n");
         t.add_line("running 5 tests\n");
         t.add_line("test foo ... ok\n");
-        assert_eq!(t, Totals { passed: 7, failed: 3, ignored: 1 });
+        assert_eq!(
+            t,
+            Totals {
+                passed: 7,
+                failed: 3,
+                ignored: 1
+            }
+        );
     }
 }

@@ -36,7 +36,7 @@ pub enum Error {
     MfaRequired { alias: String, device: MfaDevice },
     #[error("cannot remove session {alias:?}: {dependants} from it; remove or re-point them first")]
     HasDependants { alias: String, dependants: String },
-    #[error("session {0:?} cannot assume from itself")]
+    #[error("session {0:?} cannot assume from itself: that would be a cycle")]
     SelfAssumer(String),
     #[error("session {0:?} has no access keys in the keyring; remove it and add it again")]
     MissingKeys(String),
