@@ -34,7 +34,7 @@ echo "$secret" | "$bin" session add iam-user --alias fresh --profile fresh --reg
 cat > "$work/aws-by-hand.sh" <<'SH'
 #!/usr/bin/env bash
 set -euo pipefail
-read -r k s t < <(aws sts get-session-token --profile longterm --serial-number arn:aws:iam::123456789012:mfa/bench \
+read -r k s t < <(aws sts get-session-token --profile longterm --region us-east-1 --serial-number arn:aws:iam::123456789012:mfa/bench \
     --token-code 123456 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
 aws configure set aws_access_key_id "$k" --profile byhand
 aws configure set aws_secret_access_key "$s" --profile byhand
@@ -50,5 +50,5 @@ hyperfine --style basic --warmup 3 --runs "${KEYHOP_BENCH_RUNS:-30}" \
 
 # The written profiles must work, or the numbers mean nothing.
 aws sts get-caller-identity --profile fresh --query Arn --output text
-aws sts get-caller-identity --profile byhand --query Arn --output text
+aws sts get-caller-identity --profile byhand --region us-east-1 --query Arn --output text
 echo "results: $out/session_start.md"

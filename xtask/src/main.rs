@@ -7,6 +7,7 @@
 //! - `cargo xtask run [-- ARGS]`: installs the build packages, then runs the app
 //!   (`cargo run --release -p keyhop -- ARGS`).
 
+mod bench;
 mod moto;
 mod packages;
 mod service;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("test") => test_run::run(&args[1..]),
         Some("run") => run_app(&args[1..]),
+        Some("bench") => bench::run(),
         Some("help" | "-h" | "--help") | None => {
             print_usage();
             Ok(0)
@@ -42,7 +44,7 @@ fn main() -> ExitCode {
 
 fn print_usage() {
     println!(
-        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)"
+        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)"
     );
 }
 

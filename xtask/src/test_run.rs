@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 /// Runs "$@" with an unlocked gnome-keyring (Secret Service) in the D-Bus session that
 /// dbus-run-session made; the keyring password only serves to create and unlock the keyring.
-const KEYRING_SCRIPT: &str = r#"eval "$(printf keyhop-test | gnome-keyring-daemon --unlock --components=secrets)"; export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK; exec "$@""#;
+pub(crate) const KEYRING_SCRIPT: &str = r#"eval "$(printf keyhop-test | gnome-keyring-daemon --unlock --components=secrets)"; export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK; exec "$@""#;
 
 /// Variables of the caller that would point the tests (or the AWS CLI they run) elsewhere.
-const LEAKY_AWS_VARS: &[&str] = &[
+pub(crate) const LEAKY_AWS_VARS: &[&str] = &[
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_ACCESS_KEY_ID",
@@ -79,10 +79,10 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
 }
 
 /// A directory removed on drop.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(dir: PathBuf) -> Result<Scratch> {
+    pub(crate) fn new(dir: PathBuf) -> Result<Scratch> {
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["data", "runtime"] {
             let d = dir.join(sub);

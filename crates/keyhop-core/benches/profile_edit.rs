@@ -26,10 +26,16 @@ fn bench(c: &mut Criterion) {
         expiration: "2026-11-26T23:00:00Z",
     };
 
-    c.bench_function("write one profile into a 1000-profile credentials file (locked, atomic)", |b| {
-        b.iter(|| files.write_credentials("keyhop-bench", &creds).unwrap())
+    // Two expirations taken in turn, so that every iteration really rewrites the file.
+    let refreshed = ProfileCredentials { expiration: "2026-11-27T00:00:00Z", ..creds };
+    let mut flip = false;
+    c.bench_function("rewrite one profile of a 1000-profile credentials file (locked, atomic, fsync)", |b| {
+        b.iter(|| {
+            flip = !flip;
+            files.write_credentials("keyhop-bench", if flip { &creds } else { &refreshed }).unwrap()
+        })
     });
-    c.bench_function("remove one profile from a 1000-profile credentials file (locked, atomic)", |b| {
+    c.bench_function("add then remove one profile of a 1000-profile credentials file (2 locked, atomic writes)", |b| {
         b.iter(|| {
             files.write_credentials("keyhop-bench", &creds).unwrap();
             files.remove_credentials("keyhop-bench").unwrap();
