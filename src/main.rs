@@ -1,6 +1,20 @@
 //! keyhop: short-lived AWS credentials from the tray or the command line.
 
+#[cfg(feature = "desktop")]
+mod app;
+#[cfg(feature = "desktop")]
+mod autostart;
 mod cli;
+#[cfg(feature = "desktop")]
+mod notify;
+#[cfg(feature = "desktop")]
+mod single_instance;
+#[cfg(feature = "desktop")]
+mod tray;
+#[cfg(feature = "desktop")]
+mod watch;
+#[cfg(feature = "desktop")]
+mod window;
 
 use std::process::ExitCode;
 
@@ -15,7 +29,9 @@ fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYHOP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();

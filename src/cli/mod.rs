@@ -36,6 +36,43 @@ enum Command {
     Import(import::ImportCommand),
     /// Print a session's credentials in the AWS `credential_process` format
     CredentialProcess(credential_process::Args),
+    /// Run the tray icon (the default when no command is given)
+    #[cfg(feature = "desktop")]
+    Tray,
+    /// Start keyhop's tray at login: enable, disable or show the status
+    #[cfg(feature = "desktop")]
+    Autostart {
+        #[arg(value_enum)]
+        action: AutostartAction,
+    },
+}
+
+#[cfg(feature = "desktop")]
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum AutostartAction {
+    Enable,
+    Disable,
+    Status,
+}
+
+#[cfg(feature = "desktop")]
+fn autostart(action: AutostartAction) -> ExitCode {
+    let result = match action {
+        AutostartAction::Enable => crate::autostart::set(true).map(|()| "keyhop will start at login".to_owned()),
+        AutostartAction::Disable => crate::autostart::set(false).map(|()| "keyhop will not start at login".to_owned()),
+        AutostartAction::Status => crate::autostart::is_enabled()
+            .map(|on| format!("start at login: {} ({})", if on { "enabled" } else { "disabled" }, crate::autostart::describe())),
+    };
+    match result {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("keyhop: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 impl Cli {
@@ -45,10 +82,18 @@ impl Cli {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        let _ = Cli::command().print_help();
-        return ExitCode::from(2);
+    let command = match cli.command {
+        #[cfg(feature = "desktop")]
+        None | Some(Command::Tray) => return crate::app::run(),
+        #[cfg(feature = "desktop")]
+        Some(Command::Autostart { action }) => return autostart(action),
+        #[cfg(not(feature = "desktop"))]
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            return ExitCode::from(2);
+        }
+        Some(c) => c,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
     let result = Engine::from_env().and_then(|engine| {
@@ -57,6 +102,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Session(c) => session::run(&engine, c).await,
                 Command::Import(c) => import::run(&engine, c),
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await,
+                #[cfg(feature = "desktop")]
+                Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
             }
         })
     });

@@ -11,6 +11,7 @@ pub mod regions;
 pub mod schedule;
 pub mod secrets;
 pub mod session;
+pub mod settings;
 pub mod state;
 pub mod sts;
 pub mod validate;

@@ -131,7 +131,7 @@ impl StateStore {
     }
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -140,7 +140,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// temp file in the same directory + fsync + rename + fsync of the directory; mode 0600.
-fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new().prefix(".state-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;

@@ -34,8 +34,11 @@ pub enum StopOutcome {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Freshness {
-    /// `session start`: new role credentials for the target, the full hour.
+    /// `session start`: new role credentials for the target, the full hour; an IAM user's
+    /// cached session token is reused (that is the point of caching it).
     FreshTarget,
+    /// A background refresh: the target's own credentials are never reused.
+    Refresh,
     /// `credential-process`: anything cached that is still good.
     CachedOk,
 }
@@ -93,6 +96,74 @@ impl<S: SecretStore> Engine<S> {
         session.active = Some(Activation { expiration, started_at: OffsetDateTime::now_utc(), region_prior });
         tracing::info!(alias = %session.alias, profile = %profile, %expiration, "session started");
         Ok(StartOutcome { session: session.clone(), expiration, replaced })
+    }
+
+    /// Renews an active session's credentials before they expire (the tray's background
+    /// refresh). `Ok(None)` when the session is no longer active: nothing to refresh.
+    pub async fn refresh(&self, alias: &str) -> Result<Option<StartOutcome>> {
+        let snapshot = self.store.load()?;
+        let target = by_alias(&snapshot.sessions, alias)?.clone();
+        if !target.is_active() {
+            return Ok(None);
+        }
+        let creds = self.obtain(&snapshot, &target, None, Freshness::Refresh).await?;
+        self.store.update(|st| {
+            // Stopped (or taken over) while STS answered: leave it stopped.
+            if !st.sessions.iter().any(|s| s.id == target.id && s.is_active()) {
+                return Ok(None);
+            }
+            self.activate(st, &target, &creds).map(Some)
+        })
+    }
+
+    /// For each active session: from when refreshing it needs a new MFA code (the expiry of
+    /// the cached token of its chain's MFA-protected IAM user; "now" without one).
+    pub fn mfa_due_times(&self, st: &State) -> Result<std::collections::HashMap<crate::session::SessionId, OffsetDateTime>> {
+        let mut out = std::collections::HashMap::new();
+        let now = OffsetDateTime::now_utc();
+        for s in st.sessions.iter().filter(|s| s.is_active()) {
+            let Ok(chain) = chain::resolve(&st.sessions, s) else { continue };
+            let root = chain[0];
+            if let SessionKind::IamUser { mfa_device: Some(_), .. } = &root.kind {
+                let due = self.secrets.cached(&root.id)?.map_or(now, |c| c.expiration);
+                out.insert(s.id.clone(), due);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The MFA device a start of `id` would ask a code for, with the alias of the IAM user that
+    /// owns it, whether or not a code is due right now.
+    pub fn mfa_device_of(&self, st: &State, id: &crate::session::SessionId) -> Option<(SessionAlias, MfaDevice)> {
+        let target = chain::find(&st.sessions, id)?;
+        let root = chain::resolve(&st.sessions, target).ok()?[0];
+        match &root.kind {
+            SessionKind::IamUser { mfa_device: Some(d), .. } => Some((root.alias.clone(), d.clone())),
+            _ => None,
+        }
+    }
+
+    /// Active sessions whose profile now holds credentials keyhop did not write (another
+    /// program overwrote it): `(session, access key id found in the file)`.
+    pub fn overwritten_profiles(&self) -> Result<Vec<(Session, String)>> {
+        let st = self.store.load()?;
+        let Some(text) = crate::aws_files::read_file(&self.files.credentials)? else { return Ok(vec![]) };
+        let doc = crate::aws_files::IniDoc::parse(&text);
+        let mut out = vec![];
+        for s in st.sessions.iter().filter(|s| s.is_active()) {
+            let (Some(found), Some(ours)) = (doc.get(s.profile.as_str(), "aws_access_key_id"), self.secrets.cached(&s.id)?) else { continue };
+            if found != ours.access_key_id {
+                out.push((s.clone(), found));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The access key id stored for an IAM-user session (the edit form shows it).
+    pub fn stored_access_key_id(&self, alias: &str) -> Result<Option<String>> {
+        let st = self.store.load()?;
+        let s = by_alias(&st.sessions, alias)?;
+        Ok(self.secrets.long_term(&s.id)?.map(|k| k.access_key_id.to_string()))
     }
 
     /// Stops `alias`: removes its keys from the profile and puts the config region back.
@@ -161,8 +232,9 @@ impl<S: SecretStore> Engine<S> {
         let margin = match &s.kind {
             // A code typed by the user asks for a new token even if one is cached.
             SessionKind::IamUser { mfa_device: Some(_), .. } if mfa.is_some() => return Ok(None),
+            SessionKind::IamUser { .. } if is_target && fresh == Freshness::Refresh => return Ok(None),
             SessionKind::IamUser { .. } => REUSE_MARGIN,
-            SessionKind::RoleChained { .. } if is_target && fresh == Freshness::FreshTarget => return Ok(None),
+            SessionKind::RoleChained { .. } if is_target && fresh != Freshness::CachedOk => return Ok(None),
             SessionKind::RoleChained { .. } => ROLE_REUSE_MARGIN,
         };
         Ok(self.secrets.cached(&s.id)?.filter(|c| c.valid_for(margin, now)))

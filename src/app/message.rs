@@ -1,0 +1,63 @@
+//! Everything that can happen to the app. UI events and outside events become messages; the
+//! update turns them into engine work; engine results come back as messages.
+
+use iced::window;
+use keyhop_core::SessionView;
+
+use super::external::External;
+use crate::window::{form, list, mfa, settings};
+
+/// What an engine call failed with, flattened for the UI (the core error is not `Clone`).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub message: String,
+    /// Another try with a (new) MFA code could succeed.
+    pub needs_mfa: bool,
+}
+
+impl From<keyhop_core::Error> for Failure {
+    fn from(e: keyhop_core::Error) -> Self {
+        Self { needs_mfa: e.needs_mfa_code(), message: e.to_string() }
+    }
+}
+
+/// A fresh look at the state, with what the scheduler needs from the keyring.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub views: Vec<SessionView>,
+    pub state: keyhop_core::state::State,
+    /// For each active session: when refreshing it starts to need an MFA code.
+    pub mfa_due: std::collections::HashMap<keyhop_core::session::SessionId, time::OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Start,
+    Stop,
+    Refresh,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    External(External),
+    Loaded(Result<Snapshot, String>),
+    /// An engine operation on a session finished.
+    Done { session_id: String, alias: String, op: Op, result: Result<(), Failure> },
+    /// The MFA popup's start finished.
+    MfaDone { window: window::Id, result: Result<(), Failure> },
+    /// The scheduler's timer.
+    Tick,
+    WindowClosed(window::Id),
+    List(window::Id, list::Msg),
+    Form(window::Id, form::Msg),
+    Mfa(window::Id, mfa::Msg),
+    Settings(window::Id, settings::Msg),
+    /// A form or settings window's save finished.
+    Saved { window: window::Id, result: Result<(), String> },
+    Key { window: window::Id, key: iced::keyboard::Key, modifiers: iced::keyboard::Modifiers },
+    /// Look for profiles another program overwrote.
+    CheckOverwrites,
+    /// `(session id, alias, profile, the foreign access key id)`.
+    Overwritten(Vec<(String, String, String, String)>),
+    QuitDone,
+}

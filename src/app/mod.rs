@@ -1,0 +1,198 @@
+//! The desktop app: an iced daemon on the main thread (windows opened on demand, none at
+//! start), the tray on its own thread, background refresh on timers that follow real
+//! expirations. Data flows one way: tray click / window event → message → engine task →
+//! state file → watcher → reload → tray menu and windows re-render.
+
+pub mod external;
+mod message;
+mod scheduler;
+mod tasks;
+mod update;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use iced::{Element, Subscription, Task, Theme, window};
+use keyhop_core::Engine;
+use keyhop_core::schedule::{Deadline, Failure as RefreshFailure};
+use keyhop_core::session::SessionId;
+use keyhop_core::settings::Settings;
+use time::OffsetDateTime;
+
+pub use message::{Failure, Message, Op, Snapshot};
+
+use crate::single_instance::{self, Instance};
+use crate::tray::menu_model::{self, Attention};
+use crate::tray::Tray;
+use crate::window::Window;
+
+pub struct App {
+    engine: Arc<Engine>,
+    settings: Settings,
+    tray: Tray,
+    _watch: Option<crate::watch::FileWatch>,
+    _instance: single_instance::Guard,
+    snapshot: Option<Snapshot>,
+    windows: BTreeMap<window::Id, Window>,
+    /// Sessions with an engine operation in flight.
+    busy: Vec<String>,
+    attention: HashMap<String, Attention>,
+    failures: HashMap<SessionId, RefreshFailure>,
+    handled: Vec<Deadline>,
+    /// Overwritten profiles already reported: (session id, foreign access key id).
+    overwrite_notified: std::collections::HashSet<(String, String)>,
+    next_wake: Option<OffsetDateTime>,
+    dark: bool,
+}
+
+/// `keyhop` / `keyhop tray`.
+pub fn run() -> ExitCode {
+    let engine = match Engine::from_env() {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            eprintln!("keyhop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let instance = match single_instance::claim(engine.state_store().dir()) {
+        Ok(Instance::First(g)) => g,
+        Ok(Instance::AlreadyRunning) => {
+            println!("keyhop is already running; asked it to open its window.");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("keyhop: cannot check for a running keyhop tray: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = Settings::load(engine.state_store()).unwrap_or_else(|e| {
+        crate::notify::info("keyhop settings", &format!("{e}; using the defaults"));
+        Settings::default()
+    });
+    let views = engine.list().unwrap_or_default();
+    let initial = menu_model::build(&views, &HashMap::new(), &[], OffsetDateTime::now_utc());
+    let tray = match Tray::spawn(initial, |ev| external::send(external::External::Tray(ev))) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("keyhop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let watch = crate::watch::start(engine.state_store().dir(), &engine.aws_files().credentials)
+        .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
+        .ok();
+    let app = RefCell::new(Some(App {
+        engine,
+        settings,
+        tray,
+        _watch: watch,
+        _instance: instance,
+        snapshot: None,
+        windows: BTreeMap::new(),
+        busy: vec![],
+        attention: HashMap::new(),
+        failures: HashMap::new(),
+        handled: vec![],
+        overwrite_notified: Default::default(),
+        next_wake: None,
+        dark: prefers_dark(),
+    }));
+    let result = iced::daemon(
+        move || {
+            let app = app.borrow_mut().take().expect("iced boots the app once");
+            let load = app.reload();
+            (app, load)
+        },
+        App::update,
+        App::view,
+    )
+    .title(App::title)
+    .subscription(App::subscription)
+    .theme(App::theme)
+    .run();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keyhop: the window system failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Light or dark, read once (the theme-detection feature of iced polls, which would wake the
+/// tray several times a second). `KEYHOP_THEME=dark|light` overrides.
+fn prefers_dark() -> bool {
+    if let Ok(t) = std::env::var("KEYHOP_THEME") {
+        return t.eq_ignore_ascii_case("dark");
+    }
+    std::process::Command::new("gsettings")
+        .args(["get", "org.gnome.desktop.interface", "color-scheme"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dark"))
+}
+
+impl App {
+    fn title(&self, id: window::Id) -> String {
+        self.windows.get(&id).map_or_else(|| "keyhop".into(), Window::title)
+    }
+
+    fn theme(&self, _id: window::Id) -> Option<Theme> {
+        Some(if self.dark { Theme::Dark } else { Theme::Light })
+    }
+
+    fn sessions(&self) -> &[keyhop_core::SessionView] {
+        self.snapshot.as_ref().map_or(&[], |s| &s.views)
+    }
+
+    fn view(&self, id: window::Id) -> Element<'_, Message> {
+        match self.windows.get(&id) {
+            Some(Window::List(l)) => l.view(self.sessions(), &self.busy, OffsetDateTime::now_utc()).map(move |m| Message::List(id, m)),
+            Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
+            Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
+            Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),
+            None => iced::widget::space().into(),
+        }
+    }
+
+    fn subscription(&self) -> Subscription<Message> {
+        let mut subs = vec![
+            Subscription::run(external::stream).map(Message::External),
+            window::close_events().map(Message::WindowClosed),
+        ];
+        if !self.windows.is_empty() {
+            subs.push(iced::event::listen_with(|event, _status, window| match event {
+                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => {
+                    Some(Message::Key { window, key, modifiers })
+                }
+                _ => None,
+            }));
+        }
+        // No timer at all while nothing is active: an idle tray sleeps until an event.
+        if let Some(at) = self.next_wake {
+            subs.push(Subscription::run_with(at.unix_timestamp(), scheduler::timer));
+        }
+        Subscription::batch(subs)
+    }
+
+    fn open(&mut self, w: Window) -> Task<Message> {
+        // One list and one settings window: a second request focuses the open one.
+        let existing = self.windows.iter().find(|(_, o)| {
+            matches!((o, &w), (Window::List(_), Window::List(_)) | (Window::Settings(_), Window::Settings(_)))
+                || matches!((o, &w), (Window::Mfa(a), Window::Mfa(b)) if a.session_id == b.session_id)
+        });
+        if let Some((id, _)) = existing {
+            return window::gain_focus(*id);
+        }
+        let focus = match &w {
+            Window::Form(_) => Some(crate::window::FIRST_INPUT),
+            Window::Mfa(_) => Some(crate::window::mfa::CODE_INPUT),
+            _ => None,
+        };
+        let (id, opened) = window::open(w.settings());
+        self.windows.insert(id, w);
+        let focus_task = focus.map_or_else(Task::none, |f| iced::widget::operation::focus(f));
+        opened.discard().chain(window::gain_focus(id)).chain(focus_task)
+    }
+}

@@ -1,0 +1,73 @@
+//! The tray's side of the refresh scheduler: one timer to the next deadline (at most a minute
+//! away while sessions are active, so a suspend or clock change is caught), and what to do
+//! with each deadline when it comes.
+
+use std::collections::HashMap;
+
+use iced::Task;
+use iced::futures::{Stream, stream};
+use keyhop_core::schedule::{self, Action};
+use time::OffsetDateTime;
+
+use super::{App, Message, Op};
+use crate::tray::menu_model::{self, Attention};
+
+/// Sleeps until the unix time `at`, then ticks once. A new `at` replaces the subscription (and
+/// drops this sleep).
+pub fn timer(at: &i64) -> impl Stream<Item = Message> + use<> {
+    let wait = (*at - OffsetDateTime::now_utc().unix_timestamp()).max(0) as u64;
+    stream::once(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        Message::Tick
+    })
+}
+
+impl App {
+    fn deadlines(&self) -> Vec<schedule::Deadline> {
+        let Some(snap) = &self.snapshot else { return vec![] };
+        schedule::deadlines(&snap.state.sessions, |s| snap.mfa_due.get(&s.id).copied(), &self.failures, self.settings.timing())
+    }
+
+    /// Recomputes the menu and the next wake-up from the current snapshot.
+    pub(super) fn reschedule(&mut self) {
+        let now = OffsetDateTime::now_utc();
+        let all = self.deadlines();
+        // Handled deadlines of past expirations can go.
+        self.handled.retain(|h| all.contains(h));
+        let any_active = self.sessions().iter().any(|s| s.status == "active");
+        self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
+        self.tray.show(menu_model::build(self.sessions(), &self.attention, &self.busy, now));
+    }
+
+    pub(super) fn tick(&mut self) -> Task<Message> {
+        let now = OffsetDateTime::now_utc();
+        let all = self.deadlines();
+        let due: Vec<schedule::Deadline> = schedule::due(&all, &self.handled, now).into_iter().cloned().collect();
+        let aliases: HashMap<String, String> = self.sessions().iter().map(|s| (s.id.clone(), s.alias.to_string())).collect();
+        let mut tasks = vec![];
+        for d in due {
+            self.handled.push(d.clone());
+            let id = d.session.to_string();
+            let Some(alias) = aliases.get(&id).cloned() else { continue };
+            match d.action {
+                Action::Refresh => tasks.push(self.run_op(id, alias, Op::Refresh)),
+                Action::WarnMfa => {
+                    self.attention.insert(id.clone(), Attention::MfaDue);
+                    let left = menu_model::remaining(d.expiration - now);
+                    crate::notify::mfa_needed(
+                        &format!("{alias}: MFA code needed soon"),
+                        &format!("The credentials of {alias} expire in {left} and need a new MFA code to renew."),
+                        &id,
+                    );
+                }
+                Action::Expired => {
+                    crate::notify::info(&format!("{alias} expired"), "Its credentials ran out and were removed from the profile. Start it again from the tray.");
+                    self.attention.remove(&id);
+                    tasks.push(self.run_op(id, alias, Op::Stop));
+                }
+            }
+        }
+        self.reschedule();
+        Task::batch(tasks)
+    }
+}

@@ -1,0 +1,148 @@
+//! Engine calls as iced tasks. Each runs on the runtime's worker threads and comes back as one
+//! message; the keyring and file work inside them is short and blocking, so it goes through
+//! `spawn_blocking` where it is not already part of an STS call.
+
+use std::sync::Arc;
+
+use iced::{Task, window};
+use keyhop_core::Engine;
+use keyhop_core::validate::MfaCode;
+
+use super::{App, Failure, Message, Op, Snapshot};
+
+fn load(engine: &Engine) -> Result<Snapshot, String> {
+    let state = engine.snapshot().map_err(|e| e.to_string())?;
+    let views = state.sessions.iter().map(|s| keyhop_core::SessionView::of(s, &state.sessions)).collect();
+    let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
+    Ok(Snapshot { views, state, mfa_due })
+}
+
+async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
+    let e = Arc::clone(engine);
+    tokio::task::spawn_blocking(move || f(&e)).await.expect("engine task does not panic")
+}
+
+impl App {
+    pub(super) fn reload(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(async move { blocking(&e, load).await }, Message::Loaded)
+    }
+
+    /// Start, stop or refresh one session, marking it busy meanwhile.
+    pub(super) fn run_op(&mut self, session_id: String, alias: String, op: Op) -> Task<Message> {
+        if self.busy.contains(&session_id) {
+            return Task::none();
+        }
+        self.busy.push(session_id.clone());
+        let e = Arc::clone(&self.engine);
+        let a = alias.clone();
+        Task::perform(
+            async move {
+                match op {
+                    Op::Start => e.start(&a, None).await.map(|o| Some(o.session.id.to_string())),
+                    Op::Refresh => e.refresh(&a).await.map(|o| o.map(|o| o.session.id.to_string())),
+                    Op::Stop => blocking(&e, move |e| e.stop(&a).map(|_| None)).await,
+                }
+                .map(|_| ())
+                .map_err(Failure::from)
+            },
+            move |result| Message::Done { session_id: session_id.clone(), alias: alias.clone(), op, result },
+        )
+    }
+
+    pub(super) fn start_with_code(&mut self, window: window::Id, alias: String, code: String) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                let code = MfaCode::parse(&code).map_err(|err| Failure { message: err.to_string(), needs_mfa: true })?;
+                e.start(&alias, Some(code)).await.map(|_| ()).map_err(Failure::from)
+            },
+            move |result| Message::MfaDone { window, result },
+        )
+    }
+
+    pub(super) fn save(&self, window: window::Id, output: crate::window::form::Output) -> Task<Message> {
+        use crate::window::form::Output;
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                blocking(&e, move |e| match output {
+                    Output::Add(n) => e.add(n).map(drop),
+                    Output::Edit { alias, edit } => e.edit(&alias, edit).map(drop),
+                })
+                .await
+                .map_err(|e| e.to_string())
+            },
+            move |result| Message::Saved { window, result },
+        )
+    }
+
+    pub(super) fn remove(&self, list: window::Id, alias: String) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(async move { blocking(&e, move |e| e.remove(&alias).map(drop)).await.map_err(|e| e.to_string()) }, move |result| {
+            Message::Saved { window: list, result }
+        })
+    }
+
+    /// Fills the edit form's access key id from the keyring.
+    pub(super) fn load_key_id(&self, window: window::Id, alias: String) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(async move { blocking(&e, move |e| e.stored_access_key_id(&alias).ok().flatten()).await }, move |id| {
+            Message::Form(window, crate::window::form::Msg::StoredKeyId(id))
+        })
+    }
+
+    pub(super) fn check_overwrites(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                blocking(&e, |e| {
+                    e.overwritten_profiles()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(s, key)| (s.id.to_string(), s.alias.to_string(), s.profile.to_string(), key))
+                        .collect()
+                })
+                .await
+            },
+            Message::Overwritten,
+        )
+    }
+
+    /// Profiles a user may pick in the form: those in the credentials and config files.
+    pub(super) fn known_profiles(&self) -> Vec<String> {
+        let files = self.engine.aws_files();
+        let mut out: Vec<String> = vec![];
+        for (path, strip) in [(&files.credentials, false), (&files.config, true)] {
+            if let Ok(Some(text)) = keyhop_core::aws_files::read_file(path) {
+                for s in keyhop_core::aws_files::IniDoc::parse(&text).sections() {
+                    let name = if strip { s.strip_prefix("profile ").unwrap_or(&s).to_owned() } else { s };
+                    if !name.starts_with("sso-session") && !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Stops every active session (quit with "stop all on quit"), then exits.
+    pub(super) fn stop_all_and_quit(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        let active: Vec<String> = self.sessions().iter().filter(|s| s.status == "active").map(|s| s.alias.to_string()).collect();
+        Task::perform(
+            async move {
+                blocking(&e, move |e| {
+                    for a in active {
+                        if let Err(err) = e.stop(&a) {
+                            tracing::warn!(alias = %a, error = %err, "cannot stop a session on quit");
+                        }
+                    }
+                })
+                .await
+            },
+            |()| Message::QuitDone,
+        )
+    }
+}

@@ -1,0 +1,252 @@
+//! The app's update: every message ends here and becomes state changes plus tasks.
+
+use iced::keyboard::{Key, key::Named};
+use iced::{Task, window};
+
+use super::external::External;
+use super::{App, Message, Op};
+use crate::tray::TrayEvent;
+use crate::tray::menu_model::{Attention, MenuAction};
+use crate::window::{Window, form, list, mfa, settings};
+
+impl App {
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::External(e) => self.external(e),
+            Message::Loaded(Ok(snap)) => {
+                let active: Vec<String> = snap.views.iter().filter(|s| s.status == "active").map(|s| s.id.clone()).collect();
+                // Attention belongs to active sessions; a session stopped elsewhere needs none.
+                self.attention.retain(|id, _| active.contains(id));
+                self.failures.retain(|id, _| active.contains(&id.to_string()));
+                self.snapshot = Some(snap);
+                self.reschedule();
+                Task::none()
+            }
+            Message::Loaded(Err(e)) => {
+                crate::notify::info("keyhop cannot read its state", &e);
+                Task::none()
+            }
+            Message::Done { session_id, alias, op, result } => self.done(session_id, alias, op, result),
+            Message::MfaDone { window, result } => match result {
+                Ok(()) => Task::batch([window::close(window), self.reload()]),
+                Err(f) => {
+                    if let Some(Window::Mfa(m)) = self.windows.get_mut(&window) {
+                        m.rejected(f.message);
+                    }
+                    Task::none()
+                }
+            },
+            Message::Tick => self.tick(),
+            Message::WindowClosed(id) => {
+                self.windows.remove(&id);
+                Task::none()
+            }
+            Message::List(id, msg) => self.list_msg(id, msg),
+            Message::Form(id, msg) => self.form_msg(id, msg),
+            Message::Mfa(id, msg) => self.mfa_msg(id, msg),
+            Message::Settings(id, msg) => self.settings_msg(id, msg),
+            Message::Saved { window, result } => match result {
+                Ok(()) => {
+                    let close = if matches!(self.windows.get(&window), Some(Window::List(_))) { Task::none() } else { window::close(window) };
+                    Task::batch([close, self.reload()])
+                }
+                Err(e) => {
+                    match self.windows.get_mut(&window) {
+                        Some(Window::Form(f)) => {
+                            f.saving = false;
+                            f.error = Some(e);
+                        }
+                        Some(Window::List(l)) => l.error = Some(e),
+                        Some(Window::Settings(s)) => s.error = Some(e),
+                        _ => {}
+                    }
+                    Task::none()
+                }
+            },
+            Message::Key { window, key, modifiers } => match key {
+                Key::Named(Named::Escape) if self.windows.contains_key(&window) => window::close(window),
+                Key::Named(Named::Tab) if modifiers.shift() => iced::widget::operation::focus_previous(),
+                Key::Named(Named::Tab) => iced::widget::operation::focus_next(),
+                _ => Task::none(),
+            },
+            Message::CheckOverwrites => self.check_overwrites(),
+            Message::Overwritten(found) => {
+                for (id, alias, profile, key) in found {
+                    // Once per foreign key, not on every later change of the file.
+                    if self.overwrite_notified.insert((id, key)) {
+                        crate::notify::info(
+                            &format!("Profile {profile} was changed by another program"),
+                            &format!("It no longer holds the credentials of {alias}. Stop and start {alias} to take it back."),
+                        );
+                    }
+                }
+                Task::none()
+            }
+            Message::QuitDone => {
+                self.tray.shutdown();
+                iced::exit()
+            }
+        }
+    }
+
+    fn external(&mut self, e: External) -> Task<Message> {
+        match e {
+            External::Tray(TrayEvent::Session(id)) => self.toggle(id),
+            External::Tray(TrayEvent::Action(a)) => match a {
+                MenuAction::AddSession => self.open_add_form(),
+                MenuAction::OpenWindow => self.open(Window::List(list::List::default())),
+                MenuAction::Settings => self.open(Window::Settings(settings::SettingsForm::new(&self.settings))),
+                MenuAction::Quit => self.quit(),
+            },
+            External::OpenRequested => self.open(Window::List(list::List::default())),
+            External::StateChanged => {
+                if let Ok(s) = keyhop_core::settings::Settings::load(self.engine.state_store()) {
+                    self.settings = s;
+                }
+                self.reload()
+            }
+            // Checked a moment later: a keyhop process writes the profile, then its state.
+            External::CredentialsChanged => Task::perform(tokio::time::sleep(std::time::Duration::from_secs(1)), |()| Message::CheckOverwrites),
+            External::EnterMfa { session_id } => self.open_mfa(&session_id),
+        }
+    }
+
+    fn toggle(&mut self, id: String) -> Task<Message> {
+        let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else { return Task::none() };
+        if self.attention.get(&id) == Some(&Attention::MfaDue) {
+            return self.open_mfa(&id);
+        }
+        let op = if s.status == "active" { Op::Stop } else { Op::Start };
+        self.run_op(id, s.alias.to_string(), op)
+    }
+
+    fn done(&mut self, id: String, alias: String, op: Op, result: Result<(), super::Failure>) -> Task<Message> {
+        self.busy.retain(|b| *b != id);
+        let mut tasks = vec![self.reload()];
+        match result {
+            Ok(()) => {
+                self.attention.remove(&id);
+                self.failures.retain(|k, _| k.as_str() != id);
+            }
+            // Starting from the tray without a code: ask for it instead of failing.
+            Err(f) if f.needs_mfa && op == Op::Start => tasks.push(self.open_mfa(&id)),
+            Err(f) if f.needs_mfa => {
+                self.attention.insert(id.clone(), Attention::MfaDue);
+                crate::notify::mfa_needed(&format!("{alias}: MFA code needed"), &f.message, &id);
+            }
+            Err(f) => {
+                let now = time::OffsetDateTime::now_utc();
+                if op == Op::Refresh
+                    && let Some(sid) = self.snapshot.as_ref().and_then(|s| s.state.sessions.iter().find(|s| s.id.as_str() == id)).map(|s| s.id.clone())
+                {
+                    let prev = self.failures.get(&sid).copied();
+                    self.failures.insert(sid, keyhop_core::schedule::Failure::next(prev, now));
+                    // Notify once per run of failures, not on every retry.
+                    if prev.is_none() {
+                        crate::notify::info(&format!("Refreshing {alias} failed"), &format!("{}. keyhop will retry.", f.message));
+                    }
+                    self.attention.insert(id.clone(), Attention::RefreshFailed(f.message.clone()));
+                } else {
+                    crate::notify::info(&format!("keyhop could not {} {alias}", if op == Op::Stop { "stop" } else { "start" }), &f.message);
+                }
+                for w in self.windows.values_mut() {
+                    if let Window::List(l) = w {
+                        l.error = Some(f.message.clone());
+                    }
+                }
+            }
+        }
+        Task::batch(tasks)
+    }
+
+    fn open_add_form(&mut self) -> Task<Message> {
+        let f = form::Form::new_session(self.sessions(), self.known_profiles(), self.settings.default_region.as_str());
+        self.open(Window::Form(f))
+    }
+
+    fn open_mfa(&mut self, session_id: &str) -> Task<Message> {
+        let Some(snap) = &self.snapshot else { return Task::none() };
+        let Some(s) = snap.state.sessions.iter().find(|s| s.id.as_str() == session_id) else { return Task::none() };
+        let Some((owner, device)) = self.engine.mfa_device_of(&snap.state, &s.id) else {
+            // No MFA device in this chain: a plain start does it.
+            return self.run_op(session_id.to_owned(), s.alias.to_string(), Op::Start);
+        };
+        let popup = mfa::Mfa::new(session_id.to_owned(), s.alias.to_string(), owner.to_string(), device.to_string());
+        self.open(Window::Mfa(popup))
+    }
+
+    fn list_msg(&mut self, id: window::Id, msg: list::Msg) -> Task<Message> {
+        let Some(Window::List(l)) = self.windows.get_mut(&id) else { return Task::none() };
+        match l.update(msg) {
+            list::Effect::None => Task::none(),
+            list::Effect::Toggle(sid) => self.toggle(sid),
+            list::Effect::Add => self.open_add_form(),
+            list::Effect::Edit(sid) => {
+                let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else { return Task::none() };
+                let f = form::Form::edit_session(&s, self.sessions(), self.known_profiles());
+                let alias = s.alias.to_string();
+                let open = self.open(Window::Form(f));
+                let form_id = self.windows.iter().find(|(_, w)| matches!(w, Window::Form(f) if f.editing.as_ref().is_some_and(|e| e.id == sid))).map(|(id, _)| *id);
+                match (s.kind, form_id) {
+                    ("iam-user", Some(fid)) => Task::batch([open, self.load_key_id(fid, alias)]),
+                    _ => open,
+                }
+            }
+            list::Effect::Delete(sid) => {
+                let Some(alias) = self.sessions().iter().find(|s| s.id == sid).map(|s| s.alias.to_string()) else { return Task::none() };
+                self.remove(id, alias)
+            }
+        }
+    }
+
+    fn form_msg(&mut self, id: window::Id, msg: form::Msg) -> Task<Message> {
+        let Some(Window::Form(f)) = self.windows.get_mut(&id) else { return Task::none() };
+        match f.update(msg) {
+            form::Effect::None => Task::none(),
+            form::Effect::Cancel => window::close(id),
+            form::Effect::Save(out) => self.save(id, out),
+        }
+    }
+
+    fn mfa_msg(&mut self, id: window::Id, msg: mfa::Msg) -> Task<Message> {
+        let Some(Window::Mfa(m)) = self.windows.get_mut(&id) else { return Task::none() };
+        match m.update(msg) {
+            mfa::Effect::None => Task::none(),
+            mfa::Effect::Cancel => window::close(id),
+            mfa::Effect::Submit(code) => {
+                let alias = m.alias.clone();
+                self.start_with_code(id, alias, code)
+            }
+        }
+    }
+
+    fn settings_msg(&mut self, id: window::Id, msg: settings::Msg) -> Task<Message> {
+        let Some(Window::Settings(s)) = self.windows.get_mut(&id) else { return Task::none() };
+        match s.update(msg) {
+            settings::Effect::None => Task::none(),
+            settings::Effect::Cancel => window::close(id),
+            settings::Effect::Save(new) => {
+                let result = new
+                    .save(self.engine.state_store())
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| crate::autostart::set(new.start_at_login).map_err(|e| e.to_string()));
+                if result.is_ok() {
+                    self.settings = new;
+                    self.reschedule();
+                }
+                Task::done(Message::Saved { window: id, result })
+            }
+        }
+    }
+
+    fn quit(&mut self) -> Task<Message> {
+        let active = self.sessions().iter().filter(|s| s.status == "active").count();
+        if self.settings.stop_all_on_quit && active > 0 {
+            return self.stop_all_and_quit();
+        }
+        if active > 0 {
+            crate::notify::info("keyhop quit", &format!("{active} session(s) stay active until their credentials expire; nothing will refresh them."));
+        }
+        Task::done(Message::QuitDone)
+    }
+}

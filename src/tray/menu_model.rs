@@ -1,0 +1,149 @@
+//! What the tray shows, as plain data built from the session list: unit-tested without a
+//! display, then turned into a native menu by the platform glue.
+
+use std::collections::HashMap;
+
+use keyhop_core::SessionView;
+use time::OffsetDateTime;
+
+/// Up to this many sessions the menu lists them all; beyond, inactive ones go into submenus.
+const FLAT_LIMIT: usize = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IconState {
+    Idle,
+    Active,
+    Attention,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Session(SessionEntry),
+    Submenu { label: String, sessions: Vec<SessionEntry> },
+    Separator,
+    Action(MenuAction),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEntry {
+    pub session_id: String,
+    pub label: String,
+    /// Off while an operation on the session runs, so a double click cannot start it twice.
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuAction {
+    AddSession,
+    OpenWindow,
+    Settings,
+    Quit,
+}
+
+impl MenuAction {
+    pub const ALL: [MenuAction; 4] = [MenuAction::AddSession, MenuAction::OpenWindow, MenuAction::Settings, MenuAction::Quit];
+    pub fn label(self) -> &'static str {
+        match self {
+            MenuAction::AddSession => "Add session…",
+            MenuAction::OpenWindow => "Open keyhop…",
+            MenuAction::Settings => "Settings…",
+            MenuAction::Quit => "Quit keyhop",
+        }
+    }
+    pub fn id(self) -> &'static str {
+        match self {
+            MenuAction::AddSession => "action:add",
+            MenuAction::OpenWindow => "action:open",
+            MenuAction::Settings => "action:settings",
+            MenuAction::Quit => "action:quit",
+        }
+    }
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
+    }
+}
+
+pub const SESSION_ID_PREFIX: &str = "session:";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuModel {
+    pub entries: Vec<Entry>,
+    pub icon: IconState,
+    pub tooltip: String,
+}
+
+/// Why a session needs the user: shown in its menu line and turning the icon amber.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attention {
+    MfaDue,
+    RefreshFailed(String),
+}
+
+pub fn build(sessions: &[SessionView], attention: &HashMap<String, Attention>, busy: &[String], now: OffsetDateTime) -> MenuModel {
+    let entry = |s: &SessionView| SessionEntry {
+        session_id: s.id.clone(),
+        label: label(s, attention.get(&s.id), busy.contains(&s.id), now),
+        enabled: !busy.contains(&s.id),
+    };
+    let mut ordered: Vec<&SessionView> = sessions.iter().collect();
+    // Active first (they are what the user reaches for to stop), then alphabetical.
+    ordered.sort_by_key(|s| (s.status != "active", s.alias.as_str().to_lowercase()));
+    let mut entries = vec![];
+    if sessions.is_empty() {
+        entries.push(Entry::Action(MenuAction::AddSession));
+    } else if sessions.len() <= FLAT_LIMIT {
+        entries.extend(ordered.iter().map(|s| Entry::Session(entry(s))));
+        entries.push(Entry::Separator);
+        entries.push(Entry::Action(MenuAction::AddSession));
+    } else {
+        let (active, inactive): (Vec<&SessionView>, Vec<&SessionView>) = ordered.iter().copied().partition(|s| s.status == "active");
+        entries.extend(active.iter().map(|s| Entry::Session(entry(s))));
+        for (kind, title) in [("iam-user", "IAM users"), ("role-chained", "Chained roles")] {
+            let group: Vec<SessionEntry> = inactive.iter().filter(|s| s.kind == kind).map(|s| entry(s)).collect();
+            if !group.is_empty() {
+                entries.push(Entry::Submenu { label: format!("{title} ({})", group.len()), sessions: group });
+            }
+        }
+        entries.push(Entry::Separator);
+        entries.push(Entry::Action(MenuAction::AddSession));
+    }
+    entries.extend([Entry::Action(MenuAction::OpenWindow), Entry::Action(MenuAction::Settings), Entry::Separator, Entry::Action(MenuAction::Quit)]);
+
+    let active = sessions.iter().filter(|s| s.status == "active").count();
+    let icon = if !attention.is_empty() {
+        IconState::Attention
+    } else if active > 0 {
+        IconState::Active
+    } else {
+        IconState::Idle
+    };
+    let tooltip = match (active, attention.len()) {
+        (_, n) if n > 0 => format!("keyhop: {n} session(s) need attention"),
+        (0, _) => "keyhop: no session active".to_owned(),
+        (n, _) => format!("keyhop: {n} session(s) active"),
+    };
+    MenuModel { entries, icon, tooltip }
+}
+
+fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: OffsetDateTime) -> String {
+    let head = format!("{} — {}", s.alias, s.profile);
+    if busy {
+        return format!("… {head} (working)");
+    }
+    match (attention, s.expiration) {
+        (Some(Attention::MfaDue), _) => format!("⚠ {head} · MFA code needed"),
+        (Some(Attention::RefreshFailed(_)), _) => format!("⚠ {head} · refresh failed"),
+        (None, Some(exp)) if exp <= now => format!("● {head} · expired"),
+        (None, Some(exp)) => format!("● {head} · {} left", remaining(exp - now)),
+        (None, None) => format!("○ {head}"),
+    }
+}
+
+pub fn remaining(d: time::Duration) -> String {
+    let mins = d.whole_minutes().max(0);
+    if mins >= 60 { format!("{}h {:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
+}
+
+#[cfg(test)]
+#[path = "menu_model_tests.rs"]
+mod tests;

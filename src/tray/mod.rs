@@ -1,0 +1,102 @@
+//! The tray icon and its menu. The menu is rebuilt from a [`menu_model::MenuModel`] whenever the
+//! app's state changes; clicks come back as [`TrayEvent`]s through a callback.
+//! Linux: tray-icon needs a GTK main loop, so the tray lives on its own GTK thread. Elsewhere
+//! (macOS, Windows) it must live on the main thread beside the window event loop.
+
+pub mod icons;
+pub mod menu_model;
+
+#[cfg(target_os = "linux")]
+mod gtk_thread;
+#[cfg(target_os = "linux")]
+use gtk_thread as platform;
+#[cfg(not(target_os = "linux"))]
+mod main_thread;
+#[cfg(not(target_os = "linux"))]
+use main_thread as platform;
+
+use menu_model::{Entry, IconState, MenuAction, MenuModel, SESSION_ID_PREFIX};
+use tray_icon::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrayEvent {
+    /// A session's line was clicked: start it, or stop it if it is active.
+    Session(String),
+    Action(MenuAction),
+}
+
+pub struct Tray {
+    handle: platform::Handle,
+}
+
+impl Tray {
+    /// Shows the icon. Fails with a readable reason when there is no display or tray host.
+    pub fn spawn(initial: MenuModel, on_event: impl Fn(TrayEvent) + Send + Sync + 'static) -> Result<Tray, String> {
+        tray_icon::menu::MenuEvent::set_event_handler(Some(move |e: tray_icon::menu::MenuEvent| {
+            if let Some(ev) = parse_event(e.id.as_ref()) {
+                on_event(ev);
+            }
+        }));
+        Ok(Tray { handle: platform::Handle::spawn(initial)? })
+    }
+
+    pub fn show(&self, model: MenuModel) {
+        self.handle.show(model);
+    }
+
+    pub fn shutdown(&self) {
+        self.handle.shutdown();
+    }
+}
+
+fn parse_event(id: &str) -> Option<TrayEvent> {
+    match id.strip_prefix(SESSION_ID_PREFIX) {
+        Some(session) => Some(TrayEvent::Session(session.to_owned())),
+        None => MenuAction::from_id(id).map(TrayEvent::Action),
+    }
+}
+
+/// `&` marks a mnemonic in menu labels on every platform; a literal one is written `&&`.
+fn menu_text(label: &str) -> String {
+    label.replace('&', "&&")
+}
+
+fn build_menu(model: &MenuModel) -> Result<Menu, tray_icon::menu::Error> {
+    let menu = Menu::new();
+    let session_item = |s: &menu_model::SessionEntry| {
+        MenuItem::with_id(format!("{SESSION_ID_PREFIX}{}", s.session_id), menu_text(&s.label), s.enabled, None)
+    };
+    for entry in &model.entries {
+        match entry {
+            Entry::Session(s) => menu.append(&session_item(s))?,
+            Entry::Submenu { label, sessions } => {
+                let sub = Submenu::new(menu_text(label), true);
+                for s in sessions {
+                    sub.append(&session_item(s))?;
+                }
+                menu.append(&sub)?;
+            }
+            Entry::Separator => menu.append(&PredefinedMenuItem::separator())?,
+            Entry::Action(a) => menu.append(&MenuItem::with_id(a.id(), a.label(), true, None))?,
+        }
+    }
+    Ok(menu)
+}
+
+fn icon(state: IconState) -> tray_icon::Icon {
+    let i = icons::rgba(state);
+    tray_icon::Icon::from_rgba(i.pixels, i.width, i.height).expect("the embedded icons have consistent sizes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menu_ids_map_back_to_events() {
+        assert_eq!(parse_event("session:abc"), Some(TrayEvent::Session("abc".into())));
+        assert_eq!(parse_event("action:quit"), Some(TrayEvent::Action(MenuAction::Quit)));
+        assert_eq!(parse_event("nonsense"), None);
+        assert_eq!(menu_text("R&D"), "R&&D");
+    }
+}

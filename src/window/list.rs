@@ -1,0 +1,123 @@
+//! The session list: every session with kind, profile, region, status and expiration; start or
+//! stop, edit, delete (asks once more), add.
+
+use iced::widget::{button, column, container, row, scrollable, text};
+use iced::{Alignment, Element, Length};
+use keyhop_core::SessionView;
+use time::OffsetDateTime;
+
+use super::widgets::banner;
+use crate::tray::menu_model::remaining;
+
+#[derive(Debug, Clone, Default)]
+pub struct List {
+    /// The session whose Delete was clicked once: the next click deletes.
+    pub confirm_delete: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Toggle(String),
+    Edit(String),
+    Delete(String),
+    Add,
+}
+
+pub enum Effect {
+    None,
+    Toggle(String),
+    Edit(String),
+    Delete(String),
+    Add,
+}
+
+impl List {
+    pub fn update(&mut self, msg: Msg) -> Effect {
+        self.error = None;
+        match msg {
+            Msg::Delete(id) if self.confirm_delete.as_ref() == Some(&id) => {
+                self.confirm_delete = None;
+                Effect::Delete(id)
+            }
+            Msg::Delete(id) => {
+                self.confirm_delete = Some(id);
+                Effect::None
+            }
+            Msg::Toggle(id) => {
+                self.confirm_delete = None;
+                Effect::Toggle(id)
+            }
+            Msg::Edit(id) => Effect::Edit(id),
+            Msg::Add => Effect::Add,
+        }
+    }
+
+    pub fn view<'a>(&'a self, sessions: &'a [SessionView], busy: &[String], now: OffsetDateTime) -> Element<'a, Msg> {
+        let header = row![
+            text("Sessions").size(22).width(Length::Fill),
+            button("Add session…").style(button::primary).on_press(Msg::Add),
+        ]
+        .align_y(Alignment::Center);
+        let mut rows = column![].spacing(6);
+        if sessions.is_empty() {
+            rows = rows.push(text("No sessions yet. Add an IAM user with its access keys, then chain roles on top of it.").style(text::secondary));
+        }
+        for s in sessions {
+            let is_busy = busy.contains(&s.id);
+            let status = match s.expiration {
+                _ if is_busy => "working…".to_owned(),
+                Some(exp) if exp <= now => "expired".to_owned(),
+                Some(exp) => format!("active · {} left", remaining(exp - now)),
+                None => "inactive".to_owned(),
+            };
+            let kind = match &s.assumer {
+                Some(a) => format!("Role chained from {a}"),
+                None if s.mfa_device.is_some() => "IAM User · MFA".to_owned(),
+                None => "IAM User".to_owned(),
+            };
+            let toggle = button(text(if s.status == "active" { "Stop" } else { "Start" }))
+                .style(if s.status == "active" { button::secondary } else { button::success })
+                .on_press_maybe((!is_busy).then(|| Msg::Toggle(s.id.clone())));
+            let confirming = self.confirm_delete.as_ref() == Some(&s.id);
+            let delete = button(text(if confirming { "Really delete?" } else { "Delete" }))
+                .style(button::danger)
+                .on_press_maybe((!is_busy).then(|| Msg::Delete(s.id.clone())));
+            let line = row![
+                column![
+                    text(s.alias.as_str()).size(16),
+                    text(format!("{kind} · profile {} · {}", s.profile, s.region)).size(12).style(text::secondary),
+                ]
+                .width(Length::Fill),
+                text(status).size(13).width(Length::Fixed(170.0)),
+                toggle,
+                button("Edit").style(button::secondary).on_press(Msg::Edit(s.id.clone())),
+                delete,
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center);
+            rows = rows.push(container(line).padding(8).style(container::rounded_box));
+        }
+        let mut c = column![header].spacing(12);
+        if let Some(e) = &self.error {
+            c = c.push(banner(e.clone()));
+        }
+        c = c.push(scrollable(rows).height(Length::Fill));
+        container(c.padding(16)).width(Length::Fill).height(Length::Fill).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_asks_once_more_and_any_other_action_cancels_that() {
+        let mut l = List::default();
+        assert!(matches!(l.update(Msg::Delete("a".into())), Effect::None));
+        assert!(matches!(l.update(Msg::Delete("a".into())), Effect::Delete(id) if id == "a"));
+        l.update(Msg::Delete("b".into()));
+        assert!(matches!(l.update(Msg::Toggle("b".into())), Effect::Toggle(_)));
+        assert!(matches!(l.update(Msg::Delete("b".into())), Effect::None), "the toggle reset the confirmation");
+    }
+}

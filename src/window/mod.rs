@@ -1,0 +1,51 @@
+//! The iced windows, opened from the tray on demand; each frees its state when closed.
+//! Each window's `update` is pure and returns an effect for the app to carry out.
+
+pub mod form;
+mod form_view;
+pub mod list;
+pub mod mfa;
+pub mod settings;
+mod widgets;
+
+pub use form_view::{FIRST_INPUT, view as form_view};
+
+#[derive(Debug, Clone)]
+pub enum Window {
+    List(list::List),
+    Form(form::Form),
+    Mfa(mfa::Mfa),
+    Settings(settings::SettingsForm),
+}
+
+impl Window {
+    pub fn title(&self) -> String {
+        match self {
+            Window::List(_) => "keyhop".into(),
+            Window::Form(f) if f.is_edit() => "keyhop · Edit session".into(),
+            Window::Form(_) => "keyhop · Add session".into(),
+            Window::Mfa(m) => format!("keyhop · MFA code for {}", m.alias),
+            Window::Settings(_) => "keyhop · Settings".into(),
+        }
+    }
+
+    pub fn settings(&self) -> iced::window::Settings {
+        use iced::{Size, window};
+        let (size, min) = match self {
+            Window::List(_) => (Size::new(760.0, 480.0), Size::new(560.0, 300.0)),
+            Window::Form(_) => (Size::new(520.0, 640.0), Size::new(420.0, 420.0)),
+            Window::Mfa(_) => (Size::new(380.0, 230.0), Size::new(320.0, 200.0)),
+            Window::Settings(_) => (Size::new(480.0, 560.0), Size::new(400.0, 420.0)),
+        };
+        let icon = crate::tray::icons::window_icon();
+        window::Settings {
+            size,
+            min_size: Some(min),
+            resizable: !matches!(self, Window::Mfa(_)),
+            level: if matches!(self, Window::Mfa(_)) { window::Level::AlwaysOnTop } else { window::Level::Normal },
+            icon: window::icon::from_rgba(icon.pixels, icon.width, icon.height).ok(),
+            exit_on_close_request: true,
+            ..window::Settings::default()
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Settings: start at login, notification lead time, refresh margin, default region, default
+//! GetSessionToken duration, stop all sessions on quit.
+
+use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
+use iced::{Element, Length};
+use keyhop_core::regions::KNOWN_REGIONS;
+use keyhop_core::settings::Settings;
+use keyhop_core::validate::{Region, SessionDuration};
+
+use super::widgets::{banner, field};
+
+#[derive(Debug, Clone)]
+pub struct SettingsForm {
+    pub start_at_login: bool,
+    pub stop_all_on_quit: bool,
+    pub lead: String,
+    pub margin: String,
+    pub region: String,
+    pub duration_hours: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    StartAtLogin(bool),
+    StopAllOnQuit(bool),
+    Lead(String),
+    Margin(String),
+    Region(String),
+    DurationHours(String),
+    Save,
+    Cancel,
+}
+
+pub enum Effect {
+    None,
+    Save(Settings),
+    Cancel,
+}
+
+impl SettingsForm {
+    pub fn new(s: &Settings) -> Self {
+        Self {
+            start_at_login: s.start_at_login,
+            stop_all_on_quit: s.stop_all_on_quit,
+            lead: s.notify_lead_minutes.to_string(),
+            margin: s.refresh_margin_minutes.to_string(),
+            region: s.default_region.to_string(),
+            duration_hours: format!("{}", s.default_duration.secs() as f64 / 3600.0),
+            error: None,
+        }
+    }
+
+    pub fn parsed(&self) -> Result<Settings, String> {
+        let minutes = |v: &str, what: &str| v.trim().parse::<u32>().map_err(|_| format!("{what} must be a whole number of minutes"));
+        let hours: f64 = self.duration_hours.trim().parse().map_err(|_| "session duration must be a number of hours".to_owned())?;
+        let s = Settings {
+            start_at_login: self.start_at_login,
+            stop_all_on_quit: self.stop_all_on_quit,
+            notify_lead_minutes: minutes(&self.lead, "notification lead time")?,
+            refresh_margin_minutes: minutes(&self.margin, "refresh margin")?,
+            default_region: Region::parse(&self.region).map_err(|e| e.to_string())?,
+            default_duration: SessionDuration::from_secs((hours * 3600.0).round() as u64).map_err(|e| e.to_string())?,
+        };
+        s.validate().map_err(|e| e.to_string())?;
+        Ok(s)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Effect {
+        self.error = None;
+        match msg {
+            Msg::StartAtLogin(v) => self.start_at_login = v,
+            Msg::StopAllOnQuit(v) => self.stop_all_on_quit = v,
+            Msg::Lead(v) => self.lead = v,
+            Msg::Margin(v) => self.margin = v,
+            Msg::Region(v) => self.region = v,
+            Msg::DurationHours(v) => self.duration_hours = v,
+            Msg::Cancel => return Effect::Cancel,
+            Msg::Save => match self.parsed() {
+                Ok(s) => return Effect::Save(s),
+                Err(e) => self.error = Some(e),
+            },
+        }
+        Effect::None
+    }
+
+    pub fn view(&self) -> Element<'_, Msg> {
+        let regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| (*r).to_owned()).collect();
+        let invalid = self.parsed().err();
+        let mut c = column![
+            text("Settings").size(22),
+            checkbox(self.start_at_login).label("Start keyhop at login").on_toggle(Msg::StartAtLogin),
+            checkbox(self.stop_all_on_quit).label("Stop all sessions when keyhop quits").on_toggle(Msg::StopAllOnQuit),
+            field("Warn before an MFA code is needed (minutes)", text_input("10", &self.lead).on_input(Msg::Lead).on_submit(Msg::Save), None),
+            field("Refresh credentials before they expire (minutes)", text_input("5", &self.margin).on_input(Msg::Margin).on_submit(Msg::Save), None),
+            field(
+                "Default region for new sessions",
+                pick_list(regions, Some(self.region.clone()), Msg::Region).width(Length::Fill),
+                None,
+            ),
+            field(
+                "IAM user session duration (hours, 0.25-36)",
+                text_input("12", &self.duration_hours).on_input(Msg::DurationHours).on_submit(Msg::Save),
+                None,
+            ),
+        ]
+        .spacing(14);
+        if let Some(e) = self.error.as_ref().or(invalid.as_ref()) {
+            c = c.push(banner(e.clone()));
+        }
+        c = c.push(
+            row![
+                button("Cancel").style(button::secondary).on_press(Msg::Cancel),
+                button("Save").style(button::primary).on_press_maybe(invalid.is_none().then_some(Msg::Save)),
+            ]
+            .spacing(10),
+        );
+        container(c.padding(20)).width(Length::Fill).height(Length::Fill).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_nonsense() {
+        let mut f = SettingsForm::new(&Settings::default());
+        assert_eq!(f.parsed().unwrap(), Settings::default());
+        f.update(Msg::Lead("3".into()));
+        f.update(Msg::DurationHours("1.5".into()));
+        f.update(Msg::StartAtLogin(true));
+        match f.update(Msg::Save) {
+            Effect::Save(s) => {
+                assert_eq!(s.notify_lead_minutes, 3);
+                assert_eq!(s.default_duration.secs(), 5400);
+                assert!(s.start_at_login);
+            }
+            _ => panic!("valid settings save"),
+        }
+        f.update(Msg::Margin("soon".into()));
+        assert!(matches!(f.update(Msg::Save), Effect::None));
+        assert!(f.error.as_deref().unwrap().contains("refresh margin"));
+        f.update(Msg::Margin("5".into()));
+        f.update(Msg::DurationHours("40".into()));
+        assert!(f.parsed().unwrap_err().contains("out of range"));
+    }
+}
