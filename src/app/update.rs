@@ -160,7 +160,7 @@ impl App {
     }
 
     fn open_add_form(&mut self) -> Task<Message> {
-        let f = form::Form::new_session(self.sessions(), self.known_profiles(), self.settings.default_region.as_str());
+        let f = form::Form::new_session(self.sessions(), self.known_profiles(), self.settings.default_region.as_str(), self.settings.default_duration);
         self.open(Window::Form(f))
     }
 

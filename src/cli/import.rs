@@ -31,7 +31,10 @@ pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
     let profile = ProfileName::parse(&profile)?;
     let region = Region::parse(&region)?;
     let mfa_device = mfa_device.as_deref().map(MfaDevice::parse).transpose()?;
-    let duration = duration.map(SessionDuration::from_secs).transpose()?.unwrap_or_default();
+    let duration = match duration {
+        Some(secs) => SessionDuration::from_secs(secs)?,
+        None => super::session::default_duration(engine),
+    };
     let text = std::fs::read_to_string(&file).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", file.display())))?;
     let keys = keyhop_core::import::parse_access_key_csv(&text)?;
     let s = engine.add(NewSession { alias, profile, region, kind: NewKind::IamUser { keys, mfa_device, duration } })?;

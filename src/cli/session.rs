@@ -119,13 +119,21 @@ fn common(c: &CommonArgs) -> Result<(SessionAlias, ProfileName, Region)> {
     Ok((SessionAlias::parse(&c.alias)?, ProfileName::parse(&c.profile)?, Region::parse(&c.region)?))
 }
 
+/// The user's default GetSessionToken duration (Settings), else AWS's 12 h.
+pub fn default_duration(engine: &Engine) -> SessionDuration {
+    keyhop_core::settings::Settings::load(engine.state_store()).map(|s| s.default_duration).unwrap_or_default()
+}
+
 pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
     match cmd {
         SessionCommand::Add(AddCommand::IamUser(a)) => {
             let (alias, profile, region) = common(&a.common)?;
             let access_key_id = AccessKeyId::parse(&a.access_key_id)?;
             let mfa_device = opt(&a.mfa_device, MfaDevice::parse)?;
-            let duration = a.duration.map(SessionDuration::from_secs).transpose()?.unwrap_or_default();
+            let duration = match a.duration {
+                Some(secs) => SessionDuration::from_secs(secs)?,
+                None => default_duration(engine),
+            };
             // Every argument is valid before the secret is asked for.
             let secret_access_key = prompt::secret_access_key()?;
             let keys = LongTermKeys { access_key_id, secret_access_key };

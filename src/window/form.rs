@@ -68,13 +68,15 @@ pub struct Form {
     /// Aliases of the other sessions: uniqueness, assumer choices and cycle checks.
     pub others: Vec<(String, Option<String>)>,
     pub profile_choices: Vec<String>,
+    /// GetSessionToken duration for a new IAM user (from the settings).
+    pub duration: Option<SessionDuration>,
     pub saving: bool,
     pub error: Option<String>,
 }
 
 impl Form {
-    pub fn new_session(sessions: &[SessionView], profiles: Vec<String>, default_region: &str) -> Self {
-        let mut f = Form { kind: Some(Kind::IamUser), profile_choices: profiles, ..Form::default() };
+    pub fn new_session(sessions: &[SessionView], profiles: Vec<String>, default_region: &str, duration: SessionDuration) -> Self {
+        let mut f = Form { kind: Some(Kind::IamUser), profile_choices: profiles, duration: Some(duration), ..Form::default() };
         f.others = sessions.iter().map(|s| (s.alias.to_string(), s.assumer.clone())).collect();
         f.values.insert(Field::Region, default_region.to_owned());
         f
@@ -216,7 +218,7 @@ impl Form {
                         secret_access_key: SecretAccessKey::parse(self.value(Field::Secret))?,
                     },
                     mfa_device,
-                    duration: SessionDuration::DEFAULT,
+                    duration: self.duration.unwrap_or_default(),
                 },
                 Kind::RoleChained => NewKind::RoleChained {
                     role_arn: RoleArn::parse(self.value(Field::RoleArn))?,

@@ -28,7 +28,7 @@ fn type_in(f: &mut Form, field: Field, v: &str) {
 #[test]
 fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
     let existing = [view("taken", "iam-user", None)];
-    let mut f = Form::new_session(&existing, vec![], "us-east-1");
+    let mut f = Form::new_session(&existing, vec![], "us-east-1", SessionDuration::from_secs(3600).unwrap());
     assert!(!f.is_valid());
     type_in(&mut f, Field::Alias, "taken");
     assert!(f.error(Field::Alias).unwrap().contains("already exists"));
@@ -52,9 +52,10 @@ fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
         Effect::Save(Output::Add(n)) => {
             assert_eq!(n.alias.as_str(), "dev");
             assert_eq!(n.region.as_str(), "us-east-1", "the default region is preset");
-            let NewKind::IamUser { keys, mfa_device, .. } = n.kind else { panic!("kind") };
+            let NewKind::IamUser { keys, mfa_device, duration } = n.kind else { panic!("kind") };
             assert_eq!(keys.secret_access_key.expose(), SECRET);
             assert!(mfa_device.is_none());
+            assert_eq!(duration.secs(), 3600, "the duration from the settings");
         }
         _ => panic!("a valid form saves"),
     }

@@ -20,11 +20,11 @@ pub fn view(f: &Form) -> Element<'_, Msg> {
     }
     for (i, &fld) in f.fields().iter().enumerate() {
         // Errors show once the field has a value, so an empty new form is not all red.
-        let err = if f.value(fld).is_empty() && fld != Field::Assumer { None } else { f.error(fld) };
+        let err = if f.value(fld).is_empty() { None } else { f.error(fld) };
         let input: Element<'_, Msg> = match fld {
             Field::Region => {
                 let regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| (*r).to_owned()).collect();
-                let selected = Some(f.value(fld).to_owned()).filter(|v| !v.is_empty());
+                let selected = Some(f.value(fld).to_owned()).filter(|v| KNOWN_REGIONS.contains(&v.as_str()));
                 row![
                     text_input(placeholder(fld, f.is_edit()), f.value(fld))
                         .on_input(move |v| Msg::Input(fld, v))

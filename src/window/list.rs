@@ -76,7 +76,8 @@ impl List {
                 None if s.mfa_device.is_some() => "IAM User · MFA".to_owned(),
                 None => "IAM User".to_owned(),
             };
-            let toggle = button(text(if s.status == "active" { "Stop" } else { "Start" }))
+            let toggle = button(text(if s.status == "active" { "Stop" } else { "Start" }).center().width(Length::Fill))
+                .width(Length::Fixed(64.0))
                 .style(if s.status == "active" { button::secondary } else { button::success })
                 .on_press_maybe((!is_busy).then(|| Msg::Toggle(s.id.clone())));
             let confirming = self.confirm_delete.as_ref() == Some(&s.id);

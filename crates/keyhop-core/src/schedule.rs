@@ -89,11 +89,12 @@ pub fn due<'a>(all: &'a [Deadline], handled: &[Deadline], now: OffsetDateTime) -
     all.iter().filter(|d| d.at <= now && !handled.contains(d)).collect()
 }
 
-/// When to wake next: the first future deadline, but at least once a minute so that a
-/// suspend or a clock change is noticed (timers sleep on the monotonic clock).
+/// When to wake next: now if a deadline is already due, else the first future one, but at
+/// least once a minute so that a suspend or a clock change is noticed (timers sleep on the
+/// monotonic clock).
 pub fn next_wake(all: &[Deadline], handled: &[Deadline], now: OffsetDateTime) -> OffsetDateTime {
     let tick = now + Duration::minutes(1);
-    all.iter().filter(|d| d.at > now && !handled.contains(d)).map(|d| d.at).min().map_or(tick, |at| at.min(tick))
+    all.iter().filter(|d| !handled.contains(d)).map(|d| d.at.max(now)).min().map_or(tick, |at| at.min(tick))
 }
 
 #[cfg(test)]

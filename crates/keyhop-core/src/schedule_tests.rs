@@ -77,6 +77,10 @@ fn wakes_at_the_next_deadline_or_within_a_minute() {
     let near = T0 + Duration::minutes(54) + Duration::seconds(30);
     assert_eq!(next_wake(&all, &[], near), T0 + Duration::minutes(55));
     assert_eq!(next_wake(&[], &[], T0), T0 + Duration::minutes(1));
+    // A deadline already due and not handled wakes at once; once handled, it does not.
+    let late = T0 + Duration::minutes(56);
+    assert_eq!(next_wake(&all, &[], late), late);
+    assert_eq!(next_wake(&all, &[all[0].clone()], late), T0 + Duration::minutes(57));
 }
 
 #[test]
