@@ -1,6 +1,7 @@
 //! macOS and Windows: the tray lives on the main thread, next to the window event loop that
-//! iced runs there. `spawn`, `show` and `shutdown` are called from the app's update, which runs
-//! on that thread once the event loop is running.
+//! iced runs there, and may only be created once that loop runs. So `spawn` only keeps the
+//! first menu; the icon appears on the first `show`, which the app calls from its update
+//! (inside the running loop) as soon as it has loaded the sessions.
 
 use std::cell::RefCell;
 
@@ -16,31 +17,30 @@ thread_local! {
 pub struct Handle;
 
 impl Handle {
-    pub fn spawn(initial: MenuModel) -> Result<Handle, String> {
-        let menu = build_menu(&initial).map_err(|e| format!("cannot build the tray menu: {e}"))?;
-        let tray = TrayIconBuilder::new()
-            .with_tooltip(&initial.tooltip)
-            .with_icon(icon(initial.icon))
-            .with_menu(Box::new(menu))
-            .build()
-            .map_err(|e| format!("cannot show the tray icon: {e}"))?;
-        TRAY.with(|t| *t.borrow_mut() = Some((tray, initial)));
+    pub fn spawn(_initial: MenuModel) -> Result<Handle, String> {
         Ok(Handle)
     }
 
     pub fn show(&self, model: MenuModel) {
         TRAY.with(|t| {
-            if let Some((tray, shown)) = t.borrow_mut().as_mut() {
-                if model.icon != shown.icon {
-                    let _ = tray.set_icon(Some(icon(model.icon)));
+            let mut t = t.borrow_mut();
+            match t.as_mut() {
+                None => match create(&model) {
+                    Ok(tray) => *t = Some((tray, model)),
+                    Err(e) => tracing::error!(error = %e, "cannot show the tray icon"),
+                },
+                Some((tray, shown)) => {
+                    if model.icon != shown.icon {
+                        let _ = tray.set_icon(Some(icon(model.icon)));
+                    }
+                    if model.entries != shown.entries
+                        && let Ok(menu) = build_menu(&model)
+                    {
+                        tray.set_menu(Some(Box::new(menu)));
+                    }
+                    let _ = tray.set_tooltip(Some(&model.tooltip));
+                    *shown = model;
                 }
-                if model.entries != shown.entries
-                    && let Ok(menu) = build_menu(&model)
-                {
-                    tray.set_menu(Some(Box::new(menu)));
-                }
-                let _ = tray.set_tooltip(Some(&model.tooltip));
-                *shown = model;
             }
         });
     }
@@ -48,4 +48,14 @@ impl Handle {
     pub fn shutdown(&self) {
         TRAY.with(|t| t.borrow_mut().take());
     }
+}
+
+fn create(model: &MenuModel) -> Result<TrayIcon, String> {
+    let menu = build_menu(model).map_err(|e| format!("cannot build the tray menu: {e}"))?;
+    TrayIconBuilder::new()
+        .with_tooltip(&model.tooltip)
+        .with_icon(icon(model.icon))
+        .with_menu(Box::new(menu))
+        .build()
+        .map_err(|e| format!("cannot show the tray icon: {e}"))
 }
