@@ -29,6 +29,8 @@ pub enum SessionCommand {
     },
     /// Stop a session: remove its credentials from its named profile
     Stop { alias: String },
+    /// Renew an active session's credentials now (what the tray does before they expire)
+    Refresh { alias: String },
     /// Change a session; an active session whose credentials change is stopped
     Edit(EditArgs),
     /// Stop a session, delete its keyring items and forget it
@@ -178,6 +180,15 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
                 left.whole_minutes()
             );
         }
+        SessionCommand::Refresh { alias } => match engine.refresh(&alias).await? {
+            Some(out) => println!(
+                "Refreshed {:?}: profile {} valid until {}.",
+                out.session.alias.as_str(),
+                out.session.profile,
+                keyhop_core::engine::rfc3339(out.expiration)
+            ),
+            None => println!("{alias:?} is not active; nothing to refresh."),
+        },
         SessionCommand::Stop { alias } => match engine.stop(&alias)? {
             StopOutcome::Stopped => println!("Stopped {alias:?}."),
             StopOutcome::WasNotActive => println!("{alias:?} was not active."),
