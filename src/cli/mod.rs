@@ -17,7 +17,7 @@ use keyhop_core::{Engine, Error};
 pub const EXIT_MFA_REQUIRED: u8 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "keyhop", version, about = "Short-lived AWS credentials for your named profiles, from the tray or the command line")]
+#[command(name = "keyhop", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYHOP_GIT_COMMIT"), ")"), about = "Short-lived AWS credentials for your named profiles, from the tray or the command line")]
 #[command(after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed.\n\
 State: $KEYHOP_HOME (default: the XDG config dir). AWS files: $AWS_SHARED_CREDENTIALS_FILE, $AWS_CONFIG_FILE.\n\
 Logs: KEYHOP_LOG=info (never contains secrets).")]
@@ -36,6 +36,14 @@ enum Command {
     Import(import::ImportCommand),
     /// Print a session's credentials in the AWS `credential_process` format
     CredentialProcess(credential_process::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(hide = true)]
+    Manpage,
     /// Run the tray icon (the default when no command is given)
     #[cfg(feature = "desktop")]
     Tray,
@@ -93,6 +101,21 @@ pub fn run(cli: Cli) -> ExitCode {
             let _ = Cli::command().print_help();
             return ExitCode::from(2);
         }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "keyhop", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Manpage) => {
+            use clap::CommandFactory;
+            return match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("keyhop: cannot write the man page: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some(c) => c,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
@@ -104,6 +127,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await,
                 #[cfg(feature = "desktop")]
                 Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
+                Command::Completions { .. } | Command::Manpage => unreachable!("handled above"),
             }
         })
     });

@@ -1,12 +1,15 @@
 //! `cargo xtask bench`: the benchmarks, with the same moto + Secret Service as the tests.
 //! - `benches/session_start.sh`: `keyhop session start` end to end vs the AWS CLI by hand.
 //! - `cargo bench -p keyhop-core --bench profile_edit`: one profile of a 1,000-profile file.
+//!
+//! `cargo xtask bench-tray`: the tray's idle cost (`benches/tray_idle.sh`: memory, wakeups) on
+//! a headless desktop: Xvfb, trayer, dunst and the keyring, all started here.
 
 use std::process::Command;
 
 use crate::packages::{self, TEST_PACKAGES};
 use crate::test_run::{KEYRING_SCRIPT, LEAKY_AWS_VARS, Scratch};
-use crate::{Result, moto};
+use crate::{Result, desktop, moto, signals};
 
 const BENCH_SCRIPT: &str = "set -e; cargo build --release -p keyhop; benches/session_start.sh; \
     cargo bench -p keyhop-core --bench profile_edit -- --noplot";
@@ -34,4 +37,38 @@ pub fn run() -> Result<i32> {
     drop(moto);
     drop(scratch);
     Ok(crate::exit_code(status))
+}
+
+/// `cargo xtask bench-tray`.
+pub fn run_tray() -> Result<i32> {
+    packages::ensure_apt(TEST_PACKAGES)?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut build = Command::new(crate::cargo());
+    build.current_dir(crate::repo_root()).args(["build", "--release", "-p", "keyhop"]);
+    let mut child = build.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
+    let forward = signals::Forward::pid(child.id());
+    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
+    drop(forward);
+    if !status.success() {
+        return Ok(crate::exit_code(status));
+    }
+    let work = crate::repo_root().join("target").join("xtask");
+    let scratch = Scratch::new(work.join(format!("bench-tray-{}", std::process::id())))?;
+    let display = desktop::start_xvfb(&work, &path)?
+        .ok_or("the tray benchmark needs an X server (Debian: xvfb)")?;
+    let _trayer = desktop::start_trayer(&display, &work)?;
+    let dunst = desktop::dunst_files(&work)?;
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh", "benches/tray_idle.sh"])
+        .current_dir(crate::repo_root())
+        .env("XDG_DATA_HOME", scratch.0.join("data"))
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
+    desktop::apply_env(&mut cmd, Some(&display), &dunst);
+    for var in LEAKY_AWS_VARS {
+        cmd.env_remove(var);
+    }
+    // Its own process group, killed at the end: dunst must not outlive the run.
+    let (code, _) = crate::test_run::run_streaming(cmd)?;
+    drop(scratch);
+    Ok(code)
 }

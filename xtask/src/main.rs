@@ -4,10 +4,14 @@
 //!   AWS CLI, boto3), starts a moto server on a free loopback port and runs `cargo test
 //!   --workspace` inside a private D-Bus session with an unlocked gnome-keyring. Prints one
 //!   `summary: N passed, N failed, N skipped` line at the end and exits with cargo's status.
+//!   Desktop tests get an X display (for dunst, the notification daemon, which runs in that
+//!   D-Bus session) and start their own Xvfb + trayer each.
+//! - `cargo xtask bench` / `cargo xtask bench-tray`: benchmarks (see bench.rs).
 //! - `cargo xtask run [-- ARGS]`: installs the build packages, then runs the app
 //!   (`cargo run --release -p keyhop -- ARGS`).
 
 mod bench;
+mod desktop;
 mod moto;
 mod packages;
 mod service;
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
         Some("test") => test_run::run(&args[1..]),
         Some("run") => run_app(&args[1..]),
         Some("bench") => bench::run(),
+        Some("bench-tray") => bench::run_tray(),
         Some("help" | "-h" | "--help") | None => {
             print_usage();
             Ok(0)
@@ -44,7 +49,7 @@ fn main() -> ExitCode {
 
 fn print_usage() {
     println!(
-        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)"
+        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)"
     );
 }
 

@@ -15,7 +15,7 @@ pub const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Needed to build and test keyhop: build packages, the Secret Service in a private D-Bus
-/// session, and the headless desktop (Xvfb, tray host, notifications) the tray tests use.
+/// session, and the headless desktop (Xvfb, tray host, notifications, OCR) the tray tests use.
 pub const TEST_PACKAGES: &[&str] = &[
     "libdbus-1-dev",
     "pkg-config",
@@ -33,6 +33,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "dunst",
     "libnotify-bin",
     "trayer",
+    // The desktop tests read their screenshots (menu lines, window text) with OCR.
+    "tesseract-ocr",
 ];
 
 /// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3.

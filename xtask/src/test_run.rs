@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
 use crate::packages::{self, TEST_PACKAGES};
-use crate::{Result, moto, signals};
+use crate::{Result, desktop, moto, signals};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -47,9 +47,12 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
     let moto = moto::start(&work, &path)?;
+    // The display of the notification daemon; each desktop test starts its own for its tray.
+    let display = desktop::start_xvfb(&work, &path)?;
+    let dunst = desktop::dunst_files(&work)?;
 
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", KEYRING_SCRIPT, "sh"])
+    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh"])
         .arg(crate::cargo())
         // Every test binary runs even when an earlier one fails: the summary covers them all.
         .args(["test", "--workspace", "--no-fail-fast"])
@@ -59,7 +62,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .env("KEYHOP_TEST_MOTO", &moto.url)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("XDG_DATA_HOME", scratch.0.join("data"))
-        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
+        .env("KEYHOP_SCREENSHOTS", crate::repo_root().join("target").join("screenshots"));
+    desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);
     }
@@ -69,11 +74,22 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
     }
     let (code, totals) = run_streaming(cmd)?;
+    drop(display);
     drop(moto);
     drop(scratch);
+    if totals.desktop_skipped > 0 {
+        eprintln!(
+            "xtask: WARNING: {} desktop test(s) skipped themselves (no X server); they are counted as skipped below",
+            totals.desktop_skipped
+        );
+    }
+    // A desktop test that skipped itself passed as far as libtest knows; count it as skipped.
+    let skipped_passes = totals.desktop_skipped.min(totals.passed);
     println!(
         "summary: {} passed, {} failed, {} skipped",
-        totals.passed, totals.failed, totals.ignored
+        totals.passed - skipped_passes,
+        totals.failed,
+        totals.ignored + skipped_passes
     );
     Ok(code)
 }
@@ -101,17 +117,25 @@ impl Drop for Scratch {
     }
 }
 
+/// What a desktop test prints (straight to stderr, past libtest's capture) when it skips
+/// itself for want of an X server; see tests/desktop/mod.rs.
+const DESKTOP_SKIP_MARK: &str = "KEYHOP DESKTOP TEST SKIPPED";
+
 #[derive(Default, Debug, PartialEq)]
-struct Totals {
+pub(crate) struct Totals {
     passed: u64,
     failed: u64,
     ignored: u64,
+    desktop_skipped: u64,
 }
 
 impl Totals {
     /// Adds the counts of a libtest line such as
     /// `test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s`.
     fn add_line(&mut self, line: &str) {
+        if line.contains(DESKTOP_SKIP_MARK) {
+            self.desktop_skipped += 1;
+        }
         let Some(at) = line.find("test result:") else {
             return;
         };
@@ -151,7 +175,7 @@ fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>) {
 
 /// Runs `cmd` in its own process group (signals to xtask are forwarded to the whole group;
 /// whatever of it is left at the end is killed), streaming its stdout and stderr.
-fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
+pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -206,12 +230,14 @@ mod tests {
         t.add_line("test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n");
         t.add_line("running 5 tests\n");
         t.add_line("test foo ... ok\n");
+        t.add_line("!!!!! KEYHOP DESKTOP TEST SKIPPED: desktop_tray::menu (no X server) !!!!!\n");
         assert_eq!(
             t,
             Totals {
                 passed: 7,
                 failed: 3,
-                ignored: 1
+                ignored: 1,
+                desktop_skipped: 1
             }
         );
     }
