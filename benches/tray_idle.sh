@@ -1,40 +1,68 @@
 #!/usr/bin/env bash
 # The tray's idle cost: memory (RSS, and private/anonymous from /proc/PID/smaps_rollup) with no
-# window open and with the session list open, and wakeups per second over an idle minute
-# (voluntary + involuntary context switches summed over all threads).
+# window open and with the session list open, and wakeups per second over an idle period
+# (voluntary + involuntary context switches summed over all threads), both ways.
 # Needs an X display with a tray host and a D-Bus session with a Secret Service and a
 # notification daemon: run it through `cargo xtask bench-tray`.
 set -euo pipefail
+: "${DISPLAY:?needs an X display with a tray host: run this through cargo xtask bench-tray}"
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${KEYHOP_BIN:-$root/target/release/keyhop}
 out=${KEYHOP_BENCH_OUT:-$root/target/bench}
 idle=${KEYHOP_IDLE_SECONDS:-60}
+[ -x "$bin" ] || { echo "no $bin: cargo build --release -p keyhop" >&2; exit 1; }
 mkdir -p "$out"
 work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
 export HOME=$work/home KEYHOP_HOME=$work/keyhop AWS_SHARED_CREDENTIALS_FILE=$work/home/.aws/credentials AWS_CONFIG_FILE=$work/home/.aws/config
+export XDG_CONFIG_HOME=$HOME/.config KEYHOP_THEME=light AWS_EC2_METADATA_DISABLED=true
 mkdir -p "$HOME/.aws"
-"$bin" tray & pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-sleep 3
-kill -0 $pid
+
+# A realistic menu: two sessions (keys are only stored, never used while idle).
+echo "bench+secret+key+0123456789abcdefghijklmnopq" | "$bin" session add iam-user --alias bench-user --profile bench \
+    --region eu-west-1 --access-key-id AKIABENCHBENCHBENCH1 >/dev/null
+"$bin" session add role-chained --alias bench-admin --profile bench-admin --region eu-west-1 \
+    --role-arn arn:aws:iam::123456789012:role/Admin --role-session-name bench --assumer bench-user >/dev/null
+
+"$bin" tray 2>"$work/tray.log" & pid=$!
+# Wait until the icon is embedded in the tray host (then the tray is fully up).
+for _ in $(seq 100); do
+  xdotool search --onlyvisible --class tray-icon >/dev/null 2>&1 && break
+  kill -0 $pid 2>/dev/null || { echo "the tray exited:" >&2; cat "$work/tray.log" >&2; exit 1; }
+  sleep 0.1
+done
+xdotool search --onlyvisible --class tray-icon >/dev/null || { echo "no tray icon after 10 s" >&2; exit 1; }
+sleep 2
 
 mem() { # RSS and anonymous/private kB of the tray process
   awk '/^Rss:/{r=$2} /^Anonymous:/{a=$2} /^Private_Clean:/{pc=$2} /^Private_Dirty:/{pd=$2}
-       END{printf "rss_kb=%d anonymous_kb=%d private_kb=%d\n", r, a, pc+pd}' /proc/$pid/smaps_rollup
+       END{printf "rss_kb=%d anonymous_kb=%d private_kb=%d", r, a, pc+pd}' /proc/$pid/smaps_rollup
 }
 switches() { # context switches of all threads so far
-  cat /proc/$pid/task/*/status | awk '/ctxt_switches/{s+=$2} END{print s}'
+  cat /proc/$pid/task/*/status 2>/dev/null | awk '/ctxt_switches/{s+=$2} END{print s}'
+}
+wakeups() { # context switches per second over $idle seconds
+  local s0 s1 t0 t1
+  s0=$(switches); t0=$(date +%s.%N)
+  sleep "$idle"
+  s1=$(switches); t1=$(date +%s.%N)
+  awk -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" -v n="$(ls /proc/$pid/task | wc -l)" -v idle="$idle" \
+    'BEGIN{printf "%.3f per second over %ss (%d context switches, %d threads)", (b-a)/(t1-t0), idle, b-a, n}'
 }
 
-echo "no window:        $(mem)" | tee "$out/tray_idle.txt"
-s0=$(switches); t0=$(date +%s.%N)
-sleep "$idle"
-s1=$(switches); t1=$(date +%s.%N)
-rate=$(awk -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.3f", (b-a)/(t1-t0)}')
-echo "idle wakeups:     $rate per second over ${idle}s ($((s1 - s0)) context switches, $(ls /proc/$pid/task | wc -l) threads)" | tee -a "$out/tray_idle.txt"
+echo "no window:          $(mem)" | tee "$out/tray_idle.txt"
+echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"
 
 # Open the session list the way a second `keyhop tray` does, then measure again.
 "$bin" tray >/dev/null
-sleep 3
-echo "session list open: $(mem)" | tee -a "$out/tray_idle.txt"
+for _ in $(seq 50); do
+  xdotool search --onlyvisible --name '^keyhop$' getwindowgeometry 2>/dev/null | grep -q 'Geometry: [0-9]\{3,\}x' && break
+  sleep 0.1
+done
+sleep 2
+echo "session list open:  $(mem)" | tee -a "$out/tray_idle.txt"
+echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"
+kill -0 $pid || { echo "the tray died:" >&2; cat "$work/tray.log" >&2; exit 1; }
 echo "results: $out/tray_idle.txt"

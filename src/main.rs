@@ -1,5 +1,9 @@
 //! keyhop: short-lived AWS credentials from the tray or the command line.
 
+// A GUI-subsystem binary on Windows, so starting the tray flashes no console; CLI commands
+// attach to the console of the shell that ran them (see `attach_console`).
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 #[cfg(feature = "desktop")]
 mod app;
 #[cfg(feature = "desktop")]
@@ -19,6 +23,8 @@ mod window;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    #[cfg(windows)]
+    attach_console();
     let args = cli::Cli::parse_args();
     init_tracing();
     cli::run(args)
@@ -35,4 +41,13 @@ fn init_tracing() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+}
+
+#[cfg(windows)]
+fn attach_console() {
+    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
+    // Fails harmlessly when started from Explorer or autostart: there is no console to show.
+    unsafe {
+        AttachConsole(ATTACH_PARENT_PROCESS);
+    }
 }
