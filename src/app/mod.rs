@@ -148,7 +148,7 @@ impl App {
 
     fn view(&self, id: window::Id) -> Element<'_, Message> {
         match self.windows.get(&id) {
-            Some(Window::List(l)) => l.view(self.sessions(), &self.busy, OffsetDateTime::now_utc()).map(move |m| Message::List(id, m)),
+            Some(Window::List(l)) => l.view(self.sessions(), &self.busy, &self.attention, OffsetDateTime::now_utc()).map(move |m| Message::List(id, m)),
             Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
             Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
             Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),

@@ -7,7 +7,9 @@ use keyhop_core::SessionView;
 use time::OffsetDateTime;
 
 use super::widgets::banner;
-use crate::tray::menu_model::remaining;
+use std::collections::HashMap;
+
+use crate::tray::menu_model::{Attention, remaining};
 
 #[derive(Debug, Clone, Default)]
 pub struct List {
@@ -53,7 +55,13 @@ impl List {
         }
     }
 
-    pub fn view<'a>(&'a self, sessions: &'a [SessionView], busy: &[String], now: OffsetDateTime) -> Element<'a, Msg> {
+    pub fn view<'a>(
+        &'a self,
+        sessions: &'a [SessionView],
+        busy: &[String],
+        attention: &HashMap<String, Attention>,
+        now: OffsetDateTime,
+    ) -> Element<'a, Msg> {
         let header = row![
             text("Sessions").size(22).width(Length::Fill),
             button("Add session…").style(button::primary).on_press(Msg::Add),
@@ -67,6 +75,10 @@ impl List {
             let is_busy = busy.contains(&s.id);
             let status = match s.expiration {
                 _ if is_busy => "working…".to_owned(),
+                Some(exp) if attention.get(&s.id) == Some(&Attention::MfaDue) => {
+                    format!("MFA code needed · {} left", remaining(exp - now))
+                }
+                Some(_) if matches!(attention.get(&s.id), Some(Attention::RefreshFailed(_))) => "refresh failed, retrying".to_owned(),
                 Some(exp) if exp <= now => "expired".to_owned(),
                 Some(exp) => format!("active · {} left", remaining(exp - now)),
                 None => "inactive".to_owned(),
@@ -76,7 +88,13 @@ impl List {
                 None if s.mfa_device.is_some() => "IAM User · MFA".to_owned(),
                 None => "IAM User".to_owned(),
             };
-            let toggle = button(text(if s.status == "active" { "Stop" } else { "Start" }).center().width(Length::Fill))
+            // A session whose MFA code is due: the button asks for it (the app opens the popup).
+            let label = match (attention.get(&s.id), s.status) {
+                (Some(Attention::MfaDue), _) => "Code…",
+                (_, "active") => "Stop",
+                _ => "Start",
+            };
+            let toggle = button(text(label).center().width(Length::Fill))
                 .width(Length::Fixed(64.0))
                 .style(if s.status == "active" { button::secondary } else { button::success })
                 .on_press_maybe((!is_busy).then(|| Msg::Toggle(s.id.clone())));
@@ -90,7 +108,7 @@ impl List {
                     text(format!("{kind} · profile {} · {}", s.profile, s.region)).size(12).style(text::secondary),
                 ]
                 .width(Length::Fill),
-                text(status).size(13).width(Length::Fixed(170.0)),
+                text(status).size(13).width(Length::Fixed(170.0)).style(if attention.contains_key(&s.id) { text::warning } else { text::default }),
                 toggle,
                 button("Edit").style(button::secondary).on_press(Msg::Edit(s.id.clone())),
                 delete,

@@ -1,0 +1,115 @@
+//! Reading a screenshot: crop to a window, scale up 3x (tesseract reads small UI fonts badly),
+//! `tesseract … tsv`, words grouped into lines with their place on the screen.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use super::Win;
+
+const SCALE: i32 = 3;
+
+/// One line of text as read, with its box in screen coordinates.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub text: String,
+    pub x: i32,
+    pub y: i32,
+    pub w: i32,
+    pub h: i32,
+}
+
+impl Line {
+    pub fn center(&self) -> (i32, i32) {
+        (self.x + self.w / 2, self.y + self.h / 2)
+    }
+    /// Whether the line holds `needle`, ignoring case, spaces and OCR look-alikes.
+    pub fn has(&self, needle: &str) -> bool {
+        normalize(&self.text).contains(&normalize(needle))
+    }
+}
+
+/// Lowercase, no whitespace, and one letter for each group of glyphs OCR confuses.
+pub fn normalize(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'i' | '1' | '|' | '!' => 'l',
+            '0' => 'o',
+            '5' => 's',
+            '2' => 'z',
+            '9' | 'q' => 'g',
+            '–' | '—' | '_' => '-',
+            '…' => '.',
+            c => c,
+        })
+        .collect()
+}
+
+/// The text lines of the part of `shot` covered by `w`, top to bottom.
+pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
+    let big = shot.with_extension(format!("{}-ocr.png", w.id));
+    let crop = format!("{}x{}+{}+{}", w.w, w.h, w.x.max(0), w.y.max(0));
+    let scale = format!("{}%", SCALE * 100);
+    let status = Command::new("convert")
+        .arg(shot)
+        .args(["-crop", &crop, "+repage", "-colorspace", "Gray", "-resize", &scale])
+        .arg(&big)
+        .status()
+        .expect("run convert");
+    assert!(status.success(), "convert could not crop {}", shot.display());
+    let out = Command::new("tesseract")
+        .arg(&big)
+        .args(["-", "tsv"])
+        .output()
+        .expect("run tesseract");
+    let _ = std::fs::remove_file(&big);
+    assert!(
+        out.status.success(),
+        "tesseract failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lines(&String::from_utf8_lossy(&out.stdout), w.x.max(0), w.y.max(0))
+}
+
+/// Groups tesseract's TSV words (level 5) by (block, paragraph, line); boxes scaled back and
+/// moved to screen coordinates.
+fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
+    let mut grouped: BTreeMap<(i32, i32, i32), (Vec<String>, [i32; 4])> = BTreeMap::new();
+    for row in tsv.lines().skip(1) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 12 || f[0] != "5" || f[11].trim().is_empty() {
+            continue;
+        }
+        let n = |i: usize| f[i].parse::<i32>().unwrap_or(0);
+        let (l, t, r, b) = (n(6), n(7), n(6) + n(8), n(7) + n(9));
+        let entry = grouped
+            .entry((n(2), n(3), n(4)))
+            .or_insert_with(|| (vec![], [l, t, r, b]));
+        entry.0.push(f[11].trim().to_owned());
+        let bx = &mut entry.1;
+        *bx = [bx[0].min(l), bx[1].min(t), bx[2].max(r), bx[3].max(b)];
+    }
+    let mut out: Vec<Line> = grouped
+        .into_values()
+        .map(|(words, [l, t, r, b])| Line {
+            text: words.join(" "),
+            x: dx + l / SCALE,
+            y: dy + t / SCALE,
+            w: (r - l) / SCALE,
+            h: (b - t) / SCALE,
+        })
+        .collect();
+    out.sort_by_key(|l| (l.y, l.x));
+    out
+}
+
+/// All lines as text, one per line (for failure messages).
+pub fn show(lines: &[Line]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("  {:>4},{:<4} {}", l.x, l.y, l.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
