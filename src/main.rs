@@ -12,6 +12,8 @@ mod cli;
 #[cfg(feature = "desktop")]
 mod notify;
 #[cfg(feature = "desktop")]
+mod resume;
+#[cfg(feature = "desktop")]
 mod single_instance;
 #[cfg(feature = "desktop")]
 mod tray;

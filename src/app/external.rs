@@ -18,6 +18,8 @@ pub enum External {
     CredentialsChanged,
     /// A second `keyhop tray` asked us to show the session list.
     OpenRequested,
+    /// The machine woke from suspend: recheck expirations now.
+    Resumed,
     /// "Enter MFA code" on a notification.
     EnterMfa { session_id: String },
 }

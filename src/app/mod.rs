@@ -83,6 +83,7 @@ pub fn run() -> ExitCode {
     let watch = crate::watch::start(engine.state_store().dir(), &engine.aws_files().credentials)
         .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
         .ok();
+    crate::resume::watch();
     let app = RefCell::new(Some(App {
         engine,
         settings,

@@ -108,6 +108,7 @@ impl App {
             // Checked a moment later: a keyhop process writes the profile, then its state.
             External::CredentialsChanged => Task::perform(tokio::time::sleep(std::time::Duration::from_secs(1)), |()| Message::CheckOverwrites),
             External::EnterMfa { session_id } => self.open_mfa(&session_id),
+            External::Resumed => self.tick(),
         }
     }
 
