@@ -21,7 +21,7 @@ export XDG_CONFIG_HOME=$HOME/.config KEYHOP_THEME=light AWS_EC2_METADATA_DISABLE
 mkdir -p "$HOME/.aws"
 
 # A realistic menu: two sessions (keys are only stored, never used while idle).
-echo "bench+secret+key+0123456789abcdefghijklmnopq" | "$bin" session add iam-user --alias bench-user --profile bench \
+echo "bench/secret/key/0123456789abcdefghijklm" | "$bin" session add iam-user --alias bench-user --profile bench \
     --region eu-west-1 --access-key-id AKIABENCHBENCHBENCH1 >/dev/null
 "$bin" session add role-chained --alias bench-admin --profile bench-admin --region eu-west-1 \
     --role-arn arn:aws:iam::123456789012:role/Admin --role-session-name bench --assumer bench-user >/dev/null
@@ -40,16 +40,21 @@ mem() { # RSS and anonymous/private kB of the tray process
   awk '/^Rss:/{r=$2} /^Anonymous:/{a=$2} /^Private_Clean:/{pc=$2} /^Private_Dirty:/{pd=$2}
        END{printf "rss_kb=%d anonymous_kb=%d private_kb=%d", r, a, pc+pd}' /proc/$pid/smaps_rollup
 }
-switches() { # context switches of all threads so far
-  cat /proc/$pid/task/*/status 2>/dev/null | awk '/ctxt_switches/{s+=$2} END{print s}'
+switches() { # "tid count" for each thread alive now (voluntary + involuntary context switches)
+  for t in /proc/$pid/task/*; do
+    awk -v t="${t##*/}" '/ctxt_switches/{s+=$2} END{print t, s}' "$t/status" 2>/dev/null
+  done
 }
-wakeups() { # context switches per second over $idle seconds
+wakeups() { # context switches per second over $idle seconds; a thread born meanwhile counts from 0
   local s0 s1 t0 t1
   s0=$(switches); t0=$(date +%s.%N)
   sleep "$idle"
   s1=$(switches); t1=$(date +%s.%N)
-  awk -v a="$s0" -v b="$s1" -v t0="$t0" -v t1="$t1" -v n="$(ls /proc/$pid/task | wc -l)" -v idle="$idle" \
-    'BEGIN{printf "%.3f per second over %ss (%d context switches, %d threads)", (b-a)/(t1-t0), idle, b-a, n}'
+  printf '%s\n--\n%s\n' "$s0" "$s1" | awk -v t0="$t0" -v t1="$t1" -v idle="$idle" '
+    $0 == "--" {after=1; next}
+    !after {before[$1]=$2; next}
+    {d += $2 - before[$1]; n++}
+    END{printf "%.3f per second over %ss (%d context switches, %d threads)", d/(t1-t0), idle, d, n}'
 }
 
 echo "no window:          $(mem)" | tee "$out/tray_idle.txt"
@@ -57,10 +62,12 @@ echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"
 
 # Open the session list the way a second `keyhop tray` does, then measure again.
 "$bin" tray >/dev/null
+opened=
 for _ in $(seq 50); do
-  xdotool search --onlyvisible --name '^keyhop$' getwindowgeometry 2>/dev/null | grep -q 'Geometry: [0-9]\{3,\}x' && break
+  xdotool search --onlyvisible --name "^keyhop$" getwindowgeometry %@ 2>/dev/null | grep -q 'Geometry: [0-9]\{3,\}x' && { opened=1; break; }
   sleep 0.1
 done
+[ -n "$opened" ] || { echo "the session list did not open" >&2; exit 1; }
 sleep 2
 echo "session list open:  $(mem)" | tee -a "$out/tray_idle.txt"
 echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"

@@ -17,7 +17,9 @@ pub mod ocr;
 pub mod tray;
 pub mod x11;
 
+#[allow(unused_imports)]
 pub use notify::*;
+#[allow(unused_imports)]
 pub use ocr::*;
 pub use tray::*;
 pub use x11::*;
@@ -31,6 +33,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("trayer", "trayer"),
     ("xdotool", "xdotool"),
     ("xwininfo", "x11-utils"),
+    ("xdpyinfo", "x11-utils"),
     ("import", "imagemagick"),
     ("convert", "imagemagick"),
     ("tesseract", "tesseract-ocr"),
@@ -51,9 +54,7 @@ pub fn missing_tools() -> Vec<String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     TOOLS
         .iter()
-        .filter(|(program, _)| {
-            !std::env::split_paths(&path).any(|d| d.join(program).is_file())
-        })
+        .filter(|(program, _)| !std::env::split_paths(&path).any(|d| d.join(program).is_file()))
         .map(|(program, package)| format!("{program} ({package})"))
         .collect()
 }
@@ -61,7 +62,11 @@ pub fn missing_tools() -> Vec<String> {
 /// `target/screenshots` (or `$KEYHOP_SCREENSHOTS`).
 pub fn screenshot_dir() -> PathBuf {
     let dir = std::env::var_os("KEYHOP_SCREENSHOTS").map_or_else(
-        || PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("..").join("screenshots"),
+        || {
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join("..")
+                .join("screenshots")
+        },
         PathBuf::from,
     );
     std::fs::create_dir_all(&dir).expect("create the screenshot dir");
@@ -73,7 +78,8 @@ pub fn screenshot_dir() -> PathBuf {
 pub fn ocr_alias(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     const ALPHABET: &[u8] = b"acdefhkmnprtuwxy";
-    let mut n = u64::from(std::process::id()) * 1000 + u64::from(NEXT.fetch_add(1, Ordering::SeqCst));
+    let mut n =
+        u64::from(std::process::id()) * 1000 + u64::from(NEXT.fetch_add(1, Ordering::SeqCst));
     let mut code = String::new();
     while n > 0 {
         code.push(ALPHABET[(n % 16) as usize] as char);

@@ -1,7 +1,6 @@
 //! Reading a screenshot: crop to a window, scale up 3x (tesseract reads small UI fonts badly),
 //! `tesseract … tsv`, words grouped into lines with their place on the screen.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -54,14 +53,27 @@ pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
     let scale = format!("{}%", SCALE * 100);
     let status = Command::new("convert")
         .arg(shot)
-        .args(["-crop", &crop, "+repage", "-colorspace", "Gray", "-resize", &scale])
+        .args([
+            "-crop",
+            &crop,
+            "+repage",
+            "-colorspace",
+            "Gray",
+            "-resize",
+            &scale,
+        ])
         .arg(&big)
         .status()
         .expect("run convert");
-    assert!(status.success(), "convert could not crop {}", shot.display());
+    assert!(
+        status.success(),
+        "convert could not crop {}",
+        shot.display()
+    );
     let out = Command::new("tesseract")
         .arg(&big)
-        .args(["-", "tsv"])
+        // Sparse text: UI text sits in boxes and columns that page layout analysis skips.
+        .args(["-", "--psm", "11", "tsv"])
         .output()
         .expect("run tesseract");
     let _ = std::fs::remove_file(&big);
@@ -70,35 +82,60 @@ pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
         "tesseract failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    lines(&String::from_utf8_lossy(&out.stdout), w.x.max(0), w.y.max(0))
+    lines(
+        &String::from_utf8_lossy(&out.stdout),
+        w.x.max(0),
+        w.y.max(0),
+    )
 }
 
-/// Groups tesseract's TSV words (level 5) by (block, paragraph, line); boxes scaled back and
+/// Words of tesseract's TSV (level 5) joined into rows by vertical overlap (tesseract's own
+/// line grouping splits a menu line in two at a wide gap), left to right; boxes scaled back and
 /// moved to screen coordinates.
 fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
-    let mut grouped: BTreeMap<(i32, i32, i32), (Vec<String>, [i32; 4])> = BTreeMap::new();
+    // (text, left, top, right, bottom) in the scaled image.
+    let mut words: Vec<(String, i32, i32, i32, i32)> = vec![];
     for row in tsv.lines().skip(1) {
         let f: Vec<&str> = row.split('\t').collect();
         if f.len() < 12 || f[0] != "5" || f[11].trim().is_empty() {
             continue;
         }
         let n = |i: usize| f[i].parse::<i32>().unwrap_or(0);
-        let (l, t, r, b) = (n(6), n(7), n(6) + n(8), n(7) + n(9));
-        let entry = grouped
-            .entry((n(2), n(3), n(4)))
-            .or_insert_with(|| (vec![], [l, t, r, b]));
-        entry.0.push(f[11].trim().to_owned());
-        let bx = &mut entry.1;
-        *bx = [bx[0].min(l), bx[1].min(t), bx[2].max(r), bx[3].max(b)];
+        words.push((
+            f[11].trim().to_owned(),
+            n(6),
+            n(7),
+            n(6) + n(8),
+            n(7) + n(9),
+        ));
     }
-    let mut out: Vec<Line> = grouped
-        .into_values()
-        .map(|(words, [l, t, r, b])| Line {
-            text: words.join(" "),
-            x: dx + l / SCALE,
-            y: dy + t / SCALE,
-            w: (r - l) / SCALE,
-            h: (b - t) / SCALE,
+    words.sort_by_key(|w| (w.2 + w.4, w.1));
+    let mut rows: Vec<(Vec<(String, i32)>, [i32; 4])> = vec![];
+    for (text, l, t, r, b) in words {
+        let cy = (t + b) / 2;
+        let row = rows.iter_mut().find(|(_, [_, rt, _, rb])| {
+            let rcy = (rt + rb) / 2;
+            (*rt..=*rb).contains(&cy) || (t..=b).contains(&rcy)
+        });
+        match row {
+            Some((ws, bx)) => {
+                ws.push((text, l));
+                *bx = [bx[0].min(l), bx[1].min(t), bx[2].max(r), bx[3].max(b)];
+            }
+            None => rows.push((vec![(text, l)], [l, t, r, b])),
+        }
+    }
+    let mut out: Vec<Line> = rows
+        .into_iter()
+        .map(|(mut ws, [l, t, r, b])| {
+            ws.sort_by_key(|w| w.1);
+            Line {
+                text: ws.into_iter().map(|w| w.0).collect::<Vec<_>>().join(" "),
+                x: dx + l / SCALE,
+                y: dy + t / SCALE,
+                w: (r - l) / SCALE,
+                h: (b - t) / SCALE,
+            }
         })
         .collect();
     out.sort_by_key(|l| (l.y, l.x));

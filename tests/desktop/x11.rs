@@ -18,7 +18,9 @@ impl Bg {
         let out = File::create(&log).expect("create a log file");
         let err = out.try_clone().expect("clone the log file");
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
         Bg { child, log }
     }
     pub fn log_text(&self) -> String {
@@ -30,9 +32,16 @@ impl Bg {
 }
 
 impl Drop for Bg {
+    /// SIGTERM first, so that an X server removes its lock file and socket; SIGKILL after 3 s.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .stderr(Stdio::null())
+            .status();
+        if wait_for(3.0, || self.child.try_wait().ok().flatten()).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -66,6 +75,45 @@ pub struct Desktop {
     xvfb: Option<Bg>,
 }
 
+/// Starts Xvfb on a display it picks itself (`-displayfd`: it writes the number once clients
+/// can connect; no race with parallel tests) and checks that the display answers.
+/// `-noreset`: otherwise the server resets when its last client (our probe) leaves, and refuses
+/// connections meanwhile ("cannot open display" for the next one).
+fn start_xvfb(dir: &Path, attempt: u32) -> Result<(Bg, String), String> {
+    let number = dir.join(format!("display-{attempt}"));
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        r#"exec Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$0""#,
+    ])
+    .arg(&number);
+    let mut xvfb = Bg::spawn(cmd, dir.join(format!("xvfb-{attempt}.log")));
+    let ready = wait_for(15.0, || {
+        let n = std::fs::read_to_string(&number)
+            .ok()
+            .filter(|s| s.ends_with('\n'));
+        // Exited: no point in waiting (Some("") ends the wait as a failure).
+        n.or_else(|| (!xvfb.alive()).then(String::new))
+    });
+    let display = match ready.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => format!(":{n}"),
+        _ => return Err(format!("no display ({})", xvfb.log_text().trim())),
+    };
+    let answers = Command::new("xdpyinfo")
+        .env("DISPLAY", &display)
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("1280x800")
+        });
+    if !answers || !xvfb.alive() {
+        return Err(format!(
+            "{display} does not answer ({})",
+            xvfb.log_text().trim()
+        ));
+    }
+    Ok((xvfb, display))
+}
+
 impl Desktop {
     /// Xvfb + trayer for test `test`, or `None` (after the loud skip line) without an X server.
     pub fn start(test: &str) -> Option<Desktop> {
@@ -74,24 +122,29 @@ impl Desktop {
             skip(test, &format!("missing {}", missing.join(", ")));
             return None;
         }
-        let dir = tempfile::Builder::new().prefix("keyhop-desktop-").tempdir().expect("temp dir");
-        let number = dir.path().join("display");
-        let mut cmd = Command::new("sh");
-        // Xvfb picks a free display itself and writes its number to fd 3 once clients can connect.
-        cmd.args(["-c", r#"exec Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$0""#]).arg(&number);
-        let mut xvfb = Bg::spawn(cmd, dir.path().join("xvfb.log"));
-        let ready = wait_for(15.0, || {
-            std::fs::read_to_string(&number).ok().filter(|s| s.ends_with('\n')).or_else(|| {
-                // Exited: no point in waiting (Some("") ends the wait as a failure).
-                (!xvfb.alive()).then(String::new)
-            })
-        });
-        let display = match ready.as_deref().map(str::trim) {
-            Some(n) if !n.is_empty() => format!(":{n}"),
-            _ => {
-                skip(test, &format!("Xvfb could not start: {}", xvfb.log_text().trim()));
-                return None;
+        let dir = tempfile::Builder::new()
+            .prefix("keyhop-desktop-")
+            .tempdir()
+            .expect("temp dir");
+        let mut failures = vec![];
+        let mut server = None;
+        // Should the new server not answer (another X server started at the same moment, a
+        // sandbox that forbids it), try again: a fresh start picks the next free number.
+        for attempt in 0..3 {
+            match start_xvfb(dir.path(), attempt) {
+                Ok(s) => {
+                    server = Some(s);
+                    break;
+                }
+                Err(e) => failures.push(e),
             }
+        }
+        let Some((xvfb, display)) = server else {
+            skip(
+                test,
+                &format!("Xvfb could not start: {}", failures.join(" / ")),
+            );
+            return None;
         };
         let mut desk = Desktop {
             display,
@@ -102,11 +155,25 @@ impl Desktop {
             xvfb: Some(xvfb),
         };
         let mut trayer = desk.cmd("trayer");
-        trayer.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"]);
+        trayer.args([
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "request",
+            "--height",
+            "24",
+        ]);
         desk.trayer = Some(Bg::spawn(trayer, desk.dir.path().join("trayer.log")));
         let panel = wait_for(15.0, || desk.find_windows("^panel$").into_iter().next());
         let log = desk.trayer.as_ref().map(Bg::log_text).unwrap_or_default();
-        assert!(panel.is_some(), "trayer showed no panel on {} in 15 s:\n{log}", desk.display);
+        let xlog = desk.xvfb.as_ref().map(Bg::log_text).unwrap_or_default();
+        assert!(
+            panel.is_some(),
+            "trayer showed no panel on {} in 15 s:\n{log}\n--- Xvfb ---\n{xlog}",
+            desk.display
+        );
         Some(desk)
     }
 
@@ -122,13 +189,23 @@ impl Desktop {
 
     /// Runs `program args` on this display; stdout on success, `None` on failure.
     pub fn run(&self, program: &str, args: &[&str]) -> Option<String> {
-        let out = self.cmd(program).args(args).output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = self
+            .cmd(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// `xdotool ARGS`, panicking with its stderr when it fails.
     pub fn xdotool(&self, args: &[&str]) -> String {
-        let out = self.cmd("xdotool").args(args).output().expect("run xdotool");
+        let out = self
+            .cmd("xdotool")
+            .args(args)
+            .output()
+            .expect("run xdotool");
         assert!(
             out.status.success(),
             "xdotool {args:?} failed: {}",
@@ -164,7 +241,9 @@ impl Desktop {
         let Some(ids) = self.run("xdotool", &["search", "--onlyvisible", "--name", name]) else {
             return vec![];
         };
-        ids.split_whitespace().filter_map(|id| self.window(id)).collect()
+        ids.split_whitespace()
+            .filter_map(|id| self.window(id))
+            .collect()
     }
 
     /// Title and geometry of window `id` (None if it went away meanwhile).
@@ -199,7 +278,9 @@ impl Desktop {
     pub fn wait_app_window(&self, title: &str, secs: f64) -> Option<Win> {
         let regex = format!("^{}$", regex_escape(title));
         wait_for(secs, || {
-            self.find_windows(&regex).into_iter().find(|w| w.w >= 100 && w.h >= 100 && !self.is_popup(w))
+            self.find_windows(&regex)
+                .into_iter()
+                .find(|w| w.w >= 100 && w.h >= 100 && !self.is_popup(w))
         })
     }
 
@@ -207,7 +288,10 @@ impl Desktop {
     pub fn wait_window_gone(&self, title: &str, secs: f64) -> bool {
         let regex = format!("^{}$", regex_escape(title));
         wait_for(secs, || {
-            self.find_windows(&regex).into_iter().all(|w| w.w < 100 || self.is_popup(&w)).then_some(())
+            self.find_windows(&regex)
+                .into_iter()
+                .all(|w| w.w < 100 || self.is_popup(&w))
+                .then_some(())
         })
         .is_some()
     }
@@ -230,7 +314,11 @@ impl Desktop {
     pub fn failure_screenshot(&self) {
         if std::thread::panicking() && !self.failure_shot.replace(true) {
             let path = screenshot_dir().join(format!("{}-failure.png", self.test));
-            let _ = self.cmd("import").args(["-window", "root"]).arg(&path).status();
+            let _ = self
+                .cmd("import")
+                .args(["-window", "root"])
+                .arg(&path)
+                .status();
             eprintln!("screen at the failure: {}", path.display());
         }
     }
@@ -240,10 +328,20 @@ impl Desktop {
         let crop = format!("{}x{}+{}+{}", w.w, w.h, w.x, w.y);
         let out = Command::new("convert")
             .arg(shot)
-            .args(["-crop", &crop, "+repage", "-format", "%[fx:standard_deviation]", "info:"])
+            .args([
+                "-crop",
+                &crop,
+                "+repage",
+                "-format",
+                "%[fx:standard_deviation]",
+                "info:",
+            ])
             .output()
             .expect("run convert");
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0.0)
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0.0)
     }
 }
 
@@ -255,8 +353,15 @@ impl Drop for Desktop {
     }
 }
 
+/// `s` as an xdotool (POSIX extended) regex. A non-ASCII character matches any 1 to 4 bytes:
+/// the app's windows carry their UTF-8 title in WM_NAME typed as Latin-1, which xdotool reads
+/// back converted (`·` becomes `Â·`).
 pub fn regex_escape(s: &str) -> String {
     s.chars()
-        .map(|c| if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() })
+        .map(|c| match c {
+            c if !c.is_ascii() => ".{1,4}".to_owned(),
+            c if "\\.+*?()|[]{}^$".contains(c) => format!("\\{c}"),
+            c => c.to_string(),
+        })
         .collect()
 }

@@ -44,17 +44,24 @@ pub struct Display {
 /// there is no Xvfb or it cannot start: the caller decides whether a desktop is optional.
 pub fn start_xvfb(log_dir: &Path, path: &OsString) -> Result<Option<Display>> {
     let Some(xvfb) = packages::find_program("Xvfb", path) else {
-        eprintln!("xtask: note: no Xvfb on PATH (Debian: xvfb); the desktop tests will skip themselves");
+        eprintln!(
+            "xtask: note: no Xvfb on PATH (Debian: xvfb); the desktop tests will skip themselves"
+        );
         return Ok(None);
     };
-    std::fs::create_dir_all(log_dir).map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
+    std::fs::create_dir_all(log_dir)
+        .map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
     let number_file = log_dir.join(format!("xvfb-{}.display", std::process::id()));
     let _ = std::fs::remove_file(&number_file);
     let mut cmd = Command::new("sh");
-    // Xvfb writes the display number it took to fd 3 once it is ready.
-    cmd.args(["-c", r#"exec "$0" -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$1""#])
-        .arg(&xvfb)
-        .arg(&number_file);
+    // Xvfb writes the display number it took to fd 3 once it is ready. `-noreset`: without it
+    // the server resets when its last client leaves and refuses connections meanwhile.
+    cmd.args([
+        "-c",
+        r#"exec "$0" -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$1""#,
+    ])
+    .arg(&xvfb)
+    .arg(&number_file);
     let mut service = Service::spawn("xvfb", cmd, log_dir)?;
     let ready = service.wait_ready(Duration::from_secs(15), || {
         std::fs::read_to_string(&number_file).is_ok_and(|s| s.ends_with('\n'))
@@ -67,14 +74,26 @@ pub fn start_xvfb(log_dir: &Path, path: &OsString) -> Result<Option<Display>> {
     let _ = std::fs::remove_file(&number_file);
     let name = format!(":{}", number.trim());
     println!("xtask: Xvfb is up on DISPLAY={name}");
-    Ok(Some(Display { name, _service: service }))
+    Ok(Some(Display {
+        name,
+        _service: service,
+    }))
 }
 
 /// Starts trayer (an XEmbed tray host) at the top right of `display` and waits for its panel.
 pub fn start_trayer(display: &Display, log_dir: &Path) -> Result<Service> {
     let mut cmd = Command::new("trayer");
-    cmd.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "24"])
-        .env("DISPLAY", &display.name);
+    cmd.args([
+        "--edge",
+        "top",
+        "--align",
+        "right",
+        "--widthtype",
+        "request",
+        "--height",
+        "24",
+    ])
+    .env("DISPLAY", &display.name);
     let mut service = Service::spawn("trayer", cmd, log_dir)?;
     service.wait_ready(Duration::from_secs(15), || {
         Command::new("xdotool")

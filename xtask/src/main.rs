@@ -13,6 +13,7 @@
 mod bench;
 mod desktop;
 mod moto;
+mod package;
 mod packages;
 mod service;
 mod signals;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Some("run") => run_app(&args[1..]),
         Some("bench") => bench::run(),
         Some("bench-tray") => bench::run_tray(),
+        Some("package") => package::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print_usage();
             Ok(0)
@@ -49,7 +51,7 @@ fn main() -> ExitCode {
 
 fn print_usage() {
     println!(
-        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)"
+        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)\n  cargo xtask package                  release build, completions + man page, .deb and .rpm in target/dist/"
     );
 }
 

@@ -35,6 +35,10 @@ pub const TEST_PACKAGES: &[&str] = &[
     "trayer",
     // The desktop tests read their screenshots (menu lines, window text) with OCR.
     "tesseract-ocr",
+    // tests/installers_linux.rs: validate the launcher and metainfo, read the .rpm.
+    "desktop-file-utils",
+    "appstream",
+    "rpm",
 ];
 
 /// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3.
@@ -53,8 +57,13 @@ fn is_installed(package: &str) -> bool {
         .stderr(Stdio::null())
         .output()
         .is_ok_and(|o| {
+            // A package whose triggers are still running (another apt run) is installed too.
+            let status = String::from_utf8_lossy(&o.stdout);
             o.status.success()
-                && String::from_utf8_lossy(&o.stdout).trim() == "install ok installed"
+                && matches!(
+                    status.trim(),
+                    "install ok installed" | "install ok triggers-pending" | "install ok triggers-awaited"
+                )
         })
 }
 
@@ -84,10 +93,13 @@ pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing {}", missing.join(" "));
-    run(Command::new("apt-get").arg("update"), "apt-get update")?;
+    // Wait for another apt or dpkg run (a test installing the .deb) instead of failing.
+    const LOCK_WAIT: [&str; 2] = ["-o", "DPkg::Lock::Timeout=600"];
+    run(Command::new("apt-get").args(LOCK_WAIT).arg("update"), "apt-get update")?;
     run(
         Command::new("apt-get")
             .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(LOCK_WAIT)
             .args(["install", "-y", "--no-install-recommends"])
             .args(&missing),
         "apt-get install",

@@ -63,7 +63,10 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("XDG_DATA_HOME", scratch.0.join("data"))
         .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
-        .env("KEYHOP_SCREENSHOTS", crate::repo_root().join("target").join("screenshots"));
+        .env(
+            "KEYHOP_SCREENSHOTS",
+            crate::repo_root().join("target").join("screenshots"),
+        );
     desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);

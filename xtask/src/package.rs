@@ -1,0 +1,232 @@
+//! `cargo xtask package`: the Linux packages (.deb and .rpm) of keyhop, in `target/dist/`.
+//!
+//! 1. `cargo build --release -p keyhop`;
+//! 2. the built binary writes its shell completions and man page (generated from the clap
+//!    definitions, never written by hand) into `target/dist/assets/`;
+//! 3. `cargo deb --no-build` and `cargo generate-rpm` package the binary, those files and
+//!    `installers/linux/` as `[package.metadata.deb]` / `[package.metadata.generate-rpm]` in
+//!    Cargo.toml list them.
+//!
+//! cargo-deb and cargo-generate-rpm are installed with `cargo install --locked` when missing.
+//! The last lines of the output are `xtask: deb: PATH` and `xtask: rpm: PATH`
+//! (tests/installers_linux.rs reads them).
+
+use crate::{Result, packages};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The cargo subcommands that make the packages: (subcommand, crate, version requirement).
+/// The major versions are pinned: their metadata formats are what Cargo.toml is written for.
+const TOOLS: &[(&str, &str, &str)] = &[
+    ("deb", "cargo-deb", "^3"),
+    ("generate-rpm", "cargo-generate-rpm", "^0.21"),
+];
+
+/// What `keyhop completions SHELL` writes, and the file name under `target/dist/assets/`.
+const COMPLETIONS: &[(&str, &str)] = &[
+    ("bash", "keyhop.bash"),
+    ("zsh", "_keyhop"),
+    ("fish", "keyhop.fish"),
+];
+
+pub fn run(args: &[String]) -> Result<i32> {
+    if let Some(arg) = args.first() {
+        return Err(format!(
+            "`cargo xtask package` takes no arguments (got `{arg}`)"
+        ));
+    }
+    // The build needs the -dev packages; cargo-deb's `$auto` dependencies need dpkg-shlibdeps.
+    packages::ensure_apt(packages::BUILD_PACKAGES)?;
+    packages::ensure_apt(&["dpkg-dev"])?;
+    for &(subcommand, krate, version) in TOOLS {
+        ensure_tool(subcommand, krate, version)?;
+    }
+
+    let root = crate::repo_root();
+    let dist = root.join("target").join("dist");
+    let assets = dist.join("assets");
+    // Two packaging runs at once would delete each other's files; the second waits.
+    let _lock = lock(&dist)?;
+
+    println!("xtask: building the release binary");
+    cargo(&["build", "--release", "-p", "keyhop"])?;
+    // cargo-deb and cargo-generate-rpm take the binary from `target/release/` (Cargo.toml).
+    let binary = root.join("target").join("release").join("keyhop");
+    if !binary.is_file() {
+        return Err(format!(
+            "{} is missing after the build (is CARGO_TARGET_DIR set? the packages expect target/)",
+            binary.display()
+        ));
+    }
+
+    println!(
+        "xtask: generating completions and the man page into {}",
+        assets.display()
+    );
+    let _ = std::fs::remove_dir_all(&assets);
+    std::fs::create_dir_all(&assets).map_err(|e| format!("mkdir {}: {e}", assets.display()))?;
+    for &(shell, file) in COMPLETIONS {
+        let text = keyhop_stdout(&binary, &["completions", shell])?;
+        write(&assets.join(file), &text)?;
+    }
+    let man = keyhop_stdout(&binary, &["manpage"])?;
+    if !String::from_utf8_lossy(&man).contains(".TH keyhop 1") {
+        return Err("`keyhop manpage` did not print a roff page (no `.TH keyhop 1`)".into());
+    }
+    write(&assets.join("keyhop.1"), &man)?;
+    // -n: no name or time stamp inside, so the same page gives the same bytes.
+    check(
+        Command::new("gzip")
+            .args(["-9nf"])
+            .arg(assets.join("keyhop.1")),
+        "gzip the man page",
+    )?;
+
+    // Only this run's packages in target/dist/.
+    remove_packages(&dist)?;
+    println!("xtask: cargo deb");
+    cargo(&["deb", "--no-build", "-p", "keyhop", "-o", &path_arg(&dist)?])?;
+    println!("xtask: cargo generate-rpm");
+    cargo(&["generate-rpm", "-o", &path_arg(&dist)?])?;
+
+    let deb = single_package(&dist, "deb")?;
+    let rpm = single_package(&dist, "rpm")?;
+    println!(
+        "xtask: release binary {} ({})",
+        binary.display(),
+        size_of(&binary)
+    );
+    println!("xtask: deb: {} ({})", deb.display(), size_of(&deb));
+    println!("xtask: rpm: {} ({})", rpm.display(), size_of(&rpm));
+    Ok(0)
+}
+
+/// An exclusive lock on `dist/.lock`, released when the returned file is dropped.
+fn lock(dist: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(dist).map_err(|e| format!("mkdir {}: {e}", dist.display()))?;
+    let path = dist.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        println!(
+            "xtask: waiting for another `cargo xtask package` ({})",
+            path.display()
+        );
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    }
+    Ok(file)
+}
+
+/// Installs `krate` (which provides `cargo SUBCOMMAND`) unless `cargo SUBCOMMAND --version` works.
+fn ensure_tool(subcommand: &str, krate: &str, version: &str) -> Result<()> {
+    let present = Command::new(crate::cargo())
+        .args([subcommand, "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        return Ok(());
+    }
+    println!("xtask: installing {krate} ({version}) with cargo install --locked");
+    cargo(&["install", "--locked", krate, "--version", version])
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    check(
+        Command::new(crate::cargo())
+            .args(args)
+            .current_dir(crate::repo_root()),
+        &format!("cargo {}", args.join(" ")),
+    )
+}
+
+fn check(cmd: &mut Command, what: &str) -> Result<()> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+/// Runs the built keyhop with `args`; its stdout, which must not be empty.
+fn keyhop_stdout(binary: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let what = format!("keyhop {}", args.join(" "));
+    let out = Command::new(binary)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{what} failed ({})", out.status));
+    }
+    if out.stdout.is_empty() {
+        return Err(format!("{what} printed nothing"));
+    }
+    Ok(out.stdout)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn path_arg(path: &Path) -> Result<String> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{} is not UTF-8", path.display()))
+}
+
+fn packages_in(dist: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dist) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot list {}: {e}", dist.display())),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", dist.display()))?
+            .path();
+        if path.is_file() && path.extension().is_some_and(|x| x == extension) {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+fn remove_packages(dist: &Path) -> Result<()> {
+    for extension in ["deb", "rpm"] {
+        for old in packages_in(dist, extension)? {
+            std::fs::remove_file(&old)
+                .map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn single_package(dist: &Path, extension: &str) -> Result<PathBuf> {
+    let mut found = packages_in(dist, extension)?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        n => Err(format!(
+            "expected one .{extension} in {}, found {n}",
+            dist.display()
+        )),
+    }
+}
+
+fn size_of(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) => format!("{:.1} MB, {} bytes", m.len() as f64 / 1_000_000.0, m.len()),
+        Err(e) => format!("size unknown: {e}"),
+    }
+}
