@@ -36,7 +36,8 @@ fn main() -> ExitCode {
 /// No secret is ever a field of a span or event, so any level is safe to turn on.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYHOP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        // winit's warnings about the X server's quirks (XSETTINGS, 0 mm screens) are noise here.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,winit=error"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

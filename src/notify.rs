@@ -11,11 +11,14 @@ pub const APP_NAME: &str = "keyhop";
 /// Fire and forget: a failure to notify is logged, never fatal.
 pub fn info(summary: &str, body: &str) {
     let (summary, body) = (summary.to_owned(), body.to_owned());
-    std::thread::spawn(move || {
-        if let Err(e) = Notification::new().appname(APP_NAME).summary(&summary).body(&body).icon("dialog-information").show() {
-            tracing::warn!(error = %e, "cannot show a notification");
-        }
-    });
+    std::thread::spawn(move || info_now(&summary, &body));
+}
+
+/// Sends and waits for the notification server to take it: for the last words before exit.
+pub fn info_now(summary: &str, body: &str) {
+    if let Err(e) = Notification::new().appname(APP_NAME).summary(summary).body(body).icon("dialog-information").show() {
+        tracing::warn!(error = %e, "cannot show a notification");
+    }
 }
 
 /// A notification with an "Enter MFA code" button that opens the MFA popup for `session_id`.

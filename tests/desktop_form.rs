@@ -7,7 +7,7 @@ mod desktop;
 use common::*;
 use desktop::*;
 
-const TITLE: &str = "keyhop · Add session";
+const TITLE: &str = "keyhop - Add session";
 
 #[test]
 fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {

@@ -22,7 +22,7 @@ fn a_click_on_an_mfa_session_opens_the_popup_and_the_typed_code_starts_it() {
     let tray = TrayApp::start(&desk, &rig);
 
     tray.choose("1-menu", &alias);
-    let title = format!("keyhop · MFA code for {alias}");
+    let title = format!("keyhop - MFA code for {alias}");
     let popup = desk.wait_app_window(&title, 10.0).unwrap_or_else(|| {
         panic!(
             "no window titled {title:?} after a click on {alias}\n{}",

@@ -51,7 +51,7 @@ fn an_mfa_session_that_expires_within_the_lead_time_notifies_right_away() {
         menu.show()
     );
     menu.click(&tray, &alias);
-    let popup = desk.wait_app_window(&format!("keyhop · MFA code for {alias}"), 10.0);
+    let popup = desk.wait_app_window(&format!("keyhop - MFA code for {alias}"), 10.0);
     desk.screenshot("2-popup-from-attention");
     assert!(
         popup.is_some(),

@@ -52,7 +52,7 @@ fn the_session_list_and_settings_windows_open_from_the_menu() {
     );
 
     tray.choose("3-menu-settings", "Settings");
-    let title = "keyhop · Settings";
+    let title = "keyhop - Settings";
     let settings = desk
         .wait_app_window(title, 10.0)
         .unwrap_or_else(|| panic!("no {title:?} window\n{}", tray.log()));

@@ -246,7 +246,12 @@ impl App {
             return self.stop_all_and_quit();
         }
         if active > 0 {
-            crate::notify::info("keyhop quit", &format!("{active} session(s) stay active until their credentials expire; nothing will refresh them."));
+            // Sent before exiting, or the process could end before the message leaves.
+            let body = format!("{active} session(s) stay active until their credentials expire; nothing will refresh them.");
+            return Task::perform(
+                async move { tokio::task::spawn_blocking(move || crate::notify::info_now("keyhop quit", &body)).await },
+                |_| Message::QuitDone,
+            );
         }
         Task::done(Message::QuitDone)
     }

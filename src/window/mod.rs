@@ -10,6 +10,9 @@ mod widgets;
 
 pub use form_view::{FIRST_INPUT, view as form_view};
 
+/// The desktop entry's basename (installers/linux).
+pub const APP_ID: &str = "io.github.keyhop.keyhop";
+
 #[derive(Debug, Clone)]
 pub enum Window {
     List(list::List),
@@ -22,10 +25,11 @@ impl Window {
     pub fn title(&self) -> String {
         match self {
             Window::List(_) => "keyhop".into(),
-            Window::Form(f) if f.is_edit() => "keyhop · Edit session".into(),
-            Window::Form(_) => "keyhop · Add session".into(),
-            Window::Mfa(m) => format!("keyhop · MFA code for {}", m.alias),
-            Window::Settings(_) => "keyhop · Settings".into(),
+            // ASCII separators: X11 tools read the Latin-1 WM_NAME, where "·" turns to "Â·".
+            Window::Form(f) if f.is_edit() => "keyhop - Edit session".into(),
+            Window::Form(_) => "keyhop - Add session".into(),
+            Window::Mfa(m) => format!("keyhop - MFA code for {}", m.alias),
+            Window::Settings(_) => "keyhop - Settings".into(),
         }
     }
 
@@ -45,6 +49,9 @@ impl Window {
             level: if matches!(self, Window::Mfa(_)) { window::Level::AlwaysOnTop } else { window::Level::Normal },
             icon: window::icon::from_rgba(icon.pixels, icon.width, icon.height).ok(),
             exit_on_close_request: true,
+            // WM_CLASS / Wayland app id = the .desktop file's name, so docks group the windows.
+            #[cfg(target_os = "linux")]
+            platform_specific: window::settings::PlatformSpecific { application_id: APP_ID.into(), override_redirect: false },
             ..window::Settings::default()
         }
     }
