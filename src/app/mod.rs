@@ -49,6 +49,12 @@ pub struct App {
 
 /// `keyhop` / `keyhop tray`.
 pub fn run() -> ExitCode {
+    // The tray's GTK menu draws no GL, but GDK probes GLX visuals (loading Mesa: ~55 MB RSS,
+    // ~11 MB anonymous) when it is the first GTK client of an X display, as at login.
+    if std::env::var_os("GDK_GL").is_none() {
+        // SAFETY: no other thread exists yet; the tray, iced and tokio all start below.
+        unsafe { std::env::set_var("GDK_GL", "disable") };
+    }
     let engine = match Engine::from_env() {
         Ok(e) => Arc::new(e),
         Err(e) => {
