@@ -69,8 +69,12 @@ pub fn deadlines(
 ) -> Vec<Deadline> {
     let mut out = vec![];
     for s in sessions {
-        let Some(exp) = s.expiration() else { continue };
-        let refresh_at = exp - timing.refresh_margin;
+        let Some(active) = &s.active else { continue };
+        let exp = active.expiration;
+        // Never before half the credentials' life: a margin as long as the session itself
+        // would otherwise refresh again the moment a refresh lands.
+        let half_life = active.started_at + (exp - active.started_at) / 2;
+        let refresh_at = (exp - timing.refresh_margin).max(half_life);
         let d = |at, action| Deadline { session: s.id.clone(), at, action, expiration: exp };
         match mfa_due(s) {
             // At refresh time the MFA-backed token will not be reusable any more, so the refresh

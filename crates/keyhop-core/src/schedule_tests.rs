@@ -89,3 +89,11 @@ fn inactive_sessions_have_no_deadlines() {
     s.active = None;
     assert!(deadlines(&[s], |_| None, &HashMap::new(), Timing::default()).is_empty());
 }
+
+#[test]
+fn a_margin_longer_than_the_session_refreshes_at_half_life_not_in_a_loop() {
+    let s = active("short", T0 + Duration::minutes(15));
+    let timing = Timing { refresh_margin: Duration::minutes(30), ..Timing::default() };
+    let all = deadlines(std::slice::from_ref(&s), |_| None, &HashMap::new(), timing);
+    assert_eq!((all[0].action, all[0].at), (Action::Refresh, T0 + Duration::seconds(450)));
+}
