@@ -72,7 +72,7 @@ impl Mfa {
         let mut c = column![
             text(format!("MFA code for {}{owner}", self.alias)).size(18),
             text(&self.device).size(12).style(text::secondary),
-            text_input("123456", &self.code)
+            text_input("6-digit code", &self.code)
                 .id(CODE_INPUT)
                 .on_input(Msg::Input)
                 .on_paste(Msg::Input)
