@@ -146,16 +146,7 @@ fn cargo(args: &[&str]) -> Result<()> {
     )
 }
 
-fn check(cmd: &mut Command, what: &str) -> Result<()> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({status})"))
-    }
-}
+use crate::packages::run as check;
 
 /// Runs the built keyhop with `args`; its stdout, which must not be empty.
 fn keyhop_stdout(binary: &Path, args: &[&str]) -> Result<Vec<u8>> {

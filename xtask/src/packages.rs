@@ -106,7 +106,8 @@ pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
     )
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
+/// Runs `cmd` to the end; its failure becomes "`what` failed (exit status)".
+pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
     let status = cmd
         .status()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
