@@ -5,7 +5,7 @@ mod credential_process;
 mod import;
 mod prompt;
 mod session;
-mod table;
+pub mod table;
 
 use std::process::ExitCode;
 

@@ -31,7 +31,8 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
     out
 }
 
-fn remaining(d: time::Duration) -> String {
-    let mins = d.whole_minutes();
+/// "11h 42m" / "7m": time left, as the table, the tray menu and the windows show it.
+pub fn remaining(d: time::Duration) -> String {
+    let mins = d.whole_minutes().max(0);
     if mins >= 60 { format!("{}h {:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
 }

@@ -7,7 +7,7 @@ use gtk::glib;
 use tray_icon::{TrayIcon, TrayIconBuilder};
 
 use super::menu_model::MenuModel;
-use super::{build_menu, icon};
+use super::{apply, build_menu, icon};
 
 thread_local! {
     static TRAY: RefCell<Option<(TrayIcon, MenuModel)>> = const { RefCell::new(None) };
@@ -69,20 +69,4 @@ fn create(model: &MenuModel) -> Result<TrayIcon, String> {
         .with_menu(Box::new(menu))
         .build()
         .map_err(|e| format!("cannot show the tray icon: {e}"))
-}
-
-fn apply(tray: &TrayIcon, shown: &mut MenuModel, model: MenuModel) {
-    if model.icon != shown.icon {
-        let _ = tray.set_icon(Some(icon(model.icon)));
-    }
-    if model.tooltip != shown.tooltip {
-        let _ = tray.set_tooltip(Some(&model.tooltip));
-    }
-    if model.entries != shown.entries {
-        match build_menu(&model) {
-            Ok(menu) => tray.set_menu(Some(Box::new(menu))),
-            Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
-        }
-    }
-    *shown = model;
 }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use tray_icon::{TrayIcon, TrayIconBuilder};
 
 use super::menu_model::MenuModel;
-use super::{build_menu, icon};
+use super::{apply, build_menu, icon};
 
 thread_local! {
     static TRAY: RefCell<Option<(TrayIcon, MenuModel)>> = const { RefCell::new(None) };
@@ -29,18 +29,7 @@ impl Handle {
                     Ok(tray) => *t = Some((tray, model)),
                     Err(e) => tracing::error!(error = %e, "cannot show the tray icon"),
                 },
-                Some((tray, shown)) => {
-                    if model.icon != shown.icon {
-                        let _ = tray.set_icon(Some(icon(model.icon)));
-                    }
-                    if model.entries != shown.entries
-                        && let Ok(menu) = build_menu(&model)
-                    {
-                        tray.set_menu(Some(Box::new(menu)));
-                    }
-                    let _ = tray.set_tooltip(Some(&model.tooltip));
-                    *shown = model;
-                }
+                Some((tray, shown)) => apply(tray, shown, model),
             }
         });
     }

@@ -139,10 +139,7 @@ fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: Offset
     }
 }
 
-pub fn remaining(d: time::Duration) -> String {
-    let mins = d.whole_minutes().max(0);
-    if mins >= 60 { format!("{}h {:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
-}
+pub use crate::cli::table::remaining;
 
 #[cfg(test)]
 #[path = "menu_model_tests.rs"]

@@ -83,6 +83,24 @@ fn build_menu(model: &MenuModel) -> Result<Menu, tray_icon::menu::Error> {
     Ok(menu)
 }
 
+/// Brings a shown tray up to `model`, touching only what changed (a menu rebuild closes an
+/// open menu, so it is skipped when the entries are the same).
+fn apply(tray: &tray_icon::TrayIcon, shown: &mut MenuModel, model: MenuModel) {
+    if model.icon != shown.icon {
+        let _ = tray.set_icon(Some(icon(model.icon)));
+    }
+    if model.tooltip != shown.tooltip {
+        let _ = tray.set_tooltip(Some(&model.tooltip));
+    }
+    if model.entries != shown.entries {
+        match build_menu(&model) {
+            Ok(menu) => tray.set_menu(Some(Box::new(menu))),
+            Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
+        }
+    }
+    *shown = model;
+}
+
 fn icon(state: IconState) -> tray_icon::Icon {
     let i = icons::rgba(state);
     tray_icon::Icon::from_rgba(i.pixels, i.width, i.height).expect("the embedded icons have consistent sizes")

@@ -50,7 +50,7 @@ impl<S: SecretStore> Engine<S> {
         let st = self.store.load()?;
         let target = by_alias(&st.sessions, alias)?;
         let root = chain::resolve(&st.sessions, target)?[0];
-        let SessionKind::IamUser { mfa_device: Some(device), .. } = &root.kind else { return Ok(None) };
+        let Some(device) = mfa_device(root) else { return Ok(None) };
         let cached_ok = self.secrets.cached(&root.id)?.is_some_and(|c| c.valid_for(REUSE_MARGIN, OffsetDateTime::now_utc()));
         Ok((!cached_ok).then(|| (root.alias.clone(), device.clone())))
     }
@@ -124,7 +124,7 @@ impl<S: SecretStore> Engine<S> {
         for s in st.sessions.iter().filter(|s| s.is_active()) {
             let Ok(chain) = chain::resolve(&st.sessions, s) else { continue };
             let root = chain[0];
-            if let SessionKind::IamUser { mfa_device: Some(_), .. } = &root.kind {
+            if mfa_device(root).is_some() {
                 let due = self.secrets.cached(&root.id)?.map_or(now, |c| c.expiration);
                 out.insert(s.id.clone(), due);
             }
@@ -137,10 +137,7 @@ impl<S: SecretStore> Engine<S> {
     pub fn mfa_device_of(&self, st: &State, id: &crate::session::SessionId) -> Option<(SessionAlias, MfaDevice)> {
         let target = chain::find(&st.sessions, id)?;
         let root = chain::resolve(&st.sessions, target).ok()?[0];
-        match &root.kind {
-            SessionKind::IamUser { mfa_device: Some(d), .. } => Some((root.alias.clone(), d.clone())),
-            _ => None,
-        }
+        mfa_device(root).map(|d| (root.alias.clone(), d.clone()))
     }
 
     /// Active sessions whose profile now holds credentials keyhop did not write (another
@@ -238,6 +235,14 @@ impl<S: SecretStore> Engine<S> {
             SessionKind::RoleChained { .. } => ROLE_REUSE_MARGIN,
         };
         Ok(self.secrets.cached(&s.id)?.filter(|c| c.valid_for(margin, now)))
+    }
+}
+
+/// The MFA device of a chain's root, when it is an IAM user that has one.
+fn mfa_device(root: &Session) -> Option<&MfaDevice> {
+    match &root.kind {
+        SessionKind::IamUser { mfa_device, .. } => mfa_device.as_ref(),
+        SessionKind::RoleChained { .. } => None,
     }
 }
 
