@@ -54,7 +54,10 @@ mod platform {
 
     pub fn enable(exe: &str) -> Result<(), AutostartError> {
         let path = entry_path()?;
-        let io = |source| AutostartError::Io { path: path.clone(), source };
+        let io = |source| AutostartError::Io {
+            path: path.clone(),
+            source,
+        };
         std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
         std::fs::write(&path, entry(exe)).map_err(io)
     }
@@ -94,15 +97,21 @@ mod platform {
             .map_err(|e| AutostartError::Platform(e.to_string()))
     }
     pub fn enable(exe: &str) -> Result<(), AutostartError> {
-        launcher(exe)?.enable().map_err(|e| AutostartError::Platform(e.to_string()))
+        launcher(exe)?
+            .enable()
+            .map_err(|e| AutostartError::Platform(e.to_string()))
     }
     pub fn disable() -> Result<(), AutostartError> {
         let exe = std::env::current_exe().map_err(AutostartError::NoExe)?;
-        launcher(&exe.to_string_lossy())?.disable().map_err(|e| AutostartError::Platform(e.to_string()))
+        launcher(&exe.to_string_lossy())?
+            .disable()
+            .map_err(|e| AutostartError::Platform(e.to_string()))
     }
     pub fn is_enabled() -> Result<bool, AutostartError> {
         let exe = std::env::current_exe().map_err(AutostartError::NoExe)?;
-        launcher(&exe.to_string_lossy())?.is_enabled().map_err(|e| AutostartError::Platform(e.to_string()))
+        launcher(&exe.to_string_lossy())?
+            .is_enabled()
+            .map_err(|e| AutostartError::Platform(e.to_string()))
     }
 }
 

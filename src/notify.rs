@@ -16,7 +16,13 @@ pub fn info(summary: &str, body: &str) {
 
 /// Sends and waits for the notification server to take it: for the last words before exit.
 pub fn info_now(summary: &str, body: &str) {
-    if let Err(e) = Notification::new().appname(APP_NAME).summary(summary).body(body).icon("dialog-information").show() {
+    if let Err(e) = Notification::new()
+        .appname(APP_NAME)
+        .summary(summary)
+        .body(body)
+        .icon("dialog-information")
+        .show()
+    {
         tracing::warn!(error = %e, "cannot show a notification");
     }
 }
@@ -37,7 +43,9 @@ pub fn mfa_needed(summary: &str, body: &str, session_id: &str) {
             #[cfg(all(unix, not(target_os = "macos")))]
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "enter-mfa" || action == "default" {
-                    external::send(External::EnterMfa { session_id: session_id.clone() });
+                    external::send(External::EnterMfa {
+                        session_id: session_id.clone(),
+                    });
                 }
             }),
             #[cfg(not(all(unix, not(target_os = "macos"))))]

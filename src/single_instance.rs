@@ -22,7 +22,11 @@ pub struct Guard {
 
 pub fn claim(dir: &Path) -> std::io::Result<Instance> {
     std::fs::create_dir_all(dir)?;
-    let lock = File::options().create(true).truncate(false).write(true).open(dir.join("tray.lock"))?;
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("tray.lock"))?;
     let socket = dir.join("tray.sock");
     if lock.try_lock().is_err() {
         let mut s = UnixStream::connect(&socket)?;
@@ -32,13 +36,15 @@ pub fn claim(dir: &Path) -> std::io::Result<Instance> {
     // We hold the lock, so a socket file left here is stale.
     let _ = std::fs::remove_file(&socket);
     let listener = UnixListener::bind(&socket)?;
-    std::thread::Builder::new().name("single-instance".into()).spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let mut line = String::new();
-            if BufReader::new(conn).read_line(&mut line).is_ok() && line.trim() == "open" {
-                external::send(External::OpenRequested);
+    std::thread::Builder::new()
+        .name("single-instance".into())
+        .spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let mut line = String::new();
+                if BufReader::new(conn).read_line(&mut line).is_ok() && line.trim() == "open" {
+                    external::send(External::OpenRequested);
+                }
             }
-        }
-    })?;
+        })?;
     Ok(Instance::First(Guard { _lock: lock }))
 }

@@ -32,11 +32,7 @@ fn start_stop_over(credentials: &[u8], config: &[u8]) {
             .as_deref(),
         Some(REGION)
     );
-    assert_eq!(
-        mode(&rig.credentials_path()),
-        0o600,
-        "credentials mode while active"
-    );
+    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials mode while active");
     assert!(rig.caller_arn("keyhop-new").contains("123456789012"));
     // The foreign profiles still read the same through the AWS CLI.
     for name in ini_section_names(&orig_creds) {
@@ -59,11 +55,7 @@ fn start_stop_over(credentials: &[u8], config: &[u8]) {
         "config not byte-identical after start+stop:\n{:?}",
         rig.config()
     );
-    assert_eq!(
-        mode(&rig.credentials_path()),
-        0o600,
-        "credentials mode after stop"
-    );
+    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials mode after stop");
 }
 
 /// Every non-blank line of `orig` outside `[section]` is in `now`, in order, byte for byte;
@@ -78,10 +70,7 @@ fn assert_foreign_lines_kept(orig: &str, now: &str, section: &str) {
     {
         last.pop();
     }
-    assert_eq!(
-        got, want,
-        "foreign lines changed while active; file now:\n{now:?}"
-    );
+    assert_eq!(got, want, "foreign lines changed while active; file now:\n{now:?}");
 }
 
 #[test]
@@ -133,14 +122,8 @@ fn a_profile_that_is_not_keyhops_is_refused() {
         let alias = unique("clash");
         rig.add_user(&alias, profile, &keys, &[])
             .fails_with(&["already exists", profile]);
-        rig.assert_unchanged(
-            &before,
-            &format!("adding a session on foreign profile {profile}"),
-        );
-        assert!(
-            !rig.state_text().contains(&alias),
-            "the refused session was saved"
-        );
+        rig.assert_unchanged(&before, &format!("adding a session on foreign profile {profile}"));
+        assert!(!rig.state_text().contains(&alias), "the refused session was saved");
     }
 }
 

@@ -27,8 +27,7 @@ fn world() -> World {
     rig.add_user(&user, "base", &keys, &[]).ok();
     rig.add_user(&mfa_user, "mfa", &fake_keys(), &["--mfa-device", DEVICE])
         .ok();
-    rig.add_chained(&chained, "dev", DEV, "alice-dev", &user)
-        .ok();
+    rig.add_chained(&chained, "dev", DEV, "alice-dev", &user).ok();
     World {
         rig,
         keys,
@@ -54,13 +53,7 @@ impl World {
         self.rig.assert_unchanged(&before, &format!("{args:?}"));
     }
 
-    fn add_user_args<'a>(
-        &'a self,
-        alias: &'a str,
-        profile: &'a str,
-        region: &'a str,
-        id: &'a str,
-    ) -> Vec<&'a str> {
+    fn add_user_args<'a>(&'a self, alias: &'a str, profile: &'a str, region: &'a str, id: &'a str) -> Vec<&'a str> {
         vec![
             "session",
             "add",
@@ -97,13 +90,7 @@ fn add_iam_user_refuses_bad_fields() {
         );
     }
     let long = format!("{}x\n", k.secret);
-    for bad_secret in [
-        "tooShort\n",
-        "\n",
-        "",
-        &long,
-        &format!("{}\n", &k.secret[..39]),
-    ] {
+    for bad_secret in ["tooShort\n", "\n", "", &long, &format!("{}\n", &k.secret[..39])] {
         w.refused(
             &w.add_user_args(&alias, "newp", REGION, &k.id),
             bad_secret,
@@ -128,11 +115,7 @@ fn add_iam_user_refuses_bad_fields() {
         );
     }
     for region in BAD_REGIONS {
-        w.refused(
-            &w.add_user_args(&alias, "newp", region, &k.id),
-            &secret,
-            &["region"],
-        );
+        w.refused(&w.add_user_args(&alias, "newp", region, &k.id), &secret, &["region"]);
     }
     // Same alias as an existing session: refused, naming the alias.
     w.refused(
@@ -193,16 +176,10 @@ fn add_role_chained_refuses_bad_fields() {
     }
     let too_long = "x".repeat(65);
     for name in ["has space", "a", too_long.as_str(), "bad/slash", ""] {
-        refused(
-            args("newp", REGION, DEV, name, &w.user),
-            &["role session name"],
-        );
+        refused(args("newp", REGION, DEV, name, &w.user), &["role session name"]);
     }
     for profile in BAD_PROFILES {
-        refused(
-            args(profile, REGION, DEV, "ok-name", &w.user),
-            &["profile name"],
-        );
+        refused(args(profile, REGION, DEV, "ok-name", &w.user), &["profile name"]);
     }
     for region in BAD_REGIONS {
         refused(args("newp", region, DEV, "ok-name", &w.user), &["region"]);
@@ -214,9 +191,7 @@ fn add_role_chained_refuses_bad_fields() {
     );
 
     let good = args("newp", REGION, DEV, "ok-name", &w.chained);
-    w.rig
-        .keyhop(&good.iter().map(String::as_str).collect::<Vec<_>>())
-        .ok();
+    w.rig.keyhop(&good.iter().map(String::as_str).collect::<Vec<_>>()).ok();
     assert_eq!(w.rig.session(&alias)["assumer"], w.chained.as_str());
 }
 
@@ -238,33 +213,17 @@ fn edit_refuses_bad_fields() {
     let w = world();
     let (u, c) = (w.user.as_str(), w.chained.as_str());
     for profile in BAD_PROFILES {
-        w.refused(
-            &["session", "edit", u, "--profile", profile],
-            "",
-            &["profile name"],
-        );
-        w.refused(
-            &["session", "edit", c, "--profile", profile],
-            "",
-            &["profile name"],
-        );
+        w.refused(&["session", "edit", u, "--profile", profile], "", &["profile name"]);
+        w.refused(&["session", "edit", c, "--profile", profile], "", &["profile name"]);
     }
     for region in BAD_REGIONS {
         w.refused(&["session", "edit", u, "--region", region], "", &["region"]);
     }
     for device in ["arn:aws:iam::123:mfa/alice", "alice"] {
-        w.refused(
-            &["session", "edit", u, "--mfa-device", device],
-            "",
-            &["mfa device"],
-        );
+        w.refused(&["session", "edit", u, "--mfa-device", device], "", &["mfa device"]);
     }
     for arn in ["arn:aws:iam::123:role/Dev", "not-an-arn"] {
-        w.refused(
-            &["session", "edit", c, "--role-arn", arn],
-            "",
-            &["role arn"],
-        );
+        w.refused(&["session", "edit", c, "--role-arn", arn], "", &["role arn"]);
     }
     for name in ["has space", "a", "bad/slash"] {
         w.refused(
@@ -308,9 +267,7 @@ fn edit_refuses_bad_fields() {
     );
     // The chained session follows its assumer's new alias.
     assert_eq!(w.rig.session(c)["assumer"], renamed.as_str());
-    w.rig
-        .keyhop(&["session", "edit", &renamed, "--no-mfa-device"])
-        .ok();
+    w.rig.keyhop(&["session", "edit", &renamed, "--no-mfa-device"]).ok();
     assert!(w.rig.session(&renamed)["mfa_device"].is_null());
 }
 

@@ -34,8 +34,8 @@ fn twenty_parallel_starts_and_stops_all_land() {
     let config = rig.config();
     for i in 0..N {
         let p = format!("p{i:02}");
-        let section = ini_section(&creds, &p)
-            .unwrap_or_else(|| panic!("[{p}] missing after parallel starts:\n{creds}"));
+        let section =
+            ini_section(&creds, &p).unwrap_or_else(|| panic!("[{p}] missing after parallel starts:\n{creds}"));
         for key in [
             "aws_access_key_id",
             "aws_secret_access_key",
@@ -44,24 +44,12 @@ fn twenty_parallel_starts_and_stops_all_land() {
         ] {
             assert!(section.contains_key(key), "[{p}] lacks {key}:\n{creds}");
         }
-        let region =
-            ini_section(&config, &format!("profile {p}")).and_then(|s| s.get("region").cloned());
-        assert_eq!(
-            region.as_deref(),
-            Some(REGION),
-            "[profile {p}] region:\n{config}"
-        );
+        let region = ini_section(&config, &format!("profile {p}")).and_then(|s| s.get("region").cloned());
+        assert_eq!(region.as_deref(), Some(REGION), "[profile {p}] region:\n{config}");
     }
-    assert_eq!(
-        ini_section_names(&creds).len(),
-        N,
-        "credentials sections:\n{creds}"
-    );
+    assert_eq!(ini_section_names(&creds).len(), N, "credentials sections:\n{creds}");
     for p in ["p00", "p10", "p19"] {
-        assert!(
-            rig.caller_arn(p).contains("123456789012"),
-            "profile {p} does not work"
-        );
+        assert!(rig.caller_arn(p).contains("123456789012"), "profile {p} does not work");
     }
     let list = rig.list();
     assert_eq!(list.len(), N);
@@ -84,10 +72,7 @@ fn twenty_parallel_starts_and_stops_all_land() {
         ("credentials", &before.credentials, &now.credentials),
         ("config", &before.config, &now.config),
     ] {
-        let blank = |x: &Option<Vec<u8>>| {
-            x.as_ref()
-                .is_none_or(|b| b.iter().all(u8::is_ascii_whitespace))
-        };
+        let blank = |x: &Option<Vec<u8>>| x.as_ref().is_none_or(|b| b.iter().all(u8::is_ascii_whitespace));
         assert!(
             a == b || (blank(a) && blank(b)),
             "{name} not back to its first state after stops"

@@ -24,26 +24,11 @@ fn prints_short_lived_credentials_as_json() {
     let v: Value = serde_json::from_str(out.stdout.trim())
         .unwrap_or_else(|e| panic!("credential-process printed no JSON ({e}): {out}"));
     assert_eq!(v["Version"], 1, "{v}");
-    for key in [
-        "AccessKeyId",
-        "SecretAccessKey",
-        "SessionToken",
-        "Expiration",
-    ] {
-        assert!(
-            v[key].as_str().is_some_and(|s| !s.is_empty()),
-            "{key} missing: {v}"
-        );
+    for key in ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"] {
+        assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key} missing: {v}");
     }
-    assert!(
-        is_rfc3339(v["Expiration"].as_str().unwrap()),
-        "Expiration: {v}"
-    );
-    assert_ne!(
-        v["AccessKeyId"],
-        keys.id.as_str(),
-        "long-term key handed out"
-    );
+    assert!(is_rfc3339(v["Expiration"].as_str().unwrap()), "Expiration: {v}");
+    assert_ne!(v["AccessKeyId"], keys.id.as_str(), "long-term key handed out");
     assert_ne!(
         v["SecretAccessKey"],
         keys.secret.as_str(),
@@ -67,14 +52,8 @@ fn aws_cli_uses_keyhop_as_credential_process() {
     let rig = Rig::new();
     let (u, c) = (unique("u"), unique("c"));
     rig.add_user(&u, "base", &keys, &[]).ok();
-    rig.add_chained(
-        &c,
-        "dev",
-        "arn:aws:iam::123456789012:role/Dev",
-        "via-cp",
-        &u,
-    )
-    .ok();
+    rig.add_chained(&c, "dev", "arn:aws:iam::123456789012:role/Dev", "via-cp", &u)
+        .ok();
     credential_process_profile(&rig, "cp-user", &u);
     credential_process_profile(&rig, "cp-role", &c);
 

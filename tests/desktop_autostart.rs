@@ -30,8 +30,7 @@ fn enable_writes_an_entry_that_runs_this_binary_and_disable_removes_it() {
     assert!(!entry.exists());
 
     autostart(&config, &home, "enable").ok();
-    let text = std::fs::read_to_string(&entry)
-        .unwrap_or_else(|e| panic!("no {} after enable: {e}", entry.display()));
+    let text = std::fs::read_to_string(&entry).unwrap_or_else(|e| panic!("no {} after enable: {e}", entry.display()));
     assert!(text.starts_with("[Desktop Entry]\n"), "{text}");
     assert!(text.lines().any(|l| l == "Type=Application"), "{text}");
     let exec = text
@@ -48,15 +47,8 @@ fn enable_writes_an_entry_that_runs_this_binary_and_disable_removes_it() {
         !home.join(".config").exists(),
         "wrote under HOME instead of XDG_CONFIG_HOME"
     );
-    if Command::new("desktop-file-validate")
-        .arg("--help")
-        .output()
-        .is_ok()
-    {
-        let check = Command::new("desktop-file-validate")
-            .arg(&entry)
-            .output()
-            .unwrap();
+    if Command::new("desktop-file-validate").arg("--help").output().is_ok() {
+        let check = Command::new("desktop-file-validate").arg(&entry).output().unwrap();
         assert!(
             check.status.success() && check.stdout.is_empty(),
             "desktop-file-validate: {}",
@@ -72,10 +64,7 @@ fn enable_writes_an_entry_that_runs_this_binary_and_disable_removes_it() {
 
     // Enabling twice is fine and leaves one entry.
     autostart(&config, &home, "enable").ok();
-    assert_eq!(
-        std::fs::read_dir(config.join("autostart")).unwrap().count(),
-        1
-    );
+    assert_eq!(std::fs::read_dir(config.join("autostart")).unwrap().count(), 1);
 
     autostart(&config, &home, "disable").ok();
     assert!(!entry.exists(), "the entry is still there after disable");

@@ -19,13 +19,9 @@ fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {
     let tray = TrayApp::start(&desk, &rig);
 
     let menu = tray.choose("1-menu", "Add session");
-    let form = desk.wait_app_window(TITLE, 10.0).unwrap_or_else(|| {
-        panic!(
-            "no {TITLE:?} window\nmenu:\n{}\n{}",
-            menu.show(),
-            tray.log()
-        )
-    });
+    let form = desk
+        .wait_app_window(TITLE, 10.0)
+        .unwrap_or_else(|| panic!("no {TITLE:?} window\nmenu:\n{}\n{}", menu.show(), tray.log()));
     sleep(0.5);
     let shot = desk.screenshot("2-form");
     let text = ocr::show(&ocr::read(&shot, &form));
@@ -64,11 +60,7 @@ fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {
     );
     desk.key(&["Return"]);
 
-    let saved = wait_for(10.0, || {
-        rig.list()
-            .into_iter()
-            .find(|s| s["alias"] == alias.as_str())
-    });
+    let saved = wait_for(10.0, || rig.list().into_iter().find(|s| s["alias"] == alias.as_str()));
     let s = saved.unwrap_or_else(|| {
         panic!(
             "Enter did not add {alias}; the form read:\n{}\n{}",
@@ -88,10 +80,7 @@ fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {
         "the keyring item does not hold the secret"
     );
     assert_no_secret(&rig.state_text(), &[&keys.secret], "state.json");
-    assert!(
-        desk.wait_window_gone(TITLE, 5.0),
-        "the form stayed open after saving"
-    );
+    assert!(desk.wait_window_gone(TITLE, 5.0), "the form stayed open after saving");
     desk.screenshot("4-saved");
 
     // What was typed works: the session starts and the profile answers.
@@ -112,19 +101,14 @@ fn escape_closes_the_form_without_adding_anything() {
     let tray = TrayApp::start(&desk, &rig);
 
     tray.choose("1-menu", "Add session");
-    let form = desk
-        .wait_app_window(TITLE, 10.0)
-        .expect("the add form opens");
+    let form = desk.wait_app_window(TITLE, 10.0).expect("the add form opens");
     desk.focus(&form);
     desk.type_text(&ocr_alias("dropped"));
     desk.key(&["Tab"]);
     desk.type_text("dropped-profile");
     desk.screenshot("2-typed");
     desk.key(&["Escape"]);
-    assert!(
-        desk.wait_window_gone(TITLE, 5.0),
-        "Escape did not close the form"
-    );
+    assert!(desk.wait_window_gone(TITLE, 5.0), "Escape did not close the form");
     desk.screenshot("3-closed");
     sleep(1.0);
     rig.assert_unchanged(&before, "Escape on the add form");

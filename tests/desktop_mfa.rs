@@ -17,18 +17,14 @@ fn a_click_on_an_mfa_session_opens_the_popup_and_the_typed_code_starts_it() {
     let rig = Rig::new();
     let keys = moto_user(&unique("traymfa"));
     let alias = ocr_alias("mfa");
-    rig.add_user(&alias, "tray-mfa", &keys, &["--mfa-device", DEVICE])
-        .ok();
+    rig.add_user(&alias, "tray-mfa", &keys, &["--mfa-device", DEVICE]).ok();
     let tray = TrayApp::start(&desk, &rig);
 
     tray.choose("1-menu", &alias);
     let title = format!("keyhop - MFA code for {alias}");
-    let popup = desk.wait_app_window(&title, 10.0).unwrap_or_else(|| {
-        panic!(
-            "no window titled {title:?} after a click on {alias}\n{}",
-            tray.log()
-        )
-    });
+    let popup = desk
+        .wait_app_window(&title, 10.0)
+        .unwrap_or_else(|| panic!("no window titled {title:?} after a click on {alias}\n{}", tray.log()));
     sleep(0.5);
     let shot = desk.screenshot("2-popup");
     let text = ocr::read(&shot, &popup);
@@ -51,9 +47,7 @@ fn a_click_on_an_mfa_session_opens_the_popup_and_the_typed_code_starts_it() {
     // The code field has the focus when the popup opens; the sixth digit submits.
     desk.focus(&popup);
     desk.type_text("123456");
-    let started = wait_for(15.0, || {
-        (rig.session(&alias)["status"] == "active").then_some(())
-    });
+    let started = wait_for(15.0, || (rig.session(&alias)["status"] == "active").then_some(()));
     assert!(
         started.is_some(),
         "the typed code did not start {alias}\n{}",
@@ -68,18 +62,14 @@ fn a_click_on_an_mfa_session_opens_the_popup_and_the_typed_code_starts_it() {
 
     // The token is cached now: a stop and a start from the menu need no code.
     tray.choose("4-menu-active", &alias);
-    let stopped = wait_for(15.0, || {
-        (rig.session(&alias)["status"] == "inactive").then_some(())
-    });
+    let stopped = wait_for(15.0, || (rig.session(&alias)["status"] == "inactive").then_some(()));
     assert!(
         stopped.is_some(),
         "a click on the active {alias} did not stop it\n{}",
         tray.log()
     );
     tray.choose("5-menu-restart", &alias);
-    let restarted = wait_for(15.0, || {
-        (rig.session(&alias)["status"] == "active").then_some(())
-    });
+    let restarted = wait_for(15.0, || (rig.session(&alias)["status"] == "active").then_some(()));
     assert!(
         restarted.is_some(),
         "a restart with a cached token did not happen\n{}",

@@ -21,22 +21,14 @@ fn an_mfa_session_that_expires_within_the_lead_time_notifies_right_away() {
     let rig = Rig::new();
     let keys = moto_user(&unique("traynotify"));
     let alias = ocr_alias("soon");
-    rig.add_user(
-        &alias,
-        "soon",
-        &keys,
-        &["--mfa-device", DEVICE, "--duration", "900"],
-    )
-    .ok();
+    rig.add_user(&alias, "soon", &keys, &["--mfa-device", DEVICE, "--duration", "900"])
+        .ok();
     // Warn 2 h ahead: a 15-minute session is inside that from its first second.
     write_settings(&rig, r#"{"notify_lead_minutes": 120}"#);
     let tray = TrayApp::start(&desk, &rig);
 
-    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"])
-        .ok();
-    let n = wait_notification(10.0, &format!("about {alias}"), |n| {
-        n.summary.contains(&alias)
-    });
+    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"]).ok();
+    let n = wait_notification(10.0, &format!("about {alias}"), |n| n.summary.contains(&alias));
     assert_eq!(n.appname, "keyhop", "{n:?}");
     assert!(n.summary.contains("MFA code needed"), "{n:?}");
     assert!(n.body.contains("expire"), "{n:?}");

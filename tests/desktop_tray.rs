@@ -14,17 +14,13 @@ fn sessions(rig: &Rig, tag: &str) -> (String, String, String) {
     let keys = moto_user(&unique(tag));
     let (user, admin, other) = (ocr_alias("user"), ocr_alias("admin"), ocr_alias("other"));
     rig.add_user(&user, "tray-dev", &keys, &[]).ok();
-    rig.add_chained(&admin, "tray-admin", ROLE, "carol", &user)
-        .ok();
+    rig.add_chained(&admin, "tray-admin", ROLE, "carol", &user).ok();
     rig.add_user(&other, "tray-other", &keys, &[]).ok();
     (user, admin, other)
 }
 
 fn status(rig: &Rig, alias: &str) -> String {
-    rig.session(alias)["status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    rig.session(alias)["status"].as_str().unwrap_or_default().to_owned()
 }
 
 #[test]
@@ -48,19 +44,11 @@ fn menu_lists_sessions_and_a_click_starts_and_stops_a_chained_role() {
         menu.line(item);
     }
     // Sessions come before the actions.
-    assert!(
-        menu.line(&admin).y < menu.line("Add session").y,
-        "{}",
-        menu.show()
-    );
+    assert!(menu.line(&admin).y < menu.line("Add session").y, "{}", menu.show());
 
     menu.click(&tray, &admin);
     let started = wait_for(15.0, || (status(&rig, &admin) == "active").then_some(()));
-    assert!(
-        started.is_some(),
-        "a click on {admin} did not start it\n{}",
-        tray.log()
-    );
+    assert!(started.is_some(), "a click on {admin} did not start it\n{}", tray.log());
     let arn = rig.caller_arn("tray-admin");
     assert!(
         arn.contains("assumed-role/TrayAdmin/carol"),
@@ -78,11 +66,7 @@ fn menu_lists_sessions_and_a_click_starts_and_stops_a_chained_role() {
         "{admin} not shown active (● … left):\n{}",
         menu.show()
     );
-    assert!(
-        !menu.is_active(&user),
-        "{user} shown active:\n{}",
-        menu.show()
-    );
+    assert!(!menu.is_active(&user), "{user} shown active:\n{}", menu.show());
     // Active sessions are listed first.
     assert!(menu.line(&admin).y < menu.line(&user).y, "{}", menu.show());
 

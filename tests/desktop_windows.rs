@@ -99,8 +99,7 @@ fn a_second_tray_exits_and_the_first_opens_its_session_list() {
     );
     let list = desk.wait_app_window("keyhop", 10.0);
     let shot = desk.screenshot("1-after-second-start");
-    let list =
-        list.unwrap_or_else(|| panic!("the running tray opened no session list\n{}", tray.log()));
+    let list = list.unwrap_or_else(|| panic!("the running tray opened no session list\n{}", tray.log()));
     assert_drawn(&desk, &shot, &list);
 
     // Asked again: still one list window (the open one is focused, not duplicated).

@@ -26,31 +26,21 @@ fn iam_user_add_start_list_stop() {
         before.credentials,
         "add touched the credentials file"
     );
-    assert_eq!(
-        rig.snapshot().config,
-        before.config,
-        "add touched the config file"
-    );
+    assert_eq!(rig.snapshot().config, before.config, "add touched the config file");
 
     let s = rig.session(&alias);
     assert_eq!(s["kind"], "iam-user");
     assert_eq!(s["profile"], "work");
     assert_eq!(s["region"], REGION);
     assert_eq!(s["status"], "inactive");
-    assert!(
-        s["expiration"].is_null(),
-        "inactive session has an expiration: {s}"
-    );
+    assert!(s["expiration"].is_null(), "inactive session has an expiration: {s}");
     assert!(s["mfa_device"].is_null() && s["assumer"].is_null(), "{s}");
     let id = s["id"].as_str().expect("session id").to_owned();
     assert!(!id.is_empty());
 
     // The long-term secret is in the Secret Service, under this session's id.
     let items = keyring_items();
-    assert!(
-        items.contains(&id),
-        "no keyring item names session id {id}:\n{items}"
-    );
+    assert!(items.contains(&id), "no keyring item names session id {id}:\n{items}");
     assert!(
         items.contains(&keys.secret),
         "the secret access key is not in the keyring"
@@ -58,8 +48,7 @@ fn iam_user_add_start_list_stop() {
 
     let start = rig.start(&alias).ok();
     let creds = rig.credentials();
-    let section =
-        ini_section(&creds, "work").unwrap_or_else(|| panic!("no [work] after start:\n{creds}"));
+    let section = ini_section(&creds, "work").unwrap_or_else(|| panic!("no [work] after start:\n{creds}"));
     for key in [
         "aws_access_key_id",
         "aws_secret_access_key",
@@ -77,11 +66,7 @@ fn iam_user_add_start_list_stop() {
     );
     let config = ini_section(&rig.config(), "profile work").expect("no [profile work] in config");
     assert_eq!(config.get("region").map(String::as_str), Some(REGION));
-    assert_eq!(
-        mode(&rig.credentials_path()),
-        0o600,
-        "credentials file mode"
-    );
+    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials file mode");
 
     // Two independent readers of the profile: the AWS CLI and boto3.
     let arn = rig.caller_arn("work");
@@ -93,13 +78,8 @@ fn iam_user_add_start_list_stop() {
 
     let s = rig.session(&alias);
     assert_eq!(s["status"], "active", "{s}");
-    let expiration = s["expiration"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no expiration: {s}"));
-    assert!(
-        is_rfc3339(expiration),
-        "expiration {expiration:?} is not RFC 3339"
-    );
+    let expiration = s["expiration"].as_str().unwrap_or_else(|| panic!("no expiration: {s}"));
+    assert!(is_rfc3339(expiration), "expiration {expiration:?} is not RFC 3339");
 
     let token = section["aws_session_token"].clone();
     let session_secret = section["aws_secret_access_key"].clone();
@@ -125,10 +105,7 @@ fn iam_user_add_start_list_stop() {
         now.credentials, before.credentials,
         "credentials not restored byte for byte"
     );
-    assert_eq!(
-        now.config, before.config,
-        "config not restored byte for byte"
-    );
+    assert_eq!(now.config, before.config, "config not restored byte for byte");
 }
 
 #[test]
@@ -163,8 +140,7 @@ fn mfa_needs_a_code_then_uses_the_cached_token() {
     let rig = Rig::new();
     let alias = unique("mfa");
     let device = "arn:aws:iam::123456789012:mfa/alice";
-    rig.add_user(&alias, "mfa", &keys, &["--mfa-device", device])
-        .ok();
+    rig.add_user(&alias, "mfa", &keys, &["--mfa-device", device]).ok();
     assert_eq!(rig.session(&alias)["mfa_device"], device);
 
     // No code, no TTY: a clear refusal that says how to pass the code, and nothing written.
@@ -173,8 +149,7 @@ fn mfa_needs_a_code_then_uses_the_cached_token() {
     rig.assert_unchanged(&before, "start without an MFA code");
     assert_eq!(rig.session(&alias)["status"], "inactive");
 
-    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"])
-        .ok();
+    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"]).ok();
     assert!(rig.caller_arn("mfa").contains("123456789012"));
     assert_eq!(rig.session(&alias)["status"], "active");
     let token = ini_section(&rig.credentials(), "mfa").expect("[mfa]")["aws_session_token"].clone();

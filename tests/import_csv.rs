@@ -35,10 +35,7 @@ fn import_and_use(make_csv: impl Fn(&Keys) -> String, extra: &[&str]) -> (Rig, S
     assert_eq!(s["profile"], "imported");
     assert_eq!(s["region"], REGION);
     let items = keyring_items();
-    assert!(
-        items.contains(&keys.secret),
-        "imported secret is not in the keyring"
-    );
+    assert!(items.contains(&keys.secret), "imported secret is not in the keyring");
     assert!(
         items.contains(s["id"].as_str().expect("id")),
         "no keyring item for the imported session"
@@ -54,12 +51,7 @@ fn import_and_use(make_csv: impl Fn(&Keys) -> String, extra: &[&str]) -> (Rig, S
 #[test]
 fn console_download_with_bom_and_crlf() {
     import_and_use(
-        |k| {
-            format!(
-                "\u{feff}Access key ID,Secret access key\r\n{},{}\r\n",
-                k.id, k.secret
-            )
-        },
+        |k| format!("\u{feff}Access key ID,Secret access key\r\n{},{}\r\n", k.id, k.secret),
         &[],
     );
 }
@@ -107,8 +99,7 @@ fn import_with_mfa_device() {
     );
     assert_eq!(rig.session(&alias)["mfa_device"], device);
     rig.start(&alias).fails_with(&["--mfa-code"]);
-    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"])
-        .ok();
+    rig.keyhop(&["session", "start", &alias, "--mfa-code", "123456"]).ok();
     assert!(rig.caller_arn("imported").contains("123456789012"));
 }
 
@@ -117,10 +108,7 @@ fn a_bad_csv_changes_nothing() {
     let good = fake_keys();
     let cases: [(String, &[&str]); 4] = [
         (
-            format!(
-                "Access key ID,Secret access key\nnot-a-key,{}\n",
-                good.secret
-            ),
+            format!("Access key ID,Secret access key\nnot-a-key,{}\n", good.secret),
             &["access key id"],
         ),
         (
@@ -135,10 +123,7 @@ fn a_bad_csv_changes_nothing() {
             &["access key id"],
         ),
         (
-            format!(
-                "Access key ID,Secret access key\n{},{}x\n",
-                good.id, good.secret
-            ),
+            format!("Access key ID,Secret access key\n{},{}x\n", good.id, good.secret),
             &["secret access key"],
         ),
     ];

@@ -86,8 +86,7 @@ fn ok(cmd: &mut Command) -> String {
 }
 
 fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// A tool `cargo xtask test` installs; its absence is a broken setup, not a reason to pass.
@@ -132,12 +131,8 @@ fn exclusive() {
             .open(&path)
             .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
         if file.try_lock().is_err() {
-            eprintln!(
-                "waiting for another run of the installer tests ({})",
-                path.display()
-            );
-            file.lock()
-                .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+            eprintln!("waiting for another run of the installer tests ({})", path.display());
+            file.lock().unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
         }
         file
     });
@@ -161,10 +156,7 @@ fn packages() -> &'static Packages {
             String::from_utf8_lossy(&out.stderr)
         );
         if !out.status.success() {
-            return Err(format!(
-                "cargo xtask package failed ({}):\n{log}",
-                out.status
-            ));
+            return Err(format!("cargo xtask package failed ({}):\n{log}", out.status));
         }
         // The last lines: `xtask: deb: PATH (SIZE)` and `xtask: rpm: PATH (SIZE)`.
         let path_of = |kind: &str| {
@@ -193,17 +185,8 @@ fn packages() -> &'static Packages {
 fn validate_desktop_file(path: &Path) {
     ok(Command::new("desktop-file-validate").arg(path));
     let text = std::fs::read_to_string(path).expect("read the desktop file");
-    for line in [
-        "Type=Application",
-        "Exec=keyhop tray",
-        "Icon=keyhop",
-        "Terminal=false",
-    ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "{}: no `{line}`",
-            path.display()
-        );
+    for line in ["Type=Application", "Exec=keyhop tray", "Icon=keyhop", "Terminal=false"] {
+        assert!(text.lines().any(|l| l == line), "{}: no `{line}`", path.display());
     }
     let categories = text
         .lines()
@@ -219,9 +202,7 @@ fn validate_desktop_file(path: &Path) {
 }
 
 fn validate_metainfo(path: &Path) {
-    ok(Command::new("appstreamcli")
-        .args(["validate", "--no-net"])
-        .arg(path));
+    ok(Command::new("appstreamcli").args(["validate", "--no-net"]).arg(path));
     let text = std::fs::read_to_string(path).expect("read the metainfo");
     assert!(
         text.contains(&format!("<id>{APP_ID}</id>")),
@@ -309,10 +290,7 @@ impl Installed {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-        let added: Vec<String> = installed_packages()
-            .difference(&self.before)
-            .cloned()
-            .collect();
+        let added: Vec<String> = installed_packages().difference(&self.before).cloned().collect();
         if !added.is_empty() {
             eprintln!("removing what installing keyhop added: {}", added.join(" "));
             let out = run(apt_get().args(["remove", "--purge"]).args(&added));
@@ -324,10 +302,7 @@ impl Installed {
                 ));
             }
         }
-        Ok(installed_packages()
-            .difference(&self.before)
-            .cloned()
-            .collect())
+        Ok(installed_packages().difference(&self.before).cloned().collect())
     }
 }
 
@@ -363,12 +338,7 @@ fn deb_installs_runs_and_removes_cleanly() {
     let packages = packages();
 
     // The package's own metadata, before installing it.
-    let field = |name: &str| {
-        ok(Command::new("dpkg-deb")
-            .args(["-f"])
-            .arg(&packages.deb)
-            .arg(name))
-    };
+    let field = |name: &str| ok(Command::new("dpkg-deb").args(["-f"]).arg(&packages.deb).arg(name));
     assert_eq!(field("Package").trim(), "keyhop");
     assert_eq!(field("Version").trim(), format!("{}-1", version()));
     let depends = field("Depends");
@@ -382,17 +352,11 @@ fn deb_installs_runs_and_removes_cleanly() {
         assert!(depends.contains(dep), "Depends lacks {dep}: {depends}");
     }
     let recommends = field("Recommends");
-    assert!(
-        recommends.contains("gnome-keyring"),
-        "Recommends: {recommends}"
-    );
+    assert!(recommends.contains("gnome-keyring"), "Recommends: {recommends}");
 
     // AppStream's view of the whole payload: the metainfo, its launcher, its icon.
     let tree = tempfile::tempdir().expect("temp dir");
-    ok(Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(&packages.deb)
-        .arg(tree.path()));
+    ok(Command::new("dpkg-deb").arg("-x").arg(&packages.deb).arg(tree.path()));
     ok(Command::new("appstreamcli")
         .args(["validate-tree", "--no-net"])
         .arg(tree.path()));
@@ -424,30 +388,20 @@ fn deb_installs_runs_and_removes_cleanly() {
         .env("HOME", home.path())
         .env("KEYHOP_HOME", home.path().join("keyhop"))
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("credentials"),
-        )
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
         .env("AWS_CONFIG_FILE", home.path().join("config"));
     let listed = ok(&mut list);
-    assert!(
-        !listed.trim().is_empty(),
-        "keyhop session list printed nothing"
-    );
+    assert!(!listed.trim().is_empty(), "keyhop session list printed nothing");
 
     // Launcher, metainfo, icons.
-    validate_desktop_file(&PathBuf::from(format!(
-        "/usr/share/applications/{APP_ID}.desktop"
-    )));
-    validate_metainfo(&PathBuf::from(format!(
-        "/usr/share/metainfo/{APP_ID}.metainfo.xml"
-    )));
+    validate_desktop_file(&PathBuf::from(format!("/usr/share/applications/{APP_ID}.desktop")));
+    validate_metainfo(&PathBuf::from(format!("/usr/share/metainfo/{APP_ID}.metainfo.xml")));
     for &n in ICON_SIZES {
         let icon = PathBuf::from(format!("/usr/share/icons/hicolor/{n}x{n}/apps/keyhop.png"));
         assert_eq!(png_size(&icon), (n, n), "{}", icon.display());
     }
-    let svg = std::fs::read_to_string("/usr/share/icons/hicolor/scalable/apps/keyhop.svg")
-        .expect("read the scalable icon");
+    let svg =
+        std::fs::read_to_string("/usr/share/icons/hicolor/scalable/apps/keyhop.svg").expect("read the scalable icon");
     assert!(svg.contains("<svg"), "the scalable icon is not an SVG");
 
     // Completions, generated from the clap definitions.
@@ -455,24 +409,17 @@ fn deb_installs_runs_and_removes_cleanly() {
         "-c",
         "source /usr/share/bash-completion/completions/keyhop && complete -p keyhop",
     ]));
-    assert!(
-        bash.contains("keyhop"),
-        "bash completion not registered: {bash}"
-    );
+    assert!(bash.contains("keyhop"), "bash completion not registered: {bash}");
     let zsh = std::fs::read_to_string("/usr/share/zsh/vendor-completions/_keyhop").expect("zsh");
     assert!(
         zsh.starts_with("#compdef keyhop"),
         "zsh completion: {}",
         &zsh[..zsh.len().min(80)]
     );
-    let fish =
-        std::fs::read_to_string("/usr/share/fish/vendor_completions.d/keyhop.fish").expect("fish");
+    let fish = std::fs::read_to_string("/usr/share/fish/vendor_completions.d/keyhop.fish").expect("fish");
     assert!(fish.contains("complete -c keyhop"), "fish completion");
     for sub in ["session", "import", "credential-process"] {
-        assert!(
-            fish.contains(sub),
-            "fish completion lacks the `{sub}` subcommand"
-        );
+        assert!(fish.contains(sub), "fish completion lacks the `{sub}` subcommand");
     }
 
     // The man page, gzipped, where man finds it.
@@ -491,11 +438,7 @@ fn deb_installs_runs_and_removes_cleanly() {
     // Gone again, and nothing else changed.
     let left = installed.remove().unwrap_or_else(|e| panic!("{e}"));
     assert!(left.is_empty(), "packages left behind: {left:?}");
-    assert_eq!(
-        installed_packages(),
-        before,
-        "installed packages before and after"
-    );
+    assert_eq!(installed_packages(), before, "installed packages before and after");
     // Purged: dpkg knows nothing of keyhop any more (not even `rc`, config files left).
     let state = run(Command::new("dpkg-query").args(["-W", "-f=${db:Status-Abbrev}", "keyhop"]));
     let state_text = String::from_utf8_lossy(&state.stdout);
@@ -504,10 +447,7 @@ fn deb_installs_runs_and_removes_cleanly() {
         "dpkg state of keyhop after removal: {state_text}"
     );
     for file in deb_files() {
-        assert!(
-            !Path::new(&file).exists(),
-            "{file} is still there after removal"
-        );
+        assert!(!Path::new(&file).exists(), "{file} is still there after removal");
     }
 }
 
@@ -520,10 +460,7 @@ fn rpm_has_the_files_and_dependencies() {
     let rpm = &packages().rpm;
     let query = |args: &[&str]| ok(Command::new("rpm").args(args).arg(rpm));
 
-    assert!(
-        query(&["-K", "--nosignature"]).contains("digests OK"),
-        "rpm digests"
-    );
+    assert!(query(&["-K", "--nosignature"]).contains("digests OK"), "rpm digests");
     assert_eq!(
         query(&["-qp", "--queryformat", "%{NAME} %{VERSION}"]),
         format!("keyhop {}", version())
@@ -552,11 +489,7 @@ fn rpm_has_the_files_and_dependencies() {
     );
 
     // Modes: the program executable, everything else plain files.
-    let modes = query(&[
-        "-qp",
-        "--queryformat",
-        "[%{FILEMODES:perms} %{FILENAMES}\n]",
-    ]);
+    let modes = query(&["-qp", "--queryformat", "[%{FILEMODES:perms} %{FILENAMES}\n]"]);
     for line in modes.lines() {
         let (perms, path) = line.split_once(' ').expect("perms path");
         let want = if path == "/usr/bin/keyhop" {

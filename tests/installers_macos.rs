@@ -41,12 +41,7 @@ fn bundle_version() -> String {
 fn plist_has_the_cargo_version_and_no_dock_icon() {
     let dir = tempfile::tempdir().expect("temp dir");
     let plist = dir.path().join("Info.plist");
-    run_ok(
-        Command::new("bash")
-            .arg(script())
-            .arg("--plist-only")
-            .arg(&plist),
-    );
+    run_ok(Command::new("bash").arg(script()).arg("--plist-only").arg(&plist));
 
     // plistlib rejects what is not a property list; the values come back typed.
     let json = run_ok(
@@ -62,10 +57,7 @@ fn plist_has_the_cargo_version_and_no_dock_icon() {
     let d: Value = serde_json::from_str(&json).expect("plistlib's JSON");
 
     let version = bundle_version();
-    assert_eq!(
-        d["CFBundleShortVersionString"],
-        Value::from(version.as_str())
-    );
+    assert_eq!(d["CFBundleShortVersionString"], Value::from(version.as_str()));
     assert_eq!(d["CFBundleVersion"], Value::from(version.as_str()));
     assert_eq!(
         d["LSUIElement"],
@@ -78,10 +70,7 @@ fn plist_has_the_cargo_version_and_no_dock_icon() {
     assert_eq!(d["CFBundlePackageType"], "APPL");
     assert_eq!(d["CFBundleInfoDictionaryVersion"], "6.0");
     let text = std::fs::read_to_string(&plist).expect("read the plist");
-    assert!(
-        !text.contains('@'),
-        "a placeholder was left in the plist:\n{text}"
-    );
+    assert!(!text.contains('@'), "a placeholder was left in the plist:\n{text}");
 }
 
 #[test]
@@ -111,12 +100,7 @@ fn png_size(path: &Path) -> (u32, u32) {
 #[test]
 fn iconset_has_the_names_and_sizes_iconutil_wants() {
     let dir = tempfile::tempdir().expect("temp dir");
-    run_ok(
-        Command::new("bash")
-            .arg(script())
-            .arg("--iconset-only")
-            .arg(dir.path()),
-    );
+    run_ok(Command::new("bash").arg(script()).arg("--iconset-only").arg(dir.path()));
     let set = dir.path().join("keyhop.iconset");
     let mut names: Vec<String> = std::fs::read_dir(&set)
         .expect("the iconset folder")
@@ -132,10 +116,7 @@ fn iconset_has_the_names_and_sizes_iconutil_wants() {
         "icon_128x128@2x.png",
         "icon_256x256.png",
     ] {
-        assert!(
-            names.iter().any(|n| n == needed),
-            "{needed} missing from {names:?}"
-        );
+        assert!(names.iter().any(|n| n == needed), "{needed} missing from {names:?}");
     }
     // icon_NxN.png has N pixels a side, icon_NxN@2x.png twice that.
     for name in &names {
@@ -150,10 +131,7 @@ fn iconset_has_the_names_and_sizes_iconutil_wants() {
         let (w, h) = dims.split_once('x').expect("NxN");
         let n: u32 = w.parse().expect("a number");
         assert_eq!(w, h, "{name}: not square");
-        assert!(
-            [16, 32, 128, 256, 512].contains(&n),
-            "{name}: not an iconset size"
-        );
+        assert!([16, 32, 128, 256, 512].contains(&n), "{name}: not an iconset size");
         assert_eq!(png_size(&set.join(name)), (n * scale, n * scale), "{name}");
     }
 }

@@ -71,12 +71,7 @@ impl Wxs {
 
     fn one(&self, tag: &str) -> &Value {
         let found = self.all(tag);
-        assert_eq!(
-            found.len(),
-            1,
-            "expected one <{tag}>, found {}",
-            found.len()
-        );
+        assert_eq!(found.len(), 1, "expected one <{tag}>, found {}", found.len());
         found[0]
     }
 
@@ -100,9 +95,7 @@ impl Wxs {
 }
 
 fn attr<'a>(e: &'a Value, name: &str) -> &'a str {
-    e["attrs"][name]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {name} in {e}"))
+    e["attrs"][name].as_str().unwrap_or_else(|| panic!("no {name} in {e}"))
 }
 
 #[test]
@@ -121,25 +114,16 @@ fn version_comes_from_cargo_toml_and_fits_an_msi() {
         })
         .collect();
     assert_eq!(parts.len(), 3, "{version}");
-    assert!(
-        parts[0] <= 255 && parts[1] <= 255 && parts[2] <= 65535,
-        "{version}"
-    );
+    assert!(parts[0] <= 255 && parts[1] <= 255 && parts[2] <= 65535, "{version}");
 }
 
 #[test]
 fn upgrade_code_and_path_guid_are_the_fixed_ones_of_cargo_toml() {
     let wxs = Wxs::load();
     let product = wxs.one("Product");
-    let upgrade = wxs.wix["upgrade-guid"]
-        .as_str()
-        .expect("upgrade-guid in Cargo.toml");
+    let upgrade = wxs.wix["upgrade-guid"].as_str().expect("upgrade-guid in Cargo.toml");
     assert_eq!(attr(product, "UpgradeCode"), upgrade);
-    assert_eq!(
-        attr(product, "Id"),
-        "*",
-        "a new ProductCode per build (major upgrades)"
-    );
+    assert_eq!(attr(product, "Id"), "*", "a new ProductCode per build (major upgrades)");
     let is_guid = |g: &str| {
         g.len() == 36
             && g.char_indices().all(|(i, c)| {
@@ -151,16 +135,11 @@ fn upgrade_code_and_path_guid_are_the_fixed_ones_of_cargo_toml() {
             })
     };
     assert!(is_guid(upgrade), "upgrade-guid {upgrade}");
-    let path = wxs.wix["path-guid"]
-        .as_str()
-        .expect("path-guid in Cargo.toml");
+    let path = wxs.wix["path-guid"].as_str().expect("path-guid in Cargo.toml");
     assert_eq!(attr(wxs.with_id("Component", "Path"), "Guid"), path);
     assert!(wxs.all("MajorUpgrade").len() == 1, "no MajorUpgrade");
     // cargo-wix finds the source through Cargo.toml.
-    assert_eq!(
-        wxs.wix["include"],
-        serde_json::json!(["installers/windows/main.wxs"])
-    );
+    assert_eq!(wxs.wix["include"], serde_json::json!(["installers/windows/main.wxs"]));
 }
 
 #[test]
@@ -185,11 +164,7 @@ fn installs_the_exe_and_a_start_menu_shortcut_to_the_tray() {
     let icon = wxs.with_id("Icon", "ProductICO");
     let path = repo().join(attr(icon, "SourceFile").replace('\\', "/"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        bytes.starts_with(&[0, 0, 1, 0]),
-        "{} is not an .ico",
-        path.display()
-    );
+    assert!(bytes.starts_with(&[0, 0, 1, 0]), "{} is not an .ico", path.display());
 }
 
 #[test]
@@ -207,11 +182,7 @@ fn start_at_login_is_an_optional_feature_writing_the_run_key() {
     assert_eq!(attr(run, "Value"), r#""[#KeyhopExe]" tray"#);
 
     let feature = wxs.feature_of(run["ctx"]["Component"].as_str().expect("component"));
-    assert_eq!(
-        attr(feature, "Absent"),
-        "allow",
-        "start at login must be optional"
-    );
+    assert_eq!(attr(feature, "Absent"), "allow", "start at login must be optional");
     assert_ne!(
         feature["ctx"]["Feature"],
         Value::Null,

@@ -18,12 +18,26 @@ fn a_locked_keyring_is_reported_and_nothing_changes() {
     let before = rig.snapshot();
     let mut cmd = Command::new("dbus-run-session");
     cmd.args(["--", "sh", "-c", LOCK_AND_RUN, "sh", keyhop_bin()])
-        .args(["session", "add", "iam-user", "--alias", "locked", "--profile", "p", "--region", "us-east-1"])
+        .args([
+            "session",
+            "add",
+            "iam-user",
+            "--alias",
+            "locked",
+            "--profile",
+            "p",
+            "--region",
+            "us-east-1",
+        ])
         .args(["--access-key-id", &keys.id]);
     rig.apply_env(&mut cmd);
     // No display: the keyring cannot pop up an unlock prompt, as on a headless login.
     cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
-    let out = run(cmd, &format!("{}\n", keys.secret), "keyhop session add with a locked keyring");
+    let out = run(
+        cmd,
+        &format!("{}\n", keys.secret),
+        "keyhop session add with a locked keyring",
+    );
     // dbus-daemon and gnome-keyring share this stderr; keyhop's own part is its one line.
     assert!(!out.success(), "{out}");
     let ours: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("keyhop")).collect();
@@ -40,11 +54,25 @@ fn no_secret_service_at_all_is_reported() {
     let rig = Rig::new();
     let before = rig.snapshot();
     let mut cmd = Command::new(keyhop_bin());
-    cmd.args(["session", "add", "iam-user", "--alias", "nobus", "--profile", "p", "--region", "us-east-1"])
-        .args(["--access-key-id", &keys.id]);
+    cmd.args([
+        "session",
+        "add",
+        "iam-user",
+        "--alias",
+        "nobus",
+        "--profile",
+        "p",
+        "--region",
+        "us-east-1",
+    ])
+    .args(["--access-key-id", &keys.id]);
     rig.apply_env(&mut cmd);
     cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keyhop-test-bus");
-    let out = run(cmd, &format!("{}\n", keys.secret), "keyhop session add without a Secret Service");
+    let out = run(
+        cmd,
+        &format!("{}\n", keys.secret),
+        "keyhop session add without a Secret Service",
+    );
     out.fails_with(&["keyring", "unavailable"]);
     rig.assert_unchanged(&before, "an add without a keyring");
 }

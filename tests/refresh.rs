@@ -17,11 +17,15 @@ fn refresh_replaces_the_credentials_of_an_active_chained_session() {
     let rig = Rig::new();
     let (u, c) = (unique("u"), unique("c"));
     rig.add_user(&u, "base", &keys, &[]).ok();
-    rig.add_chained(&c, "dev", "arn:aws:iam::123456789012:role/Dev", "alice", &u).ok();
+    rig.add_chained(&c, "dev", "arn:aws:iam::123456789012:role/Dev", "alice", &u)
+        .ok();
 
     let out = rig.keyhop(&["session", "refresh", &c]).ok();
     assert!(out.stdout.contains("not active"), "{}", out.all());
-    assert!(ini_section(&rig.credentials(), "dev").is_none(), "refresh must not start a session");
+    assert!(
+        ini_section(&rig.credentials(), "dev").is_none(),
+        "refresh must not start a session"
+    );
 
     rig.start(&c).ok();
     let first = key_id(&rig, "dev");
@@ -38,10 +42,18 @@ fn refreshing_an_mfa_user_needs_a_new_code() {
     let keys = moto_user(&unique("refresh-mfa"));
     let rig = Rig::new();
     let u = unique("u");
-    rig.add_user(&u, "mfa", &keys, &["--mfa-device", "arn:aws:iam::123456789012:mfa/alice"]).ok();
+    rig.add_user(
+        &u,
+        "mfa",
+        &keys,
+        &["--mfa-device", "arn:aws:iam::123456789012:mfa/alice"],
+    )
+    .ok();
     rig.keyhop(&["session", "start", &u, "--mfa-code", "123456"]).ok();
     let before = rig.snapshot();
-    let out = rig.keyhop(&["session", "refresh", &u]).fails_with(&["mfa", "--mfa-code"]);
+    let out = rig
+        .keyhop(&["session", "refresh", &u])
+        .fails_with(&["mfa", "--mfa-code"]);
     assert_eq!(out.status.code(), Some(3), "exit code 3 means an MFA code is needed");
     rig.assert_unchanged(&before, "a refresh refused for want of an MFA code");
 }

@@ -29,10 +29,7 @@ fn chained_sessions_assume_roles_and_write_only_their_profile() {
     // Two levels: U -> C (Dev) -> C2 (Ops). Only C2's profile is written.
     rig.start(&c2).ok();
     let arn = rig.caller_arn("ops");
-    assert!(
-        arn.contains("assumed-role/Ops/bob-ops"),
-        "ops profile is {arn}"
-    );
+    assert!(arn.contains("assumed-role/Ops/bob-ops"), "ops profile is {arn}");
     let creds = rig.credentials();
     assert_eq!(
         ini_section_names(&creds),
@@ -53,10 +50,7 @@ fn chained_sessions_assume_roles_and_write_only_their_profile() {
     // One level: C's own profile.
     rig.start(&c).ok();
     let arn = rig.caller_arn("dev");
-    assert!(
-        arn.contains("assumed-role/Dev/alice-dev"),
-        "dev profile is {arn}"
-    );
+    assert!(arn.contains("assumed-role/Dev/alice-dev"), "dev profile is {arn}");
     assert!(
         ini_section(&rig.credentials(), "base").is_none(),
         "the assumer's profile was written"
@@ -94,8 +88,7 @@ fn chained_session_on_mfa_user_uses_the_cached_token() {
     rig.start(&c).fails_with(&["--mfa-code"]);
     rig.assert_unchanged(&before, "starting a chain on an MFA user without a code");
 
-    rig.keyhop(&["session", "start", &u, "--mfa-code", "123456"])
-        .ok();
+    rig.keyhop(&["session", "start", &u, "--mfa-code", "123456"]).ok();
     rig.stop(&u).ok();
     // The user's session token is cached in the keyring: no code needed for the chain.
     rig.start(&c).ok();
@@ -139,13 +132,9 @@ fn an_assumer_is_removed_only_after_its_dependants() {
     );
     let before = rig.snapshot();
 
-    rig.keyhop(&["session", "remove", &u])
-        .fails_with(&[&c1, &c2, "assume"]);
+    rig.keyhop(&["session", "remove", &u]).fails_with(&[&c1, &c2, "assume"]);
     rig.assert_unchanged(&before, "removing an assumer that others depend on");
-    assert!(
-        keyring_items().contains(&uid),
-        "a refused remove deleted keyring items"
-    );
+    assert!(keyring_items().contains(&uid), "a refused remove deleted keyring items");
 
     // Removing an active session stops it first.
     rig.start(&c1).ok();

@@ -12,14 +12,8 @@ fn unreachable_sts_names_the_endpoint_and_writes_nothing() {
     let keys = fake_keys();
     let (u, c) = (unique("u"), unique("c"));
     rig.add_user(&u, "base", &keys, &[]).ok();
-    rig.add_chained(
-        &c,
-        "dev",
-        "arn:aws:iam::123456789012:role/Dev",
-        "alice-dev",
-        &u,
-    )
-    .ok();
+    rig.add_chained(&c, "dev", "arn:aws:iam::123456789012:role/Dev", "alice-dev", &u)
+        .ok();
     let before = rig.snapshot();
 
     let out = rig.start(&u).fails_with(&[&url]);
@@ -43,10 +37,7 @@ fn keys_rejected_by_sts_are_reported_and_nothing_is_written() {
     let before = rig.snapshot();
 
     let out = rig.start(&alias);
-    assert!(
-        !out.success(),
-        "STS in auth mode accepted unknown keys: {out}"
-    );
+    assert!(!out.success(), "STS in auth mode accepted unknown keys: {out}");
     let lower = out.stderr.to_lowercase();
     assert!(
         lower.contains("invalid") || lower.contains("rejected"),

@@ -21,7 +21,9 @@ pub enum External {
     /// The machine woke from suspend: recheck expirations now.
     Resumed,
     /// "Enter MFA code" on a notification.
-    EnterMfa { session_id: String },
+    EnterMfa {
+        session_id: String,
+    },
 }
 
 static CHANNEL: OnceLock<(UnboundedSender<External>, Mutex<Option<UnboundedReceiver<External>>>)> = OnceLock::new();

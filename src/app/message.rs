@@ -17,7 +17,10 @@ pub struct Failure {
 
 impl From<keyhop_core::Error> for Failure {
     fn from(e: keyhop_core::Error) -> Self {
-        Self { needs_mfa: e.needs_mfa_code(), message: e.to_string() }
+        Self {
+            needs_mfa: e.needs_mfa_code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -42,9 +45,17 @@ pub enum Message {
     External(External),
     Loaded(Result<Snapshot, String>),
     /// An engine operation on a session finished.
-    Done { session_id: String, alias: String, op: Op, result: Result<(), Failure> },
+    Done {
+        session_id: String,
+        alias: String,
+        op: Op,
+        result: Result<(), Failure>,
+    },
     /// The MFA popup's start finished.
-    MfaDone { window: window::Id, result: Result<(), Failure> },
+    MfaDone {
+        window: window::Id,
+        result: Result<(), Failure>,
+    },
     /// The scheduler's timer.
     Tick,
     WindowClosed(window::Id),
@@ -53,8 +64,15 @@ pub enum Message {
     Mfa(window::Id, mfa::Msg),
     Settings(window::Id, settings::Msg),
     /// A form or settings window's save finished.
-    Saved { window: window::Id, result: Result<(), String> },
-    Key { window: window::Id, key: iced::keyboard::Key, modifiers: iced::keyboard::Modifiers },
+    Saved {
+        window: window::Id,
+        result: Result<(), String>,
+    },
+    Key {
+        window: window::Id,
+        key: iced::keyboard::Key,
+        modifiers: iced::keyboard::Modifiers,
+    },
     /// Look for profiles another program overwrote.
     CheckOverwrites,
     /// `(session id, alias, profile, the foreign access key id)`.

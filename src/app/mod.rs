@@ -24,8 +24,8 @@ use time::OffsetDateTime;
 pub use message::{Failure, Message, Op, Snapshot};
 
 use crate::single_instance::{self, Instance};
-use crate::tray::menu_model::{self, Attention};
 use crate::tray::Tray;
+use crate::tray::menu_model::{self, Attention};
 use crate::window::Window;
 
 pub struct App {
@@ -155,7 +155,9 @@ impl App {
 
     fn view(&self, id: window::Id) -> Element<'_, Message> {
         match self.windows.get(&id) {
-            Some(Window::List(l)) => l.view(self.sessions(), &self.busy, &self.attention, OffsetDateTime::now_utc()).map(move |m| Message::List(id, m)),
+            Some(Window::List(l)) => l
+                .view(self.sessions(), &self.busy, &self.attention, OffsetDateTime::now_utc())
+                .map(move |m| Message::List(id, m)),
             Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
             Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
             Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),
@@ -186,8 +188,10 @@ impl App {
     fn open(&mut self, w: Window) -> Task<Message> {
         // One list and one settings window: a second request focuses the open one.
         let existing = self.windows.iter().find(|(_, o)| {
-            matches!((o, &w), (Window::List(_), Window::List(_)) | (Window::Settings(_), Window::Settings(_)))
-                || matches!((o, &w), (Window::Mfa(a), Window::Mfa(b)) if a.session_id == b.session_id)
+            matches!(
+                (o, &w),
+                (Window::List(_), Window::List(_)) | (Window::Settings(_), Window::Settings(_))
+            ) || matches!((o, &w), (Window::Mfa(a), Window::Mfa(b)) if a.session_id == b.session_id)
         });
         if let Some((id, _)) = existing {
             return window::gain_focus(*id);

@@ -25,7 +25,12 @@ pub fn timer(at: &i64) -> impl Stream<Item = Message> + use<> {
 impl App {
     fn deadlines(&self) -> Vec<schedule::Deadline> {
         let Some(snap) = &self.snapshot else { return vec![] };
-        schedule::deadlines(&snap.state.sessions, |s| snap.mfa_due.get(&s.id).copied(), &self.failures, self.settings.timing())
+        schedule::deadlines(
+            &snap.state.sessions,
+            |s| snap.mfa_due.get(&s.id).copied(),
+            &self.failures,
+            self.settings.timing(),
+        )
     }
 
     /// Recomputes the menu and the next wake-up from the current snapshot.
@@ -36,19 +41,26 @@ impl App {
         self.handled.retain(|h| all.contains(h));
         let any_active = self.sessions().iter().any(|s| s.status == "active");
         self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
-        self.tray.show(menu_model::build(self.sessions(), &self.attention, &self.busy, now));
+        self.tray
+            .show(menu_model::build(self.sessions(), &self.attention, &self.busy, now));
     }
 
     pub(super) fn tick(&mut self) -> Task<Message> {
         let now = OffsetDateTime::now_utc();
         let all = self.deadlines();
         let due: Vec<schedule::Deadline> = schedule::due(&all, &self.handled, now).into_iter().cloned().collect();
-        let aliases: HashMap<String, String> = self.sessions().iter().map(|s| (s.id.clone(), s.alias.to_string())).collect();
+        let aliases: HashMap<String, String> = self
+            .sessions()
+            .iter()
+            .map(|s| (s.id.clone(), s.alias.to_string()))
+            .collect();
         let mut tasks = vec![];
         for d in due {
             self.handled.push(d.clone());
             let id = d.session.to_string();
-            let Some(alias) = aliases.get(&id).cloned() else { continue };
+            let Some(alias) = aliases.get(&id).cloned() else {
+                continue;
+            };
             match d.action {
                 Action::Refresh => tasks.push(self.run_op(id, alias, Op::Refresh)),
                 Action::WarnMfa => {
@@ -61,7 +73,10 @@ impl App {
                     );
                 }
                 Action::Expired => {
-                    crate::notify::info(&format!("{alias} expired"), "Its credentials ran out and were removed from the profile. Start it again from the tray.");
+                    crate::notify::info(
+                        &format!("{alias} expired"),
+                        "Its credentials ran out and were removed from the profile. Start it again from the tray.",
+                    );
                     self.attention.remove(&id);
                     tasks.push(self.run_op(id, alias, Op::Stop));
                 }

@@ -12,14 +12,20 @@ use super::{App, Failure, Message, Op, Snapshot};
 
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
-    let views = state.sessions.iter().map(|s| keyhop_core::SessionView::of(s, &state.sessions)).collect();
+    let views = state
+        .sessions
+        .iter()
+        .map(|s| keyhop_core::SessionView::of(s, &state.sessions))
+        .collect();
     let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
     Ok(Snapshot { views, state, mfa_due })
 }
 
 async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
     let e = Arc::clone(engine);
-    tokio::task::spawn_blocking(move || f(&e)).await.expect("engine task does not panic")
+    tokio::task::spawn_blocking(move || f(&e))
+        .await
+        .expect("engine task does not panic")
 }
 
 impl App {
@@ -46,7 +52,12 @@ impl App {
                 .map(|_| ())
                 .map_err(Failure::from)
             },
-            move |result| Message::Done { session_id: session_id.clone(), alias: alias.clone(), op, result },
+            move |result| Message::Done {
+                session_id: session_id.clone(),
+                alias: alias.clone(),
+                op,
+                result,
+            },
         )
     }
 
@@ -54,7 +65,10 @@ impl App {
         let e = Arc::clone(&self.engine);
         Task::perform(
             async move {
-                let code = MfaCode::parse(&code).map_err(|err| Failure { message: err.to_string(), needs_mfa: true })?;
+                let code = MfaCode::parse(&code).map_err(|err| Failure {
+                    message: err.to_string(),
+                    needs_mfa: true,
+                })?;
                 e.start(&alias, Some(code)).await.map(|_| ()).map_err(Failure::from)
             },
             move |result| Message::MfaDone { window, result },
@@ -79,17 +93,23 @@ impl App {
 
     pub(super) fn remove(&self, list: window::Id, alias: String) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        Task::perform(async move { blocking(&e, move |e| e.remove(&alias).map(drop)).await.map_err(|e| e.to_string()) }, move |result| {
-            Message::Saved { window: list, result }
-        })
+        Task::perform(
+            async move {
+                blocking(&e, move |e| e.remove(&alias).map(drop))
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+            move |result| Message::Saved { window: list, result },
+        )
     }
 
     /// Fills the edit form's access key id from the keyring.
     pub(super) fn load_key_id(&self, window: window::Id, alias: String) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        Task::perform(async move { blocking(&e, move |e| e.stored_access_key_id(&alias).ok().flatten()).await }, move |id| {
-            Message::Form(window, crate::window::form::Msg::StoredKeyId(id))
-        })
+        Task::perform(
+            async move { blocking(&e, move |e| e.stored_access_key_id(&alias).ok().flatten()).await },
+            move |id| Message::Form(window, crate::window::form::Msg::StoredKeyId(id)),
+        )
     }
 
     pub(super) fn check_overwrites(&self) -> Task<Message> {
@@ -116,7 +136,11 @@ impl App {
         for (path, strip) in [(&files.credentials, false), (&files.config, true)] {
             if let Ok(Some(text)) = keyhop_core::aws_files::read_file(path) {
                 for s in keyhop_core::aws_files::IniDoc::parse(&text).sections() {
-                    let name = if strip { s.strip_prefix("profile ").unwrap_or(&s).to_owned() } else { s };
+                    let name = if strip {
+                        s.strip_prefix("profile ").unwrap_or(&s).to_owned()
+                    } else {
+                        s
+                    };
                     if !name.starts_with("sso-session") && !out.contains(&name) {
                         out.push(name);
                     }
@@ -130,7 +154,12 @@ impl App {
     /// Stops every active session (quit with "stop all on quit"), then exits.
     pub(super) fn stop_all_and_quit(&self) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        let active: Vec<String> = self.sessions().iter().filter(|s| s.status == "active").map(|s| s.alias.to_string()).collect();
+        let active: Vec<String> = self
+            .sessions()
+            .iter()
+            .filter(|s| s.status == "active")
+            .map(|s| s.alias.to_string())
+            .collect();
         Task::perform(
             async move {
                 blocking(&e, move |e| {

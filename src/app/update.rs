@@ -14,7 +14,12 @@ impl App {
         match message {
             Message::External(e) => self.external(e),
             Message::Loaded(Ok(snap)) => {
-                let active: Vec<String> = snap.views.iter().filter(|s| s.status == "active").map(|s| s.id.clone()).collect();
+                let active: Vec<String> = snap
+                    .views
+                    .iter()
+                    .filter(|s| s.status == "active")
+                    .map(|s| s.id.clone())
+                    .collect();
                 // Attention belongs to active sessions; a session stopped elsewhere needs none.
                 self.attention.retain(|id, _| active.contains(id));
                 self.failures.retain(|id, _| active.contains(&id.to_string()));
@@ -26,7 +31,12 @@ impl App {
                 crate::notify::info("keyhop cannot read its state", &e);
                 Task::none()
             }
-            Message::Done { session_id, alias, op, result } => self.done(session_id, alias, op, result),
+            Message::Done {
+                session_id,
+                alias,
+                op,
+                result,
+            } => self.done(session_id, alias, op, result),
             Message::MfaDone { window, result } => match result {
                 Ok(()) => Task::batch([window::close(window), self.reload()]),
                 Err(f) => {
@@ -47,7 +57,11 @@ impl App {
             Message::Settings(id, msg) => self.settings_msg(id, msg),
             Message::Saved { window, result } => match result {
                 Ok(()) => {
-                    let close = if matches!(self.windows.get(&window), Some(Window::List(_))) { Task::none() } else { window::close(window) };
+                    let close = if matches!(self.windows.get(&window), Some(Window::List(_))) {
+                        Task::none()
+                    } else {
+                        window::close(window)
+                    };
                     Task::batch([close, self.reload()])
                 }
                 Err(e) => {
@@ -76,7 +90,9 @@ impl App {
                     if self.overwrite_notified.insert((id, key)) {
                         crate::notify::info(
                             &format!("Profile {profile} was changed by another program"),
-                            &format!("It no longer holds the credentials of {alias}. Stop and start {alias} to take it back."),
+                            &format!(
+                                "It no longer holds the credentials of {alias}. Stop and start {alias} to take it back."
+                            ),
                         );
                     }
                 }
@@ -106,14 +122,20 @@ impl App {
                 self.reload()
             }
             // Checked a moment later: a keyhop process writes the profile, then its state.
-            External::CredentialsChanged => Task::perform(tokio::time::sleep(std::time::Duration::from_secs(1)), |()| Message::CheckOverwrites),
+            External::CredentialsChanged => {
+                Task::perform(tokio::time::sleep(std::time::Duration::from_secs(1)), |()| {
+                    Message::CheckOverwrites
+                })
+            }
             External::EnterMfa { session_id } => self.open_mfa(&session_id),
             External::Resumed => self.tick(),
         }
     }
 
     fn toggle(&mut self, id: String) -> Task<Message> {
-        let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else { return Task::none() };
+        let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else {
+            return Task::none();
+        };
         if self.attention.get(&id) == Some(&Attention::MfaDue) {
             return self.open_mfa(&id);
         }
@@ -138,17 +160,32 @@ impl App {
             Err(f) => {
                 let now = time::OffsetDateTime::now_utc();
                 if op == Op::Refresh
-                    && let Some(sid) = self.snapshot.as_ref().and_then(|s| s.state.sessions.iter().find(|s| s.id.as_str() == id)).map(|s| s.id.clone())
+                    && let Some(sid) = self
+                        .snapshot
+                        .as_ref()
+                        .and_then(|s| s.state.sessions.iter().find(|s| s.id.as_str() == id))
+                        .map(|s| s.id.clone())
                 {
                     let prev = self.failures.get(&sid).copied();
-                    self.failures.insert(sid, keyhop_core::schedule::Failure::next(prev, now));
+                    self.failures
+                        .insert(sid, keyhop_core::schedule::Failure::next(prev, now));
                     // Notify once per run of failures, not on every retry.
                     if prev.is_none() {
-                        crate::notify::info(&format!("Refreshing {alias} failed"), &format!("{}. keyhop will retry.", f.message));
+                        crate::notify::info(
+                            &format!("Refreshing {alias} failed"),
+                            &format!("{}. keyhop will retry.", f.message),
+                        );
                     }
-                    self.attention.insert(id.clone(), Attention::RefreshFailed(f.message.clone()));
+                    self.attention
+                        .insert(id.clone(), Attention::RefreshFailed(f.message.clone()));
                 } else {
-                    crate::notify::info(&format!("keyhop could not {} {alias}", if op == Op::Stop { "stop" } else { "start" }), &f.message);
+                    crate::notify::info(
+                        &format!(
+                            "keyhop could not {} {alias}",
+                            if op == Op::Stop { "stop" } else { "start" }
+                        ),
+                        &f.message,
+                    );
                 }
                 for w in self.windows.values_mut() {
                     if let Window::List(l) = w {
@@ -161,47 +198,78 @@ impl App {
     }
 
     fn open_add_form(&mut self) -> Task<Message> {
-        let f = form::Form::new_session(self.sessions(), self.known_profiles(), self.settings.default_region.as_str(), self.settings.default_duration);
+        let f = form::Form::new_session(
+            self.sessions(),
+            self.known_profiles(),
+            self.settings.default_region.as_str(),
+            self.settings.default_duration,
+        );
         self.open(Window::Form(f))
     }
 
     fn open_mfa(&mut self, session_id: &str) -> Task<Message> {
-        let Some(snap) = &self.snapshot else { return Task::none() };
-        let Some(s) = snap.state.sessions.iter().find(|s| s.id.as_str() == session_id) else { return Task::none() };
+        let Some(snap) = &self.snapshot else {
+            return Task::none();
+        };
+        let Some(s) = snap.state.sessions.iter().find(|s| s.id.as_str() == session_id) else {
+            return Task::none();
+        };
         let Some((owner, device)) = self.engine.mfa_device_of(&snap.state, &s.id) else {
             // No MFA device in this chain: a plain start does it.
             return self.run_op(session_id.to_owned(), s.alias.to_string(), Op::Start);
         };
-        let popup = mfa::Mfa::new(session_id.to_owned(), s.alias.to_string(), owner.to_string(), device.to_string());
+        let popup = mfa::Mfa::new(
+            session_id.to_owned(),
+            s.alias.to_string(),
+            owner.to_string(),
+            device.to_string(),
+        );
         self.open(Window::Mfa(popup))
     }
 
     fn list_msg(&mut self, id: window::Id, msg: list::Msg) -> Task<Message> {
-        let Some(Window::List(l)) = self.windows.get_mut(&id) else { return Task::none() };
+        let Some(Window::List(l)) = self.windows.get_mut(&id) else {
+            return Task::none();
+        };
         match l.update(msg) {
             list::Effect::None => Task::none(),
             list::Effect::Toggle(sid) => self.toggle(sid),
             list::Effect::Add => self.open_add_form(),
             list::Effect::Edit(sid) => {
-                let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else { return Task::none() };
+                let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else {
+                    return Task::none();
+                };
                 let f = form::Form::edit_session(&s, self.sessions(), self.known_profiles());
                 let alias = s.alias.to_string();
                 let open = self.open(Window::Form(f));
-                let form_id = self.windows.iter().find(|(_, w)| matches!(w, Window::Form(f) if f.editing.as_ref().is_some_and(|e| e.id == sid))).map(|(id, _)| *id);
+                let form_id = self
+                    .windows
+                    .iter()
+                    .find(|(_, w)| matches!(w, Window::Form(f) if f.editing.as_ref().is_some_and(|e| e.id == sid)))
+                    .map(|(id, _)| *id);
                 match (s.kind, form_id) {
                     ("iam-user", Some(fid)) => Task::batch([open, self.load_key_id(fid, alias)]),
                     _ => open,
                 }
             }
             list::Effect::Delete(sid) => {
-                let Some(alias) = self.sessions().iter().find(|s| s.id == sid).map(|s| s.alias.to_string()) else { return Task::none() };
+                let Some(alias) = self
+                    .sessions()
+                    .iter()
+                    .find(|s| s.id == sid)
+                    .map(|s| s.alias.to_string())
+                else {
+                    return Task::none();
+                };
                 self.remove(id, alias)
             }
         }
     }
 
     fn form_msg(&mut self, id: window::Id, msg: form::Msg) -> Task<Message> {
-        let Some(Window::Form(f)) = self.windows.get_mut(&id) else { return Task::none() };
+        let Some(Window::Form(f)) = self.windows.get_mut(&id) else {
+            return Task::none();
+        };
         match f.update(msg) {
             form::Effect::None => Task::none(),
             form::Effect::Cancel => window::close(id),
@@ -210,7 +278,9 @@ impl App {
     }
 
     fn mfa_msg(&mut self, id: window::Id, msg: mfa::Msg) -> Task<Message> {
-        let Some(Window::Mfa(m)) = self.windows.get_mut(&id) else { return Task::none() };
+        let Some(Window::Mfa(m)) = self.windows.get_mut(&id) else {
+            return Task::none();
+        };
         match m.update(msg) {
             mfa::Effect::None => Task::none(),
             mfa::Effect::Cancel => window::close(id),
@@ -222,7 +292,9 @@ impl App {
     }
 
     fn settings_msg(&mut self, id: window::Id, msg: settings::Msg) -> Task<Message> {
-        let Some(Window::Settings(s)) = self.windows.get_mut(&id) else { return Task::none() };
+        let Some(Window::Settings(s)) = self.windows.get_mut(&id) else {
+            return Task::none();
+        };
         match s.update(msg) {
             settings::Effect::None => Task::none(),
             settings::Effect::Cancel => window::close(id),
@@ -247,7 +319,8 @@ impl App {
         }
         if active > 0 {
             // Sent before exiting, or the process could end before the message leaves.
-            let body = format!("{active} session(s) stay active until their credentials expire; nothing will refresh them.");
+            let body =
+                format!("{active} session(s) stay active until their credentials expire; nothing will refresh them.");
             return Task::perform(
                 async move { tokio::task::spawn_blocking(move || crate::notify::info_now("keyhop quit", &body)).await },
                 |_| Message::QuitDone,

@@ -26,7 +26,14 @@ pub enum ImportCommand {
 }
 
 pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
-    let ImportCommand::Csv { file, alias, profile, region, mfa_device, duration } = cmd;
+    let ImportCommand::Csv {
+        file,
+        alias,
+        profile,
+        region,
+        mfa_device,
+        duration,
+    } = cmd;
     let alias = SessionAlias::parse(&alias)?;
     let profile = ProfileName::parse(&profile)?;
     let region = Region::parse(&region)?;
@@ -35,9 +42,24 @@ pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
         Some(secs) => SessionDuration::from_secs(secs)?,
         None => super::session::default_duration(engine),
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", file.display())))?;
+    let text =
+        std::fs::read_to_string(&file).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", file.display())))?;
     let keys = keyhop_core::import::parse_access_key_csv(&text)?;
-    let s = engine.add(NewSession { alias, profile, region, kind: NewKind::IamUser { keys, mfa_device, duration } })?;
-    println!("Imported {} as IAM user session {:?} (profile {}).", file.display(), s.alias.as_str(), s.profile);
+    let s = engine.add(NewSession {
+        alias,
+        profile,
+        region,
+        kind: NewKind::IamUser {
+            keys,
+            mfa_device,
+            duration,
+        },
+    })?;
+    println!(
+        "Imported {} as IAM user session {:?} (profile {}).",
+        file.display(),
+        s.alias.as_str(),
+        s.profile
+    );
     Ok(())
 }

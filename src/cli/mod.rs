@@ -18,9 +18,11 @@ pub const EXIT_MFA_REQUIRED: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(name = "keyhop", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYHOP_GIT_COMMIT"), ")"), about = "Short-lived AWS credentials for your named profiles, from the tray or the command line")]
-#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed.\n\
+#[command(
+    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed.\n\
 State: $KEYHOP_HOME (default: the XDG config dir). AWS files: $AWS_SHARED_CREDENTIALS_FILE, $AWS_CONFIG_FILE.\n\
-Logs: KEYHOP_LOG=info (never contains secrets).")]
+Logs: KEYHOP_LOG=info (never contains secrets)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -68,8 +70,13 @@ fn autostart(action: AutostartAction) -> ExitCode {
     let result = match action {
         AutostartAction::Enable => crate::autostart::set(true).map(|()| "keyhop will start at login".to_owned()),
         AutostartAction::Disable => crate::autostart::set(false).map(|()| "keyhop will not start at login".to_owned()),
-        AutostartAction::Status => crate::autostart::is_enabled()
-            .map(|on| format!("start at login: {} ({})", if on { "enabled" } else { "disabled" }, crate::autostart::describe())),
+        AutostartAction::Status => crate::autostart::is_enabled().map(|on| {
+            format!(
+                "start at login: {} ({})",
+                if on { "enabled" } else { "disabled" },
+                crate::autostart::describe()
+            )
+        }),
     };
     match result {
         Ok(msg) => {
@@ -118,7 +125,10 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(c) => c,
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
     let result = Engine::from_env().and_then(|engine| {
         rt.block_on(async {
             match command {

@@ -20,7 +20,8 @@ fn read_hidden_or_line(prompt: &str) -> std::io::Result<String> {
 }
 
 pub fn secret_access_key() -> Result<SecretAccessKey, Error> {
-    let raw = read_hidden_or_line("Secret access key: ").map_err(|_| Error::Invalid(ValidationError::BadSecretAccessKey(0)))?;
+    let raw = read_hidden_or_line("Secret access key: ")
+        .map_err(|_| Error::Invalid(ValidationError::BadSecretAccessKey(0)))?;
     Ok(SecretAccessKey::parse(&raw)?)
 }
 

@@ -118,12 +118,18 @@ fn opt<T>(v: &Option<String>, parse: fn(&str) -> Result<T, ValidationError>) -> 
 }
 
 fn common(c: &CommonArgs) -> Result<(SessionAlias, ProfileName, Region)> {
-    Ok((SessionAlias::parse(&c.alias)?, ProfileName::parse(&c.profile)?, Region::parse(&c.region)?))
+    Ok((
+        SessionAlias::parse(&c.alias)?,
+        ProfileName::parse(&c.profile)?,
+        Region::parse(&c.region)?,
+    ))
 }
 
 /// The user's default GetSessionToken duration (Settings), else AWS's 12 h.
 pub fn default_duration(engine: &Engine) -> SessionDuration {
-    keyhop_core::settings::Settings::load(engine.state_store()).map(|s| s.default_duration).unwrap_or_default()
+    keyhop_core::settings::Settings::load(engine.state_store())
+        .map(|s| s.default_duration)
+        .unwrap_or_default()
 }
 
 pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
@@ -138,8 +144,20 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             };
             // Every argument is valid before the secret is asked for.
             let secret_access_key = prompt::secret_access_key()?;
-            let keys = LongTermKeys { access_key_id, secret_access_key };
-            let s = engine.add(NewSession { alias, profile, region, kind: NewKind::IamUser { keys, mfa_device, duration } })?;
+            let keys = LongTermKeys {
+                access_key_id,
+                secret_access_key,
+            };
+            let s = engine.add(NewSession {
+                alias,
+                profile,
+                region,
+                kind: NewKind::IamUser {
+                    keys,
+                    mfa_device,
+                    duration,
+                },
+            })?;
             println!("Added IAM user session {:?} (profile {}).", s.alias.as_str(), s.profile);
         }
         SessionCommand::Add(AddCommand::RoleChained(a)) => {
@@ -149,8 +167,17 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
                 role_session_name: RoleSessionName::parse(&a.role_session_name)?,
                 assumer: SessionAlias::parse(&a.assumer)?,
             };
-            let s = engine.add(NewSession { alias, profile, region, kind })?;
-            println!("Added role-chained session {:?} (profile {}).", s.alias.as_str(), s.profile);
+            let s = engine.add(NewSession {
+                alias,
+                profile,
+                region,
+                kind,
+            })?;
+            println!(
+                "Added role-chained session {:?} (profile {}).",
+                s.alias.as_str(),
+                s.profile
+            );
         }
         SessionCommand::List { json } => {
             let list = engine.list()?;
@@ -198,7 +225,11 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
                 alias: opt(&a.new_alias, SessionAlias::parse)?,
                 profile: opt(&a.profile, ProfileName::parse)?,
                 region: opt(&a.region, Region::parse)?,
-                mfa_device: if a.no_mfa_device { Some(None) } else { opt(&a.mfa_device, MfaDevice::parse)?.map(Some) },
+                mfa_device: if a.no_mfa_device {
+                    Some(None)
+                } else {
+                    opt(&a.mfa_device, MfaDevice::parse)?.map(Some)
+                },
                 duration: a.duration.map(SessionDuration::from_secs).transpose()?,
                 access_key_id: opt(&a.access_key_id, AccessKeyId::parse)?,
                 secret_access_key: None,

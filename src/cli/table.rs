@@ -15,13 +15,30 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
                 Some(exp) => format!("active ({} left)", remaining(exp - now)),
                 None => "inactive".to_owned(),
             };
-            let source = s.assumer.as_deref().map_or_else(|| s.kind.to_owned(), |a| format!("{} <- {a}", s.kind));
-            [s.alias.to_string(), source, s.profile.to_string(), s.region.clone(), status, s.mfa_device.clone().unwrap_or_default()]
+            let source = s
+                .assumer
+                .as_deref()
+                .map_or_else(|| s.kind.to_owned(), |a| format!("{} <- {a}", s.kind));
+            [
+                s.alias.to_string(),
+                source,
+                s.profile.to_string(),
+                s.region.clone(),
+                status,
+                s.mfa_device.clone().unwrap_or_default(),
+            ]
         })
         .collect();
     let header = ["ALIAS", "KIND", "PROFILE", "REGION", "STATUS", "MFA"];
-    let widths: Vec<usize> =
-        (0..6).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for row in std::iter::once(header.map(str::to_owned)).chain(rows) {
         let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
@@ -34,5 +51,9 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
 /// "11h 42m" / "7m": time left, as the table, the tray menu and the windows show it.
 pub fn remaining(d: time::Duration) -> String {
     let mins = d.whole_minutes().max(0);
-    if mins >= 60 { format!("{}h {:02}m", mins / 60, mins % 60) } else { format!("{mins}m") }
+    if mins >= 60 {
+        format!("{}h {:02}m", mins / 60, mins % 60)
+    } else {
+        format!("{mins}m")
+    }
 }

@@ -22,7 +22,9 @@ impl Handle {
             .name("tray-gtk".into())
             .spawn(move || {
                 if let Err(e) = gtk::init() {
-                    let _ = ready_tx.send(Err(format!("cannot start GTK for the tray icon: {e} (is DISPLAY set?)")));
+                    let _ = ready_tx.send(Err(format!(
+                        "cannot start GTK for the tray icon: {e} (is DISPLAY set?)"
+                    )));
                     return;
                 }
                 match create(&initial) {
@@ -37,7 +39,9 @@ impl Handle {
                 }
             })
             .map_err(|e| format!("cannot start the tray thread: {e}"))?;
-        ready_rx.recv().map_err(|_| "the tray thread stopped while starting".to_owned())??;
+        ready_rx
+            .recv()
+            .map_err(|_| "the tray thread stopped while starting".to_owned())??;
         Ok(Handle)
     }
 

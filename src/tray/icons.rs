@@ -24,7 +24,8 @@ pub fn rgba(state: IconState) -> Rgba {
 
 /// The app icon for windows (64 px).
 pub fn window_icon() -> Rgba {
-    decode(include_bytes!("../../resources/icons/64x64/keyhop-active.png")).expect("the embedded icon is a valid RGBA PNG")
+    decode(include_bytes!("../../resources/icons/64x64/keyhop-active.png"))
+        .expect("the embedded icon is a valid RGBA PNG")
 }
 
 fn decode(bytes: &[u8]) -> Result<Rgba, png::DecodingError> {
@@ -34,7 +35,11 @@ fn decode(bytes: &[u8]) -> Result<Rgba, png::DecodingError> {
     let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
     let info = reader.next_frame(&mut buf)?;
     buf.truncate(info.buffer_size());
-    Ok(Rgba { pixels: buf, width: info.width, height: info.height })
+    Ok(Rgba {
+        pixels: buf,
+        width: info.width,
+        height: info.height,
+    })
 }
 
 #[cfg(test)]

@@ -41,7 +41,12 @@ pub enum MenuAction {
 }
 
 impl MenuAction {
-    pub const ALL: [MenuAction; 4] = [MenuAction::AddSession, MenuAction::OpenWindow, MenuAction::Settings, MenuAction::Quit];
+    pub const ALL: [MenuAction; 4] = [
+        MenuAction::AddSession,
+        MenuAction::OpenWindow,
+        MenuAction::Settings,
+        MenuAction::Quit,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             MenuAction::AddSession => "Add session…",
@@ -79,7 +84,12 @@ pub enum Attention {
     RefreshFailed(String),
 }
 
-pub fn build(sessions: &[SessionView], attention: &HashMap<String, Attention>, busy: &[String], now: OffsetDateTime) -> MenuModel {
+pub fn build(
+    sessions: &[SessionView],
+    attention: &HashMap<String, Attention>,
+    busy: &[String],
+    now: OffsetDateTime,
+) -> MenuModel {
     let entry = |s: &SessionView| SessionEntry {
         session_id: s.id.clone(),
         label: label(s, attention.get(&s.id), busy.contains(&s.id), now),
@@ -96,18 +106,27 @@ pub fn build(sessions: &[SessionView], attention: &HashMap<String, Attention>, b
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
     } else {
-        let (active, inactive): (Vec<&SessionView>, Vec<&SessionView>) = ordered.iter().copied().partition(|s| s.status == "active");
+        let (active, inactive): (Vec<&SessionView>, Vec<&SessionView>) =
+            ordered.iter().copied().partition(|s| s.status == "active");
         entries.extend(active.iter().map(|s| Entry::Session(entry(s))));
         for (kind, title) in [("iam-user", "IAM users"), ("role-chained", "Chained roles")] {
             let group: Vec<SessionEntry> = inactive.iter().filter(|s| s.kind == kind).map(|s| entry(s)).collect();
             if !group.is_empty() {
-                entries.push(Entry::Submenu { label: format!("{title} ({})", group.len()), sessions: group });
+                entries.push(Entry::Submenu {
+                    label: format!("{title} ({})", group.len()),
+                    sessions: group,
+                });
             }
         }
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
     }
-    entries.extend([Entry::Action(MenuAction::OpenWindow), Entry::Action(MenuAction::Settings), Entry::Separator, Entry::Action(MenuAction::Quit)]);
+    entries.extend([
+        Entry::Action(MenuAction::OpenWindow),
+        Entry::Action(MenuAction::Settings),
+        Entry::Separator,
+        Entry::Action(MenuAction::Quit),
+    ]);
 
     let active = sessions.iter().filter(|s| s.status == "active").count();
     let icon = if !attention.is_empty() {

@@ -36,13 +36,20 @@ fn labels(m: &MenuModel) -> Vec<String> {
 #[test]
 fn empty_menu_offers_to_add_a_session() {
     let m = build(&[], &HashMap::new(), &[], NOW);
-    assert_eq!(labels(&m), ["Add session…", "Open keyhop…", "Settings…", "---", "Quit keyhop"]);
+    assert_eq!(
+        labels(&m),
+        ["Add session…", "Open keyhop…", "Settings…", "---", "Quit keyhop"]
+    );
     assert_eq!(m.icon, IconState::Idle);
 }
 
 #[test]
 fn active_sessions_first_with_time_left_and_the_icon_turns_active() {
-    let sessions = [view("zeta", "iam-user", None), view("alpha", "iam-user", None), view("mid", "role-chained", Some(NOW + time::Duration::minutes(95)))];
+    let sessions = [
+        view("zeta", "iam-user", None),
+        view("alpha", "iam-user", None),
+        view("mid", "role-chained", Some(NOW + time::Duration::minutes(95))),
+    ];
     let m = build(&sessions, &HashMap::new(), &[], NOW);
     let l = labels(&m);
     assert_eq!(l[0], "● mid — p-mid · 1h 35m left");
@@ -54,7 +61,10 @@ fn active_sessions_first_with_time_left_and_the_icon_turns_active() {
 
 #[test]
 fn attention_and_busy_are_shown() {
-    let sessions = [view("a", "iam-user", Some(NOW + time::Duration::minutes(5))), view("b", "iam-user", None)];
+    let sessions = [
+        view("a", "iam-user", Some(NOW + time::Duration::minutes(5))),
+        view("b", "iam-user", None),
+    ];
     let attention = HashMap::from([("id-a".to_owned(), Attention::MfaDue)]);
     let m = build(&sessions, &attention, &["id-b".to_owned()], NOW);
     let Entry::Session(a) = &m.entries[0] else { panic!() };
@@ -66,7 +76,9 @@ fn attention_and_busy_are_shown() {
 
 #[test]
 fn many_sessions_group_inactive_ones_by_kind() {
-    let mut sessions: Vec<_> = (0..10).map(|i| view(&format!("user{i:02}"), "iam-user", None)).collect();
+    let mut sessions: Vec<_> = (0..10)
+        .map(|i| view(&format!("user{i:02}"), "iam-user", None))
+        .collect();
     sessions.extend((0..5).map(|i| view(&format!("role{i}"), "role-chained", None)));
     sessions.push(view("busy-one", "role-chained", Some(NOW + time::Duration::hours(1))));
     let m = build(&sessions, &HashMap::new(), &[], NOW);

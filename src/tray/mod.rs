@@ -37,7 +37,9 @@ impl Tray {
                 on_event(ev);
             }
         }));
-        Ok(Tray { handle: platform::Handle::spawn(initial)? })
+        Ok(Tray {
+            handle: platform::Handle::spawn(initial)?,
+        })
     }
 
     pub fn show(&self, model: MenuModel) {
@@ -64,7 +66,12 @@ fn menu_text(label: &str) -> String {
 fn build_menu(model: &MenuModel) -> Result<Menu, tray_icon::menu::Error> {
     let menu = Menu::new();
     let session_item = |s: &menu_model::SessionEntry| {
-        MenuItem::with_id(format!("{SESSION_ID_PREFIX}{}", s.session_id), menu_text(&s.label), s.enabled, None)
+        MenuItem::with_id(
+            format!("{SESSION_ID_PREFIX}{}", s.session_id),
+            menu_text(&s.label),
+            s.enabled,
+            None,
+        )
     };
     for entry in &model.entries {
         match entry {

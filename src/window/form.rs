@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
+use keyhop_core::SessionView;
 use keyhop_core::engine::{NewKind, NewSession, SessionEdit};
 use keyhop_core::secrets::LongTermKeys;
 use keyhop_core::validate::*;
-use keyhop_core::SessionView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -75,17 +75,43 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn new_session(sessions: &[SessionView], profiles: Vec<String>, default_region: &str, duration: SessionDuration) -> Self {
-        let mut f = Form { kind: Some(Kind::IamUser), profile_choices: profiles, duration: Some(duration), ..Form::default() };
-        f.others = sessions.iter().map(|s| (s.alias.to_string(), s.assumer.clone())).collect();
+    pub fn new_session(
+        sessions: &[SessionView],
+        profiles: Vec<String>,
+        default_region: &str,
+        duration: SessionDuration,
+    ) -> Self {
+        let mut f = Form {
+            kind: Some(Kind::IamUser),
+            profile_choices: profiles,
+            duration: Some(duration),
+            ..Form::default()
+        };
+        f.others = sessions
+            .iter()
+            .map(|s| (s.alias.to_string(), s.assumer.clone()))
+            .collect();
         f.values.insert(Field::Region, default_region.to_owned());
         f
     }
 
     pub fn edit_session(s: &SessionView, sessions: &[SessionView], profiles: Vec<String>) -> Self {
-        let kind = if s.kind == "iam-user" { Kind::IamUser } else { Kind::RoleChained };
-        let mut f = Form { kind: Some(kind), editing: Some(s.clone()), profile_choices: profiles, ..Form::default() };
-        f.others = sessions.iter().filter(|o| o.id != s.id).map(|o| (o.alias.to_string(), o.assumer.clone())).collect();
+        let kind = if s.kind == "iam-user" {
+            Kind::IamUser
+        } else {
+            Kind::RoleChained
+        };
+        let mut f = Form {
+            kind: Some(kind),
+            editing: Some(s.clone()),
+            profile_choices: profiles,
+            ..Form::default()
+        };
+        f.others = sessions
+            .iter()
+            .filter(|o| o.id != s.id)
+            .map(|o| (o.alias.to_string(), o.assumer.clone()))
+            .collect();
         let mut put = |k, v: Option<String>| {
             f.values.insert(k, v.unwrap_or_default());
         };
@@ -114,23 +140,49 @@ impl Form {
     /// The fields this kind of session shows, in order.
     pub fn fields(&self) -> &'static [Field] {
         match self.kind() {
-            Kind::IamUser => &[Field::Alias, Field::Profile, Field::Region, Field::MfaDevice, Field::AccessKeyId, Field::Secret],
-            Kind::RoleChained => &[Field::Alias, Field::Profile, Field::Region, Field::RoleArn, Field::RoleSessionName, Field::Assumer],
+            Kind::IamUser => &[
+                Field::Alias,
+                Field::Profile,
+                Field::Region,
+                Field::MfaDevice,
+                Field::AccessKeyId,
+                Field::Secret,
+            ],
+            Kind::RoleChained => &[
+                Field::Alias,
+                Field::Profile,
+                Field::Region,
+                Field::RoleArn,
+                Field::RoleSessionName,
+                Field::Assumer,
+            ],
         }
     }
 
     /// Assumer choices: every other session, minus those that would close a cycle.
     pub fn assumer_choices(&self) -> Vec<String> {
-        self.others.iter().map(|(a, _)| a.clone()).filter(|a| !self.would_cycle(a)).collect()
+        self.others
+            .iter()
+            .map(|(a, _)| a.clone())
+            .filter(|a| !self.would_cycle(a))
+            .collect()
     }
 
     fn would_cycle(&self, assumer: &str) -> bool {
-        let Some(me) = self.editing.as_ref().map(|e| e.alias.to_string()) else { return false };
+        let Some(me) = self.editing.as_ref().map(|e| e.alias.to_string()) else {
+            return false;
+        };
         let mut cur = Some(assumer.to_owned());
         for _ in 0..=self.others.len() {
             match cur {
                 Some(a) if a == me => return true,
-                Some(a) => cur = self.others.iter().find(|(o, _)| *o == a).and_then(|(_, next)| next.clone()),
+                Some(a) => {
+                    cur = self
+                        .others
+                        .iter()
+                        .find(|(o, _)| *o == a)
+                        .and_then(|(_, next)| next.clone())
+                }
                 None => return false,
             }
         }
@@ -149,7 +201,9 @@ impl Form {
         match f {
             Field::Alias => match SessionAlias::parse(v) {
                 Err(e) => Some(e.to_string()),
-                Ok(a) if self.others.iter().any(|(o, _)| o == a.as_str()) => Some(format!("a session named {:?} already exists", a.as_str())),
+                Ok(a) if self.others.iter().any(|(o, _)| o == a.as_str()) => {
+                    Some(format!("a session named {:?} already exists", a.as_str()))
+                }
                 Ok(_) => None,
             },
             Field::Profile => err(ProfileName::parse(v).map(drop)),
@@ -160,13 +214,17 @@ impl Form {
             Field::AccessKeyId if self.is_edit() && v.trim().is_empty() => None,
             Field::AccessKeyId => err(AccessKeyId::parse(v).map(drop)),
             Field::Secret if self.is_edit() && v.is_empty() && !self.key_id_changed() => None,
-            Field::Secret if self.is_edit() && v.is_empty() => Some("a new access key id needs its secret access key".into()),
+            Field::Secret if self.is_edit() && v.is_empty() => {
+                Some("a new access key id needs its secret access key".into())
+            }
             Field::Secret => err(SecretAccessKey::parse(v).map(drop)),
             Field::RoleArn => err(RoleArn::parse(v).map(drop)),
             Field::RoleSessionName => err(RoleSessionName::parse(v).map(drop)),
             Field::Assumer if v.is_empty() => Some("choose the session whose credentials assume the role".into()),
             Field::Assumer if !self.others.iter().any(|(a, _)| a == v) => Some(format!("no session named {v:?}")),
-            Field::Assumer if self.would_cycle(v) => Some(format!("{v:?} assumes from this session: that would be a cycle")),
+            Field::Assumer if self.would_cycle(v) => {
+                Some(format!("{v:?} assumes from this session: that would be a cycle"))
+            }
             Field::Assumer => None,
         }
     }
@@ -226,7 +284,12 @@ impl Form {
                     assumer: SessionAlias::parse(self.value(Field::Assumer))?,
                 },
             };
-            return Ok(Output::Add(NewSession { alias, profile, region, kind }));
+            return Ok(Output::Add(NewSession {
+                alias,
+                profile,
+                region,
+                kind,
+            }));
         };
         // Only what changed goes into the edit, so an untouched field never stops the session.
         let mut edit = SessionEdit::default();
@@ -254,7 +317,10 @@ impl Form {
                 edit.assumer = (Some(assumer.to_string()) != old.assumer).then_some(assumer);
             }
         }
-        Ok(Output::Edit { alias: old.alias.to_string(), edit })
+        Ok(Output::Edit {
+            alias: old.alias.to_string(),
+            edit,
+        })
     }
 }
 

@@ -28,7 +28,12 @@ fn type_in(f: &mut Form, field: Field, v: &str) {
 #[test]
 fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
     let existing = [view("taken", "iam-user", None)];
-    let mut f = Form::new_session(&existing, vec![], "us-east-1", SessionDuration::from_secs(3600).unwrap());
+    let mut f = Form::new_session(
+        &existing,
+        vec![],
+        "us-east-1",
+        SessionDuration::from_secs(3600).unwrap(),
+    );
     assert!(!f.is_valid());
     type_in(&mut f, Field::Alias, "taken");
     assert!(f.error(Field::Alias).unwrap().contains("already exists"));
@@ -42,7 +47,10 @@ fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
     type_in(&mut f, Field::Secret, "short");
     let e = f.error(Field::Secret).unwrap();
     assert!(e.contains("secret access key") && !e.contains("short"), "{e}");
-    assert!(matches!(f.update(Msg::Save), Effect::None), "an invalid form does not save");
+    assert!(
+        matches!(f.update(Msg::Save), Effect::None),
+        "an invalid form does not save"
+    );
     type_in(&mut f, Field::Secret, SECRET);
     type_in(&mut f, Field::MfaDevice, "not-an-arn!");
     assert!(f.error(Field::MfaDevice).is_some());
@@ -52,7 +60,14 @@ fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
         Effect::Save(Output::Add(n)) => {
             assert_eq!(n.alias.as_str(), "dev");
             assert_eq!(n.region.as_str(), "us-east-1", "the default region is preset");
-            let NewKind::IamUser { keys, mfa_device, duration } = n.kind else { panic!("kind") };
+            let NewKind::IamUser {
+                keys,
+                mfa_device,
+                duration,
+            } = n.kind
+            else {
+                panic!("kind")
+            };
             assert_eq!(keys.secret_access_key.expose(), SECRET);
             assert!(mfa_device.is_none());
             assert_eq!(duration.secs(), 3600, "the duration from the settings");
@@ -60,16 +75,31 @@ fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
         _ => panic!("a valid form saves"),
     }
     assert!(f.saving);
-    assert!(matches!(f.update(Msg::Save), Effect::None), "no double save while saving");
+    assert!(
+        matches!(f.update(Msg::Save), Effect::None),
+        "no double save while saving"
+    );
 }
 
 #[test]
 fn chained_form_needs_an_assumer_and_refuses_cycles() {
-    let sessions = [view("u", "iam-user", None), view("a", "role-chained", Some("u")), view("b", "role-chained", Some("a"))];
+    let sessions = [
+        view("u", "iam-user", None),
+        view("a", "role-chained", Some("u")),
+        view("b", "role-chained", Some("a")),
+    ];
     let mut f = Form::edit_session(&sessions[1], &sessions, vec![]);
     assert_eq!(f.kind(), Kind::RoleChained);
-    assert!(f.is_valid(), "{:?}", f.fields().iter().map(|x| f.error(*x)).collect::<Vec<_>>());
-    assert_eq!(f.assumer_choices(), ["u"], "b assumes from a, so a cannot assume from b");
+    assert!(
+        f.is_valid(),
+        "{:?}",
+        f.fields().iter().map(|x| f.error(*x)).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        f.assumer_choices(),
+        ["u"],
+        "b assumes from a, so a cannot assume from b"
+    );
     type_in(&mut f, Field::Assumer, "b");
     assert!(f.error(Field::Assumer).unwrap().contains("cycle"));
     type_in(&mut f, Field::Assumer, "");
@@ -80,7 +110,10 @@ fn chained_form_needs_an_assumer_and_refuses_cycles() {
         Effect::Save(Output::Edit { alias, edit }) => {
             assert_eq!(alias, "a");
             assert_eq!(edit.role_session_name.unwrap().as_str(), "new-name");
-            assert!(edit.assumer.is_none() && edit.profile.is_none() && edit.role_arn.is_none(), "only what changed");
+            assert!(
+                edit.assumer.is_none() && edit.profile.is_none() && edit.role_arn.is_none(),
+                "only what changed"
+            );
         }
         _ => panic!("saves"),
     }

@@ -30,7 +30,9 @@ pub fn view(f: &Form) -> Element<'_, Msg> {
                         .on_input(move |v| Msg::Input(fld, v))
                         .on_submit(Msg::Save)
                         .width(Length::FillPortion(2)),
-                    pick_list(regions, selected, move |v| Msg::Input(fld, v)).placeholder("pick").width(Length::FillPortion(1)),
+                    pick_list(regions, selected, move |v| Msg::Input(fld, v))
+                        .placeholder("pick")
+                        .width(Length::FillPortion(1)),
                 ]
                 .spacing(8)
                 .into()
@@ -69,8 +71,17 @@ pub fn view(f: &Form) -> Element<'_, Msg> {
     if let Some(e) = &f.error {
         c = c.push(banner(e.clone()));
     }
-    let save = button(text(if f.saving { "Saving…" } else { "Save" })).style(button::primary).on_press_maybe((f.is_valid() && !f.saving).then_some(Msg::Save));
+    let save = button(text(if f.saving { "Saving…" } else { "Save" }))
+        .style(button::primary)
+        .on_press_maybe((f.is_valid() && !f.saving).then_some(Msg::Save));
     c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10));
-    c = c.push(text("Enter saves · Escape cancels · Tab moves between fields").size(12).style(text::secondary));
-    container(scrollable(c.padding(20))).width(Length::Fill).height(Length::Fill).into()
+    c = c.push(
+        text("Enter saves · Escape cancels · Tab moves between fields")
+            .size(12)
+            .style(text::secondary),
+    );
+    container(scrollable(c.padding(20)))
+        .width(Length::Fill)
+        .height(Length::Fill)
+        .into()
 }

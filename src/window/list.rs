@@ -69,7 +69,10 @@ impl List {
         .align_y(Alignment::Center);
         let mut rows = column![].spacing(6);
         if sessions.is_empty() {
-            rows = rows.push(text("No sessions yet. Add an IAM user with its access keys, then chain roles on top of it.").style(text::secondary));
+            rows = rows.push(
+                text("No sessions yet. Add an IAM user with its access keys, then chain roles on top of it.")
+                    .style(text::secondary),
+            );
         }
         for s in sessions {
             let is_busy = busy.contains(&s.id);
@@ -78,7 +81,9 @@ impl List {
                 Some(exp) if attention.get(&s.id) == Some(&Attention::MfaDue) => {
                     format!("MFA code needed · {} left", remaining(exp - now))
                 }
-                Some(_) if matches!(attention.get(&s.id), Some(Attention::RefreshFailed(_))) => "refresh failed, retrying".to_owned(),
+                Some(_) if matches!(attention.get(&s.id), Some(Attention::RefreshFailed(_))) => {
+                    "refresh failed, retrying".to_owned()
+                }
                 Some(exp) if exp <= now => "expired".to_owned(),
                 Some(exp) => format!("active · {} left", remaining(exp - now)),
                 None => "inactive".to_owned(),
@@ -96,7 +101,11 @@ impl List {
             };
             let toggle = button(text(label).center().width(Length::Fill))
                 .width(Length::Fixed(64.0))
-                .style(if s.status == "active" { button::secondary } else { button::success })
+                .style(if s.status == "active" {
+                    button::secondary
+                } else {
+                    button::success
+                })
                 .on_press_maybe((!is_busy).then(|| Msg::Toggle(s.id.clone())));
             let confirming = self.confirm_delete.as_ref() == Some(&s.id);
             let delete = button(text(if confirming { "Really delete?" } else { "Delete" }))
@@ -105,12 +114,23 @@ impl List {
             let line = row![
                 column![
                     text(s.alias.as_str()).size(16),
-                    text(format!("{kind} · profile {} · {}", s.profile, s.region)).size(12).style(text::secondary),
+                    text(format!("{kind} · profile {} · {}", s.profile, s.region))
+                        .size(12)
+                        .style(text::secondary),
                 ]
                 .width(Length::Fill),
-                text(status).size(13).width(Length::Fixed(170.0)).style(if attention.contains_key(&s.id) { text::warning } else { text::default }),
+                text(status)
+                    .size(13)
+                    .width(Length::Fixed(170.0))
+                    .style(if attention.contains_key(&s.id) {
+                        text::warning
+                    } else {
+                        text::default
+                    }),
                 toggle,
-                button("Edit").style(button::secondary).on_press(Msg::Edit(s.id.clone())),
+                button("Edit")
+                    .style(button::secondary)
+                    .on_press(Msg::Edit(s.id.clone())),
                 delete,
             ]
             .spacing(8)
@@ -137,6 +157,9 @@ mod tests {
         assert!(matches!(l.update(Msg::Delete("a".into())), Effect::Delete(id) if id == "a"));
         l.update(Msg::Delete("b".into()));
         assert!(matches!(l.update(Msg::Toggle("b".into())), Effect::Toggle(_)));
-        assert!(matches!(l.update(Msg::Delete("b".into())), Effect::None), "the toggle reset the confirmation");
+        assert!(
+            matches!(l.update(Msg::Delete("b".into())), Effect::None),
+            "the toggle reset the confirmation"
+        );
     }
 }

@@ -34,7 +34,15 @@ pub enum Effect {
 
 impl Mfa {
     pub fn new(session_id: String, alias: String, device_owner: String, device: String) -> Self {
-        Self { session_id, alias, device_owner, device, code: String::new(), error: None, submitting: false }
+        Self {
+            session_id,
+            alias,
+            device_owner,
+            device,
+            code: String::new(),
+            error: None,
+            submitting: false,
+        }
     }
 
     pub fn update(&mut self, msg: Msg) -> Effect {
@@ -44,7 +52,11 @@ impl Mfa {
                 // A paste may carry spaces or a dash ("123 456"); keep the digits.
                 self.code = v.chars().filter(char::is_ascii_digit).take(6).collect();
                 self.error = None;
-                if self.code.len() == 6 { self.submit() } else { Effect::None }
+                if self.code.len() == 6 {
+                    self.submit()
+                } else {
+                    Effect::None
+                }
             }
             Msg::Submit if self.code.len() == 6 => self.submit(),
             Msg::Submit => {
@@ -68,7 +80,11 @@ impl Mfa {
     }
 
     pub fn view(&self) -> Element<'_, Msg> {
-        let owner = if self.device_owner == self.alias { String::new() } else { format!(" (through {})", self.device_owner) };
+        let owner = if self.device_owner == self.alias {
+            String::new()
+        } else {
+            format!(" (through {})", self.device_owner)
+        };
         let mut c = column![
             text(format!("MFA code for {}{owner}", self.alias)).size(18),
             text(&self.device).size(12).style(text::secondary),
@@ -84,7 +100,9 @@ impl Mfa {
         if let Some(e) = &self.error {
             c = c.push(text(e).size(13).style(text::danger));
         }
-        let submit = button(text(if self.submitting { "Checking…" } else { "Start" })).style(button::primary).on_press_maybe((!self.submitting).then_some(Msg::Submit));
+        let submit = button(text(if self.submitting { "Checking…" } else { "Start" }))
+            .style(button::primary)
+            .on_press_maybe((!self.submitting).then_some(Msg::Submit));
         c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), submit].spacing(10));
         container(c.padding(16)).width(Length::Fill).height(Length::Fill).into()
     }
@@ -95,7 +113,12 @@ mod tests {
     use super::*;
 
     fn popup() -> Mfa {
-        Mfa::new("id".into(), "dev".into(), "dev".into(), "arn:aws:iam::123456789012:mfa/me".into())
+        Mfa::new(
+            "id".into(),
+            "dev".into(),
+            "dev".into(),
+            "arn:aws:iam::123456789012:mfa/me".into(),
+        )
     }
 
     #[test]
@@ -118,7 +141,10 @@ mod tests {
         assert!(m.error.as_deref().unwrap().contains("6 digits"));
         m.update(Msg::Input("123456".into()));
         assert!(m.submitting);
-        assert!(matches!(m.update(Msg::Input("1".into())), Effect::None), "no input while checking");
+        assert!(
+            matches!(m.update(Msg::Input("1".into())), Effect::None),
+            "no input while checking"
+        );
         m.rejected("MFA authentication failed".into());
         assert!(!m.submitting && m.code.is_empty());
         assert!(matches!(m.update(Msg::Input("111111".into())), Effect::Submit(_)));

@@ -46,12 +46,19 @@ impl Window {
             size,
             min_size: Some(min),
             resizable: !matches!(self, Window::Mfa(_)),
-            level: if matches!(self, Window::Mfa(_)) { window::Level::AlwaysOnTop } else { window::Level::Normal },
+            level: if matches!(self, Window::Mfa(_)) {
+                window::Level::AlwaysOnTop
+            } else {
+                window::Level::Normal
+            },
             icon: window::icon::from_rgba(icon.pixels, icon.width, icon.height).ok(),
             exit_on_close_request: true,
             // WM_CLASS / Wayland app id = the .desktop file's name, so docks group the windows.
             #[cfg(target_os = "linux")]
-            platform_specific: window::settings::PlatformSpecific { application_id: APP_ID.into(), override_redirect: false },
+            platform_specific: window::settings::PlatformSpecific {
+                application_id: APP_ID.into(),
+                override_redirect: false,
+            },
             ..window::Settings::default()
         }
     }

@@ -52,8 +52,16 @@ impl SettingsForm {
     }
 
     pub fn parsed(&self) -> Result<Settings, String> {
-        let minutes = |v: &str, what: &str| v.trim().parse::<u32>().map_err(|_| format!("{what} must be a whole number of minutes"));
-        let hours: f64 = self.duration_hours.trim().parse().map_err(|_| "session duration must be a number of hours".to_owned())?;
+        let minutes = |v: &str, what: &str| {
+            v.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("{what} must be a whole number of minutes"))
+        };
+        let hours: f64 = self
+            .duration_hours
+            .trim()
+            .parse()
+            .map_err(|_| "session duration must be a number of hours".to_owned())?;
         let s = Settings {
             start_at_login: self.start_at_login,
             stop_all_on_quit: self.stop_all_on_quit,
@@ -89,10 +97,22 @@ impl SettingsForm {
         let invalid = self.parsed().err();
         let mut c = column![
             text("Settings").size(22),
-            checkbox(self.start_at_login).label("Start keyhop at login").on_toggle(Msg::StartAtLogin),
-            checkbox(self.stop_all_on_quit).label("Stop all sessions when keyhop quits").on_toggle(Msg::StopAllOnQuit),
-            field("Warn before an MFA code is needed (minutes)", text_input("10", &self.lead).on_input(Msg::Lead).on_submit(Msg::Save), None),
-            field("Refresh credentials before they expire (minutes)", text_input("5", &self.margin).on_input(Msg::Margin).on_submit(Msg::Save), None),
+            checkbox(self.start_at_login)
+                .label("Start keyhop at login")
+                .on_toggle(Msg::StartAtLogin),
+            checkbox(self.stop_all_on_quit)
+                .label("Stop all sessions when keyhop quits")
+                .on_toggle(Msg::StopAllOnQuit),
+            field(
+                "Warn before an MFA code is needed (minutes)",
+                text_input("10", &self.lead).on_input(Msg::Lead).on_submit(Msg::Save),
+                None
+            ),
+            field(
+                "Refresh credentials before they expire (minutes)",
+                text_input("5", &self.margin).on_input(Msg::Margin).on_submit(Msg::Save),
+                None
+            ),
             field(
                 "Default region for new sessions",
                 pick_list(regions, Some(self.region.clone()), Msg::Region).width(Length::Fill),
@@ -100,7 +120,9 @@ impl SettingsForm {
             ),
             field(
                 "IAM user session duration (hours, 0.25-36)",
-                text_input("12", &self.duration_hours).on_input(Msg::DurationHours).on_submit(Msg::Save),
+                text_input("12", &self.duration_hours)
+                    .on_input(Msg::DurationHours)
+                    .on_submit(Msg::Save),
                 None,
             ),
         ]
@@ -111,7 +133,9 @@ impl SettingsForm {
         c = c.push(
             row![
                 button("Cancel").style(button::secondary).on_press(Msg::Cancel),
-                button("Save").style(button::primary).on_press_maybe(invalid.is_none().then_some(Msg::Save)),
+                button("Save")
+                    .style(button::primary)
+                    .on_press_maybe(invalid.is_none().then_some(Msg::Save)),
             ]
             .spacing(10),
         );

@@ -14,5 +14,9 @@ pub fn field<'a, M: 'a>(label: &'a str, input: impl Into<Element<'a, M>>, error:
 
 /// A message box across the window (errors from the engine).
 pub fn banner<'a, M: 'a>(message: String) -> Element<'a, M> {
-    container(text(message).size(13)).padding(10).width(Length::Fill).style(container::danger).into()
+    container(text(message).size(13))
+        .padding(10)
+        .width(Length::Fill)
+        .style(container::danger)
+        .into()
 }

@@ -28,10 +28,7 @@ pub fn moto_user(name: &str) -> Keys {
             .env("AWS_ENDPOINT_URL", moto_url())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", home.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                home.path().join("credentials"),
-            )
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN");
         run(cmd, "", &format!("aws {}", args.join(" "))).ok()
@@ -42,10 +39,7 @@ pub fn moto_user(name: &str) -> Keys {
     let key = &v["AccessKey"];
     Keys {
         id: key["AccessKeyId"].as_str().expect("AccessKeyId").to_owned(),
-        secret: key["SecretAccessKey"]
-            .as_str()
-            .expect("SecretAccessKey")
-            .to_owned(),
+        secret: key["SecretAccessKey"].as_str().expect("SecretAccessKey").to_owned(),
     }
 }
 
@@ -106,10 +100,7 @@ impl PrivateMoto {
                 moto.child.try_wait().expect("wait").is_none(),
                 "private moto_server exited"
             );
-            assert!(
-                Instant::now() < deadline,
-                "private moto_server did not answer in 30 s"
-            );
+            assert!(Instant::now() < deadline, "private moto_server did not answer in 30 s");
             std::thread::sleep(Duration::from_millis(100));
         }
         moto

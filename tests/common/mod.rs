@@ -168,11 +168,7 @@ impl Rig {
             profile,
         ]);
         self.apply_env(&mut cmd);
-        run(cmd, "", "boto3 get_caller_identity")
-            .ok()
-            .stdout
-            .trim()
-            .to_owned()
+        run(cmd, "", "boto3 get_caller_identity").ok().stdout.trim().to_owned()
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -255,14 +251,7 @@ impl Rig {
     }
 
     /// `session add role-chained` in REGION.
-    pub fn add_chained(
-        &self,
-        alias: &str,
-        profile: &str,
-        role: &str,
-        name: &str,
-        assumer: &str,
-    ) -> Out {
+    pub fn add_chained(&self, alias: &str, profile: &str, role: &str, name: &str, assumer: &str) -> Out {
         self.keyhop(&[
             "session",
             "add",
@@ -316,10 +305,7 @@ pub fn mode(path: &Path) -> u32 {
 pub fn assert_no_secret(text: &str, secrets: &[&str], what: &str) {
     for secret in secrets {
         assert!(!secret.is_empty(), "empty secret given to assert_no_secret");
-        assert!(
-            !text.contains(secret),
-            "a secret appears in {what}:\n{text}"
-        );
+        assert!(!text.contains(secret), "a secret appears in {what}:\n{text}");
     }
 }
 
@@ -327,8 +313,7 @@ pub fn assert_no_secret(text: &str, secrets: &[&str], what: &str) {
 /// fraction, `Z` or an offset).
 pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
     b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'

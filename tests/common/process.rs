@@ -44,15 +44,8 @@ impl Out {
     pub fn fails_with(self, words: &[&str]) -> Out {
         assert!(!self.success(), "expected failure: {self}");
         let message = self.stderr.trim();
-        assert!(
-            !message.is_empty(),
-            "failure without a message on stderr: {self}"
-        );
-        assert_eq!(
-            message.lines().count(),
-            1,
-            "expected one line on stderr: {self}"
-        );
+        assert!(!message.is_empty(), "failure without a message on stderr: {self}");
+        assert_eq!(message.lines().count(), 1, "expected one line on stderr: {self}");
         let lower = message.to_lowercase();
         for word in words {
             assert!(
@@ -72,12 +65,8 @@ impl Out {
 /// Runs `cmd` with `stdin` written to its standard input (then closed), capturing stdout and
 /// stderr; kills it and panics after COMMAND_TIMEOUT.
 pub fn run(mut cmd: Command, stdin: &str, what: &str) -> Out {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start `{what}`: {e}"));
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start `{what}`: {e}"));
     let mut input = child.stdin.take().expect("piped stdin");
     let stdin = stdin.to_owned();
     // A program that does not read its stdin must not block us: write from a thread.
@@ -104,10 +93,7 @@ pub fn run(mut cmd: Command, stdin: &str, what: &str) -> Out {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "`{what}` did not finish within {} s",
-                COMMAND_TIMEOUT.as_secs()
-            );
+            panic!("`{what}` did not finish within {} s", COMMAND_TIMEOUT.as_secs());
         }
         std::thread::sleep(Duration::from_millis(10));
     };

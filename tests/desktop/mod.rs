@@ -78,8 +78,7 @@ pub fn screenshot_dir() -> PathBuf {
 pub fn ocr_alias(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     const ALPHABET: &[u8] = b"acdefhkmnprtuwxy";
-    let mut n =
-        u64::from(std::process::id()) * 1000 + u64::from(NEXT.fetch_add(1, Ordering::SeqCst));
+    let mut n = u64::from(std::process::id()) * 1000 + u64::from(NEXT.fetch_add(1, Ordering::SeqCst));
     let mut code = String::new();
     while n > 0 {
         code.push(ALPHABET[(n % 16) as usize] as char);

@@ -32,11 +32,9 @@ pub fn notifications() -> Vec<Notification> {
     dunstctl(&["close-all"]);
     // close-all is asynchronous in dunst's main loop.
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let json: serde_json::Value =
-        serde_json::from_str(&dunstctl(&["history"])).expect("dunstctl history is JSON");
+    let json: serde_json::Value = serde_json::from_str(&dunstctl(&["history"])).expect("dunstctl history is JSON");
     let items = json["data"][0].as_array().cloned().unwrap_or_default();
-    let field =
-        |n: &serde_json::Value, k: &str| n[k]["data"].as_str().unwrap_or_default().to_owned();
+    let field = |n: &serde_json::Value, k: &str| n[k]["data"].as_str().unwrap_or_default().to_owned();
     items
         .iter()
         .map(|n| Notification {
@@ -50,11 +48,7 @@ pub fn notifications() -> Vec<Notification> {
 
 /// Waits up to `secs` for a notification that `matches`; panics listing all there were.
 #[track_caller]
-pub fn wait_notification(
-    secs: f64,
-    what: &str,
-    matches: impl Fn(&Notification) -> bool,
-) -> Notification {
+pub fn wait_notification(secs: f64, what: &str, matches: impl Fn(&Notification) -> bool) -> Notification {
     let mut last = vec![];
     wait_for(secs, || {
         last = notifications();

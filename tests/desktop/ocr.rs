@@ -53,23 +53,11 @@ pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
     let scale = format!("{}%", SCALE * 100);
     let status = Command::new("convert")
         .arg(shot)
-        .args([
-            "-crop",
-            &crop,
-            "+repage",
-            "-colorspace",
-            "Gray",
-            "-resize",
-            &scale,
-        ])
+        .args(["-crop", &crop, "+repage", "-colorspace", "Gray", "-resize", &scale])
         .arg(&big)
         .status()
         .expect("run convert");
-    assert!(
-        status.success(),
-        "convert could not crop {}",
-        shot.display()
-    );
+    assert!(status.success(), "convert could not crop {}", shot.display());
     let out = Command::new("tesseract")
         .arg(&big)
         // Sparse text: UI text sits in boxes and columns that page layout analysis skips.
@@ -82,11 +70,7 @@ pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
         "tesseract failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    lines(
-        &String::from_utf8_lossy(&out.stdout),
-        w.x.max(0),
-        w.y.max(0),
-    )
+    lines(&String::from_utf8_lossy(&out.stdout), w.x.max(0), w.y.max(0))
 }
 
 /// Words of tesseract's TSV (level 5) joined into rows by vertical overlap (tesseract's own
@@ -101,13 +85,7 @@ fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
             continue;
         }
         let n = |i: usize| f[i].parse::<i32>().unwrap_or(0);
-        words.push((
-            f[11].trim().to_owned(),
-            n(6),
-            n(7),
-            n(6) + n(8),
-            n(7) + n(9),
-        ));
+        words.push((f[11].trim().to_owned(), n(6), n(7), n(6) + n(8), n(7) + n(9)));
     }
     words.sort_by_key(|w| (w.2 + w.4, w.1));
     let mut rows: Vec<(Vec<(String, i32)>, [i32; 4])> = vec![];

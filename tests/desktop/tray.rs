@@ -37,10 +37,7 @@ impl<'d> TrayApp<'d> {
             if !bg.alive() {
                 return Some(Err(()));
             }
-            let ids = desk.run(
-                "xdotool",
-                &["search", "--onlyvisible", "--class", "tray-icon"],
-            )?;
+            let ids = desk.run("xdotool", &["search", "--onlyvisible", "--class", "tray-icon"])?;
             ids.split_whitespace()
                 .find_map(|id| desk.window(id))
                 .filter(|w| w.w > 0)
@@ -89,8 +86,7 @@ impl<'d> TrayApp<'d> {
                 break;
             }
         }
-        let win = found
-            .unwrap_or_else(|| panic!("no menu opened on a click on the icon\n{}", self.log()));
+        let win = found.unwrap_or_else(|| panic!("no menu opened on a click on the icon\n{}", self.log()));
         // Mapped is not drawn yet.
         sleep(0.5);
         let shot = self.desk.screenshot(step);
@@ -130,11 +126,7 @@ impl Drop for TrayApp<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.desk.failure_screenshot();
-            eprintln!(
-                "--- tray log ({}) ---\n{}",
-                self.bg.log.display(),
-                self.log()
-            );
+            eprintln!("--- tray log ({}) ---\n{}", self.bg.log.display(), self.log());
         }
     }
 }

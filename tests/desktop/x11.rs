@@ -18,9 +18,7 @@ impl Bg {
         let out = File::create(&log).expect("create a log file");
         let err = out.try_clone().expect("clone the log file");
         cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
         Bg { child, log }
     }
     pub fn log_text(&self) -> String {
@@ -89,9 +87,7 @@ fn start_xvfb(dir: &Path, attempt: u32) -> Result<(Bg, String), String> {
     .arg(&number);
     let mut xvfb = Bg::spawn(cmd, dir.join(format!("xvfb-{attempt}.log")));
     let ready = wait_for(15.0, || {
-        let n = std::fs::read_to_string(&number)
-            .ok()
-            .filter(|s| s.ends_with('\n'));
+        let n = std::fs::read_to_string(&number).ok().filter(|s| s.ends_with('\n'));
         // Exited: no point in waiting (Some("") ends the wait as a failure).
         n.or_else(|| (!xvfb.alive()).then(String::new))
     });
@@ -102,14 +98,9 @@ fn start_xvfb(dir: &Path, attempt: u32) -> Result<(Bg, String), String> {
     let answers = Command::new("xdpyinfo")
         .env("DISPLAY", &display)
         .output()
-        .is_ok_and(|o| {
-            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("1280x800")
-        });
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("1280x800"));
     if !answers || !xvfb.alive() {
-        return Err(format!(
-            "{display} does not answer ({})",
-            xvfb.log_text().trim()
-        ));
+        return Err(format!("{display} does not answer ({})", xvfb.log_text().trim()));
     }
     Ok((xvfb, display))
 }
@@ -140,10 +131,7 @@ impl Desktop {
             }
         }
         let Some((xvfb, display)) = server else {
-            skip(
-                test,
-                &format!("Xvfb could not start: {}", failures.join(" / ")),
-            );
+            skip(test, &format!("Xvfb could not start: {}", failures.join(" / ")));
             return None;
         };
         let mut desk = Desktop {
@@ -201,11 +189,7 @@ impl Desktop {
 
     /// `xdotool ARGS`, panicking with its stderr when it fails.
     pub fn xdotool(&self, args: &[&str]) -> String {
-        let out = self
-            .cmd("xdotool")
-            .args(args)
-            .output()
-            .expect("run xdotool");
+        let out = self.cmd("xdotool").args(args).output().expect("run xdotool");
         assert!(
             out.status.success(),
             "xdotool {args:?} failed: {}",
@@ -241,9 +225,7 @@ impl Desktop {
         let Some(ids) = self.run("xdotool", &["search", "--onlyvisible", "--name", name]) else {
             return vec![];
         };
-        ids.split_whitespace()
-            .filter_map(|id| self.window(id))
-            .collect()
+        ids.split_whitespace().filter_map(|id| self.window(id)).collect()
     }
 
     /// Title and geometry of window `id` (None if it went away meanwhile).
@@ -314,11 +296,7 @@ impl Desktop {
     pub fn failure_screenshot(&self) {
         if std::thread::panicking() && !self.failure_shot.replace(true) {
             let path = screenshot_dir().join(format!("{}-failure.png", self.test));
-            let _ = self
-                .cmd("import")
-                .args(["-window", "root"])
-                .arg(&path)
-                .status();
+            let _ = self.cmd("import").args(["-window", "root"]).arg(&path).status();
             eprintln!("screen at the failure: {}", path.display());
         }
     }
@@ -338,10 +316,7 @@ impl Desktop {
             ])
             .output()
             .expect("run convert");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .unwrap_or(0.0)
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0.0)
     }
 }
 

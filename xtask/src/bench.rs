@@ -22,23 +22,14 @@ pub fn run() -> Result<i32> {
     let scratch = Scratch::new(work.join(format!("bench-{}", std::process::id())))?;
     let moto = moto::start(&work, &path)?;
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args([
-        "--",
-        "sh",
-        "-c",
-        KEYRING_SCRIPT,
-        "sh",
-        "sh",
-        "-c",
-        BENCH_SCRIPT,
-    ])
-    .current_dir(crate::repo_root())
-    .env("PATH", &path)
-    .env("CARGO", crate::cargo())
-    .env("KEYHOP_TEST_MOTO", &moto.url)
-    .env("AWS_EC2_METADATA_DISABLED", "true")
-    .env("XDG_DATA_HOME", scratch.0.join("data"))
-    .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
+    cmd.args(["--", "sh", "-c", KEYRING_SCRIPT, "sh", "sh", "-c", BENCH_SCRIPT])
+        .current_dir(crate::repo_root())
+        .env("PATH", &path)
+        .env("CARGO", crate::cargo())
+        .env("KEYHOP_TEST_MOTO", &moto.url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("XDG_DATA_HOME", scratch.0.join("data"))
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);
     }
@@ -58,35 +49,23 @@ pub fn run_tray() -> Result<i32> {
     build
         .current_dir(crate::repo_root())
         .args(["build", "--release", "-p", "keyhop"]);
-    let mut child = build
-        .spawn()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    let mut child = build.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
     let forward = signals::Forward::pid(child.id());
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for cargo: {e}"))?;
+    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
     drop(forward);
     if !status.success() {
         return Ok(crate::exit_code(status));
     }
     let work = crate::repo_root().join("target").join("xtask");
     let scratch = Scratch::new(work.join(format!("bench-tray-{}", std::process::id())))?;
-    let display = desktop::start_xvfb(&work, &path)?
-        .ok_or("the tray benchmark needs an X server (Debian: xvfb)")?;
+    let display = desktop::start_xvfb(&work, &path)?.ok_or("the tray benchmark needs an X server (Debian: xvfb)")?;
     let _trayer = desktop::start_trayer(&display, &work)?;
     let dunst = desktop::dunst_files(&work)?;
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args([
-        "--",
-        "sh",
-        "-c",
-        desktop::DESKTOP_SCRIPT,
-        "sh",
-        "benches/tray_idle.sh",
-    ])
-    .current_dir(crate::repo_root())
-    .env("XDG_DATA_HOME", scratch.0.join("data"))
-    .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
+    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh", "benches/tray_idle.sh"])
+        .current_dir(crate::repo_root())
+        .env("XDG_DATA_HOME", scratch.0.join("data"))
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"));
     desktop::apply_env(&mut cmd, Some(&display), &dunst);
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);

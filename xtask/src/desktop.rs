@@ -30,7 +30,8 @@ exec "$@""#;
 
 /// dunst's config for test runs: keep every notification in the history (`dunstctl history`
 /// is how the tests see what arrived), never pause timeouts for an idle user.
-const DUNSTRC: &str = "[global]\n    history_length = 1000\n    sticky_history = yes\n    idle_threshold = 0\n    show_indicators = no\n";
+const DUNSTRC: &str =
+    "[global]\n    history_length = 1000\n    sticky_history = yes\n    idle_threshold = 0\n    show_indicators = no\n";
 
 /// An X server of ours; stopped on drop.
 pub struct Display {
@@ -44,13 +45,10 @@ pub struct Display {
 /// there is no Xvfb or it cannot start: the caller decides whether a desktop is optional.
 pub fn start_xvfb(log_dir: &Path, path: &OsString) -> Result<Option<Display>> {
     let Some(xvfb) = packages::find_program("Xvfb", path) else {
-        eprintln!(
-            "xtask: note: no Xvfb on PATH (Debian: xvfb); the desktop tests will skip themselves"
-        );
+        eprintln!("xtask: note: no Xvfb on PATH (Debian: xvfb); the desktop tests will skip themselves");
         return Ok(None);
     };
-    std::fs::create_dir_all(log_dir)
-        .map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
+    std::fs::create_dir_all(log_dir).map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
     let number_file = log_dir.join(format!("xvfb-{}.display", std::process::id()));
     let _ = std::fs::remove_file(&number_file);
     let mut cmd = Command::new("sh");

@@ -66,13 +66,9 @@ fn run_app(args: &[String]) -> Result<i32> {
     cmd.current_dir(repo_root())
         .args(["run", "--release", "-p", "keyhop", "--"])
         .args(args);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
     let _guard = signals::Forward::pid(child.id());
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for cargo: {e}"))?;
+    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
     Ok(exit_code(status))
 }
 
@@ -91,7 +87,5 @@ pub fn repo_root() -> &'static Path {
 /// A shell-like exit code: the child's code, or 128 + signal number.
 pub fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+    status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }

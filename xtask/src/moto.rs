@@ -18,26 +18,22 @@ pub struct Moto {
 /// Starts `moto_server` on a free port of 127.0.0.1 and waits (≤ 30 s) until it answers.
 /// `path` is the PATH from `packages::ensure_python`.
 pub fn start(log_dir: &Path, path: &OsString) -> Result<Moto> {
-    let program = packages::find_program("moto_server", path)
-        .ok_or("moto_server is not on PATH (pip install 'moto[server]')")?;
+    let program =
+        packages::find_program("moto_server", path).ok_or("moto_server is not on PATH (pip install 'moto[server]')")?;
     let port = free_port()?;
     let mut cmd = Command::new(program);
-    cmd.env("PATH", path)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    cmd.env("PATH", path).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
     let mut service = Service::spawn("moto", cmd, log_dir)?;
     service.wait_ready(Duration::from_secs(30), || answers(port))?;
     let url = format!("http://127.0.0.1:{port}");
     println!("xtask: moto is up at {url}");
-    Ok(Moto {
-        url,
-        _service: service,
-    })
+    Ok(Moto { url, _service: service })
 }
 
 /// A port that was free a moment ago: bind port 0, read the port, release it.
 pub fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| format!("cannot bind a loopback port: {e}"))?;
     listener
         .local_addr()
         .map(|a| a.port())

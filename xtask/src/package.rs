@@ -23,17 +23,11 @@ const TOOLS: &[(&str, &str, &str)] = &[
 ];
 
 /// What `keyhop completions SHELL` writes, and the file name under `target/dist/assets/`.
-const COMPLETIONS: &[(&str, &str)] = &[
-    ("bash", "keyhop.bash"),
-    ("zsh", "_keyhop"),
-    ("fish", "keyhop.fish"),
-];
+const COMPLETIONS: &[(&str, &str)] = &[("bash", "keyhop.bash"), ("zsh", "_keyhop"), ("fish", "keyhop.fish")];
 
 pub fn run(args: &[String]) -> Result<i32> {
     if let Some(arg) = args.first() {
-        return Err(format!(
-            "`cargo xtask package` takes no arguments (got `{arg}`)"
-        ));
+        return Err(format!("`cargo xtask package` takes no arguments (got `{arg}`)"));
     }
     // The build needs the -dev packages; cargo-deb's `$auto` dependencies need dpkg-shlibdeps.
     packages::ensure_apt(packages::BUILD_PACKAGES)?;
@@ -76,9 +70,7 @@ pub fn run(args: &[String]) -> Result<i32> {
     write(&assets.join("keyhop.1"), &man)?;
     // -n: no name or time stamp inside, so the same page gives the same bytes.
     check(
-        Command::new("gzip")
-            .args(["-9nf"])
-            .arg(assets.join("keyhop.1")),
+        Command::new("gzip").args(["-9nf"]).arg(assets.join("keyhop.1")),
         "gzip the man page",
     )?;
 
@@ -91,11 +83,7 @@ pub fn run(args: &[String]) -> Result<i32> {
 
     let deb = single_package(&dist, "deb")?;
     let rpm = single_package(&dist, "rpm")?;
-    println!(
-        "xtask: release binary {} ({})",
-        binary.display(),
-        size_of(&binary)
-    );
+    println!("xtask: release binary {} ({})", binary.display(), size_of(&binary));
     println!("xtask: deb: {} ({})", deb.display(), size_of(&deb));
     println!("xtask: rpm: {} ({})", rpm.display(), size_of(&rpm));
     Ok(0)
@@ -112,10 +100,7 @@ fn lock(dist: &Path) -> Result<std::fs::File> {
         .open(&path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     if file.try_lock().is_err() {
-        println!(
-            "xtask: waiting for another `cargo xtask package` ({})",
-            path.display()
-        );
+        println!("xtask: waiting for another `cargo xtask package` ({})", path.display());
         file.lock()
             .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
     }
@@ -139,9 +124,7 @@ fn ensure_tool(subcommand: &str, krate: &str, version: &str) -> Result<()> {
 
 fn cargo(args: &[&str]) -> Result<()> {
     check(
-        Command::new(crate::cargo())
-            .args(args)
-            .current_dir(crate::repo_root()),
+        Command::new(crate::cargo()).args(args).current_dir(crate::repo_root()),
         &format!("cargo {}", args.join(" ")),
     )
 }
@@ -197,8 +180,7 @@ fn packages_in(dist: &Path, extension: &str) -> Result<Vec<PathBuf>> {
 fn remove_packages(dist: &Path) -> Result<()> {
     for extension in ["deb", "rpm"] {
         for old in packages_in(dist, extension)? {
-            std::fs::remove_file(&old)
-                .map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+            std::fs::remove_file(&old).map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
         }
     }
     Ok(())
@@ -208,10 +190,7 @@ fn single_package(dist: &Path, extension: &str) -> Result<PathBuf> {
     let mut found = packages_in(dist, extension)?;
     match found.len() {
         1 => Ok(found.remove(0)),
-        n => Err(format!(
-            "expected one .{extension} in {}, found {n}",
-            dist.display()
-        )),
+        n => Err(format!("expected one .{extension} in {}, found {n}", dist.display())),
     }
 }
 

@@ -77,11 +77,7 @@ pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
         );
         return Ok(());
     }
-    let missing: Vec<&str> = wanted
-        .iter()
-        .copied()
-        .filter(|p| !is_installed(p))
-        .collect();
+    let missing: Vec<&str> = wanted.iter().copied().filter(|p| !is_installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -108,9 +104,7 @@ pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
 
 /// Runs `cmd` to the end; its failure becomes "`what` failed (exit status)".
 pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("cannot run {what}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -150,10 +144,7 @@ pub fn ensure_python() -> Result<OsString> {
     if missing.is_empty() {
         Ok(path)
     } else {
-        Err(format!(
-            "after pip install, still missing: {}",
-            missing.join(", ")
-        ))
+        Err(format!("after pip install, still missing: {}", missing.join(", ")))
     }
 }
 
@@ -172,10 +163,7 @@ fn python_stdout(code: &str) -> Result<String> {
         .output()
         .map_err(|e| format!("cannot run python3: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "python3 -c failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("python3 -c failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -193,11 +181,7 @@ fn python_path() -> Result<OsString> {
         "import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')",
     )?;
     let current = std::env::var_os("PATH").unwrap_or_default();
-    let mut entries: Vec<PathBuf> = dirs
-        .lines()
-        .map(PathBuf::from)
-        .filter(|d| d.is_dir())
-        .collect();
+    let mut entries: Vec<PathBuf> = dirs.lines().map(PathBuf::from).filter(|d| d.is_dir()).collect();
     entries.extend(std::env::split_paths(&current));
     let mut seen = Vec::new();
     entries.retain(|e| {

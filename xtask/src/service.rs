@@ -23,16 +23,11 @@ pub struct Service {
 impl Service {
     /// Starts `cmd` as service `name`, logging stdout and stderr to `<log_dir>/<name>.log`.
     pub fn spawn(name: &str, mut cmd: Command, log_dir: &Path) -> Result<Service> {
-        std::fs::create_dir_all(log_dir)
-            .map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
+        std::fs::create_dir_all(log_dir).map_err(|e| format!("cannot create {}: {e}", log_dir.display()))?;
         let log = log_dir.join(format!("{name}.log"));
-        let out =
-            File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let out = File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| format!("log file: {e}"))?;
-        cmd.stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .process_group(0);
+        cmd.stdin(Stdio::null()).stdout(out).stderr(err).process_group(0);
         let child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {name} ({:?}): {e}", cmd.get_program()))?;
@@ -115,9 +110,7 @@ mod tests {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo cannot bind port >&2; exit 3"]);
         let mut service = Service::spawn("dier", cmd, &dir).unwrap();
-        let err = service
-            .wait_ready(Duration::from_secs(10), || false)
-            .unwrap_err();
+        let err = service.wait_ready(Duration::from_secs(10), || false).unwrap_err();
         assert!(
             err.contains("exited before it was ready") && err.contains("cannot bind port"),
             "{err}"
@@ -132,20 +125,15 @@ mod tests {
         let pid_file = dir.join("grandchild.pid");
         std::fs::create_dir_all(&dir).unwrap();
         let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg(format!(
-            "sleep 300 & echo $! > {}; wait",
-            pid_file.display()
-        ));
+        cmd.arg("-c")
+            .arg(format!("sleep 300 & echo $! > {}; wait", pid_file.display()));
         let mut service = Service::spawn("sleeper", cmd, &dir).unwrap();
         service
             .wait_ready(Duration::from_secs(10), || {
                 std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))
             })
             .unwrap();
-        let grandchild = std::fs::read_to_string(&pid_file)
-            .unwrap()
-            .trim()
-            .to_owned();
+        let grandchild = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
         assert!(
             std::path::Path::new(&format!("/proc/{grandchild}")).exists(),
             "no grandchild {grandchild:?}"

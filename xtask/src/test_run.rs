@@ -105,8 +105,7 @@ impl Scratch {
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["data", "runtime"] {
             let d = dir.join(sub);
-            std::fs::create_dir_all(&d)
-                .map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+            std::fs::create_dir_all(&d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
             std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))
                 .map_err(|e| format!("chmod {}: {e}", d.display()))?;
         }
@@ -183,9 +182,7 @@ pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start dbus-run-session: {e}"))?;
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start dbus-run-session: {e}"))?;
     let group = -(child.id() as i32);
     let forward = signals::Forward::group(child.id());
     let totals = Arc::new(Mutex::new(Totals::default()));
@@ -203,9 +200,7 @@ pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
             let _ = done.send(());
         });
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for cargo test: {e}"))?;
+    let status = child.wait().map_err(|e| format!("waiting for cargo test: {e}"))?;
     drop(forward);
     // Anything of the run still alive (a server a test left behind) goes now.
     signals::send(group, signals::SIGKILL);
@@ -230,7 +225,9 @@ mod tests {
     fn sums_libtest_result_lines() {
         let mut t = Totals::default();
         t.add_line("test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.10s\n");
-        t.add_line("test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n");
+        t.add_line(
+            "test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n",
+        );
         t.add_line("running 5 tests\n");
         t.add_line("test foo ... ok\n");
         t.add_line("!!!!! KEYHOP DESKTOP TEST SKIPPED: desktop_tray::menu (no X server) !!!!!\n");

@@ -16,7 +16,10 @@ fn thousand_profiles() -> String {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let files = AwsFiles { credentials: dir.path().join("credentials"), config: dir.path().join("config") };
+    let files = AwsFiles {
+        credentials: dir.path().join("credentials"),
+        config: dir.path().join("config"),
+    };
     let original = thousand_profiles();
     std::fs::write(&files.credentials, &original).unwrap();
     let creds = ProfileCredentials {
@@ -27,20 +30,31 @@ fn bench(c: &mut Criterion) {
     };
 
     // Two expirations taken in turn, so that every iteration really rewrites the file.
-    let refreshed = ProfileCredentials { expiration: "2026-11-27T00:00:00Z", ..creds };
+    let refreshed = ProfileCredentials {
+        expiration: "2026-11-27T00:00:00Z",
+        ..creds
+    };
     let mut flip = false;
-    c.bench_function("rewrite one profile of a 1000-profile credentials file (locked, atomic, fsync)", |b| {
-        b.iter(|| {
-            flip = !flip;
-            files.write_credentials("keyhop-bench", if flip { &creds } else { &refreshed }).unwrap()
-        })
-    });
-    c.bench_function("add then remove one profile of a 1000-profile credentials file (2 locked, atomic writes)", |b| {
-        b.iter(|| {
-            files.write_credentials("keyhop-bench", &creds).unwrap();
-            files.remove_credentials("keyhop-bench").unwrap();
-        })
-    });
+    c.bench_function(
+        "rewrite one profile of a 1000-profile credentials file (locked, atomic, fsync)",
+        |b| {
+            b.iter(|| {
+                flip = !flip;
+                files
+                    .write_credentials("keyhop-bench", if flip { &creds } else { &refreshed })
+                    .unwrap()
+            })
+        },
+    );
+    c.bench_function(
+        "add then remove one profile of a 1000-profile credentials file (2 locked, atomic writes)",
+        |b| {
+            b.iter(|| {
+                files.write_credentials("keyhop-bench", &creds).unwrap();
+                files.remove_credentials("keyhop-bench").unwrap();
+            })
+        },
+    );
     assert_eq!(std::fs::read_to_string(&files.credentials).unwrap(), original);
 
     c.bench_function("parse, edit and render a 1000-profile file in memory", |b| {

@@ -56,7 +56,10 @@ pub fn check_new_assumer(sessions: &[Session], id: &SessionId, new_assumer: &Ses
 
 fn cycle_error(target: &Session, path: &[&Session]) -> ChainError {
     let path = path.iter().map(|s| s.alias.as_str()).collect::<Vec<_>>().join(" -> ");
-    ChainError::Cycle { alias: target.alias.to_string(), path }
+    ChainError::Cycle {
+        alias: target.alias.to_string(),
+        path,
+    }
 }
 
 /// Sessions that assume directly from `id`.
@@ -77,7 +80,10 @@ mod tests {
             alias: SessionAlias::parse(alias).unwrap(),
             profile: ProfileName::parse(alias).unwrap(),
             region: Region::parse("eu-west-1").unwrap(),
-            kind: SessionKind::IamUser { mfa_device: None, duration: SessionDuration::DEFAULT },
+            kind: SessionKind::IamUser {
+                mfa_device: None,
+                duration: SessionDuration::DEFAULT,
+            },
             active: None,
         }
     }
@@ -98,7 +104,11 @@ mod tests {
         let c1 = chained("c1", &u);
         let c2 = chained("c2", &c1);
         let all = vec![c2.clone(), u.clone(), c1.clone()];
-        let order: Vec<_> = resolve(&all, &all[0]).unwrap().iter().map(|s| s.alias.to_string()).collect();
+        let order: Vec<_> = resolve(&all, &all[0])
+            .unwrap()
+            .iter()
+            .map(|s| s.alias.to_string())
+            .collect();
         assert_eq!(order, ["u", "c1", "c2"]);
         assert_eq!(dependants(&all, &u.id).len(), 1);
         assert_eq!(dependants(&all, &c2.id).len(), 0);

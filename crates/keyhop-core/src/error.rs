@@ -23,7 +23,11 @@ pub enum Error {
     #[error(transparent)]
     AwsFiles(#[from] AwsFilesError),
     #[error("{step} for session {alias:?} failed: {source}")]
-    Sts { step: &'static str, alias: String, source: StsError },
+    Sts {
+        step: &'static str,
+        alias: String,
+        source: StsError,
+    },
     #[error("no session named {0:?}")]
     NoSuchSession(String),
     #[error("a session named {0:?} already exists")]
@@ -41,7 +45,11 @@ pub enum Error {
     #[error("session {0:?} has no access keys in the keyring; remove it and add it again")]
     MissingKeys(String),
     #[error("{field} does not apply to session {alias:?}, which is {kind}")]
-    NotApplicable { field: &'static str, alias: String, kind: &'static str },
+    NotApplicable {
+        field: &'static str,
+        alias: String,
+        kind: &'static str,
+    },
     #[error("the access-key CSV {0}")]
     Csv(String),
 }
@@ -49,7 +57,14 @@ pub enum Error {
 impl Error {
     /// True when a new MFA code would let the same action succeed.
     pub fn needs_mfa_code(&self) -> bool {
-        matches!(self, Error::MfaRequired { .. } | Error::Sts { source: StsError::MfaFailed, .. })
+        matches!(
+            self,
+            Error::MfaRequired { .. }
+                | Error::Sts {
+                    source: StsError::MfaFailed,
+                    ..
+                }
+        )
     }
 }
 

@@ -9,8 +9,14 @@ use crate::validate::{AccessKeyId, SecretAccessKey};
 /// CRLF line ends are fine. More than one key row is refused: one row is one session.
 pub fn parse_access_key_csv(text: &str) -> Result<LongTermKeys> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|_| Error::Csv("cannot be read as CSV".into()))?.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|_| Error::Csv("cannot be read as CSV".into()))?
+        .clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(id_col), Some(secret_col)) = (col("access key id"), col("secret access key")) else {
         return Err(Error::Csv(
@@ -21,11 +27,21 @@ pub fn parse_access_key_csv(text: &str) -> Result<LongTermKeys> {
         .records()
         .filter(|r| r.as_ref().map_or(true, |r| r.iter().any(|f| !f.is_empty())))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::Csv(format!("has a malformed row (line {})", e.position().map_or(0, |p| p.line()))))?;
+        .map_err(|e| {
+            Error::Csv(format!(
+                "has a malformed row (line {})",
+                e.position().map_or(0, |p| p.line())
+            ))
+        })?;
     let row = match rows.as_slice() {
         [row] => row,
         [] => return Err(Error::Csv("holds no access key".into())),
-        more => return Err(Error::Csv(format!("holds {} access keys; import one per session", more.len()))),
+        more => {
+            return Err(Error::Csv(format!(
+                "holds {} access keys; import one per session",
+                more.len()
+            )));
+        }
     };
     let field = |i: usize| row.get(i).unwrap_or_default();
     Ok(LongTermKeys {
@@ -49,19 +65,30 @@ mod tests {
 
     #[test]
     fn configure_import_form_case_insensitive() {
-        let k = parse_access_key_csv(&format!("User Name,ACCESS KEY ID,Secret Access key\nalice,{ID},{SECRET}\n")).unwrap();
+        let k = parse_access_key_csv(&format!(
+            "User Name,ACCESS KEY ID,Secret Access key\nalice,{ID},{SECRET}\n"
+        ))
+        .unwrap();
         assert_eq!(k.access_key_id.as_str(), ID);
     }
 
     #[test]
     fn refuses_bad_rows_without_echoing_the_secret() {
-        let e = parse_access_key_csv(&format!("Access key ID,Secret access key\n{ID},short\n")).unwrap_err().to_string();
+        let e = parse_access_key_csv(&format!("Access key ID,Secret access key\n{ID},short\n"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("secret access key") && !e.contains("short"), "{e}");
-        let e = parse_access_key_csv("Access key ID,Secret access key\nAKIA,x\n").unwrap_err().to_string();
+        let e = parse_access_key_csv("Access key ID,Secret access key\nAKIA,x\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("access key id"), "{e}");
         let e = parse_access_key_csv("a,b\n1,2\n").unwrap_err().to_string();
         assert!(e.contains("Access key ID"), "{e}");
-        let e = parse_access_key_csv(&format!("Access key ID,Secret access key\n{ID},{SECRET}\n{ID},{SECRET}\n")).unwrap_err().to_string();
+        let e = parse_access_key_csv(&format!(
+            "Access key ID,Secret access key\n{ID},{SECRET}\n{ID},{SECRET}\n"
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("2 access keys"), "{e}");
         assert!(parse_access_key_csv("Access key ID,Secret access key\n").is_err());
     }

@@ -19,7 +19,10 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Self { refresh_margin: Duration::minutes(5), notify_lead: Duration::minutes(10) }
+        Self {
+            refresh_margin: Duration::minutes(5),
+            notify_lead: Duration::minutes(10),
+        }
     }
 }
 
@@ -55,7 +58,10 @@ impl Failure {
     pub fn next(previous: Option<Failure>, now: OffsetDateTime) -> Failure {
         let attempts = previous.map_or(1, |f| f.attempts + 1);
         let backoff = Duration::minutes(1i64 << (attempts - 1).min(4)).min(Duration::minutes(15));
-        Failure { attempts, retry_at: now + backoff }
+        Failure {
+            attempts,
+            retry_at: now + backoff,
+        }
     }
 }
 
@@ -75,12 +81,22 @@ pub fn deadlines(
         // would otherwise refresh again the moment a refresh lands.
         let half_life = active.started_at + (exp - active.started_at) / 2;
         let refresh_at = (exp - timing.refresh_margin).max(half_life);
-        let d = |at, action| Deadline { session: s.id.clone(), at, action, expiration: exp };
+        let d = |at, action| Deadline {
+            session: s.id.clone(),
+            at,
+            action,
+            expiration: exp,
+        };
         match mfa_due(s) {
             // At refresh time the MFA-backed token will not be reusable any more, so the refresh
             // itself would need a code: warn ahead, then report the expiry.
-            Some(due) if due <= refresh_at + REUSE_MARGIN => out.push(d(due.min(exp) - timing.notify_lead, Action::WarnMfa)),
-            _ => out.push(d(failures.get(&s.id).map_or(refresh_at, |f| f.retry_at.max(refresh_at)), Action::Refresh)),
+            Some(due) if due <= refresh_at + REUSE_MARGIN => {
+                out.push(d(due.min(exp) - timing.notify_lead, Action::WarnMfa))
+            }
+            _ => out.push(d(
+                failures.get(&s.id).map_or(refresh_at, |f| f.retry_at.max(refresh_at)),
+                Action::Refresh,
+            )),
         }
         out.push(d(exp, Action::Expired));
     }
@@ -98,7 +114,11 @@ pub fn due<'a>(all: &'a [Deadline], handled: &[Deadline], now: OffsetDateTime) -
 /// monotonic clock).
 pub fn next_wake(all: &[Deadline], handled: &[Deadline], now: OffsetDateTime) -> OffsetDateTime {
     let tick = now + Duration::minutes(1);
-    all.iter().filter(|d| !handled.contains(d)).map(|d| d.at.max(now)).min().map_or(tick, |at| at.min(tick))
+    all.iter()
+        .filter(|d| !handled.contains(d))
+        .map(|d| d.at.max(now))
+        .min()
+        .map_or(tick, |at| at.min(tick))
 }
 
 #[cfg(test)]

@@ -12,8 +12,15 @@ fn active(alias: &str, exp: OffsetDateTime) -> Session {
         alias: SessionAlias::parse(alias).unwrap(),
         profile: ProfileName::parse(alias).unwrap(),
         region: Region::parse("eu-west-1").unwrap(),
-        kind: SessionKind::IamUser { mfa_device: None, duration: SessionDuration::DEFAULT },
-        active: Some(Activation { expiration: exp, started_at: T0, region_prior: RegionPrior::Absent }),
+        kind: SessionKind::IamUser {
+            mfa_device: None,
+            duration: SessionDuration::DEFAULT,
+        },
+        active: Some(Activation {
+            expiration: exp,
+            started_at: T0,
+            region_prior: RegionPrior::Absent,
+        }),
     }
 }
 
@@ -22,7 +29,10 @@ fn refreshes_before_expiry_without_mfa() {
     let s = active("a", T0 + Duration::hours(1));
     let all = deadlines(std::slice::from_ref(&s), |_| None, &HashMap::new(), Timing::default());
     assert_eq!(all.len(), 2);
-    assert_eq!((all[0].action, all[0].at), (Action::Refresh, T0 + Duration::minutes(55)));
+    assert_eq!(
+        (all[0].action, all[0].at),
+        (Action::Refresh, T0 + Duration::minutes(55))
+    );
     assert_eq!((all[1].action, all[1].at), (Action::Expired, T0 + Duration::hours(1)));
     assert!(due(&all, &[], T0 + Duration::minutes(54)).is_empty());
     assert_eq!(due(&all, &[], T0 + Duration::minutes(55)).len(), 1);
@@ -34,7 +44,12 @@ fn refreshes_before_expiry_without_mfa() {
 fn warns_ahead_when_the_refresh_needs_an_mfa_code() {
     let exp = T0 + Duration::hours(12);
     let s = active("u", exp);
-    let all = deadlines(std::slice::from_ref(&s), |_| Some(exp), &HashMap::new(), Timing::default());
+    let all = deadlines(
+        std::slice::from_ref(&s),
+        |_| Some(exp),
+        &HashMap::new(),
+        Timing::default(),
+    );
     assert_eq!(all[0].action, Action::WarnMfa);
     assert_eq!(all[0].at, exp - Duration::minutes(10));
     assert!(!all.iter().any(|d| d.action == Action::Refresh));
@@ -44,12 +59,25 @@ fn warns_ahead_when_the_refresh_needs_an_mfa_code() {
 fn chained_session_refreshes_silently_while_its_root_token_lasts() {
     let s = active("c", T0 + Duration::hours(1));
     let root_token_expiry = T0 + Duration::hours(11);
-    let all = deadlines(std::slice::from_ref(&s), |_| Some(root_token_expiry), &HashMap::new(), Timing::default());
+    let all = deadlines(
+        std::slice::from_ref(&s),
+        |_| Some(root_token_expiry),
+        &HashMap::new(),
+        Timing::default(),
+    );
     assert_eq!(all[0].action, Action::Refresh);
     // Once the root token ends before the next refresh, the user is warned instead.
     let soon = T0 + Duration::minutes(30);
-    let all = deadlines(std::slice::from_ref(&s), |_| Some(soon), &HashMap::new(), Timing::default());
-    assert_eq!((all[0].action, all[0].at), (Action::WarnMfa, soon - Duration::minutes(10)));
+    let all = deadlines(
+        std::slice::from_ref(&s),
+        |_| Some(soon),
+        &HashMap::new(),
+        Timing::default(),
+    );
+    assert_eq!(
+        (all[0].action, all[0].at),
+        (Action::WarnMfa, soon - Duration::minutes(10))
+    );
 }
 
 #[test]
@@ -93,7 +121,13 @@ fn inactive_sessions_have_no_deadlines() {
 #[test]
 fn a_margin_longer_than_the_session_refreshes_at_half_life_not_in_a_loop() {
     let s = active("short", T0 + Duration::minutes(15));
-    let timing = Timing { refresh_margin: Duration::minutes(30), ..Timing::default() };
+    let timing = Timing {
+        refresh_margin: Duration::minutes(30),
+        ..Timing::default()
+    };
     let all = deadlines(std::slice::from_ref(&s), |_| None, &HashMap::new(), timing);
-    assert_eq!((all[0].action, all[0].at), (Action::Refresh, T0 + Duration::seconds(450)));
+    assert_eq!(
+        (all[0].action, all[0].at),
+        (Action::Refresh, T0 + Duration::seconds(450))
+    );
 }

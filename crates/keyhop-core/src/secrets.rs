@@ -135,7 +135,9 @@ impl<S: SecretStore> Secrets<S> {
 
     pub fn long_term(&self, id: &SessionId) -> Result<Option<LongTermKeys>, SecretsError> {
         let account = long_term_account(id);
-        let Some(raw) = self.store.get(&account)? else { return Ok(None) };
+        let Some(raw) = self.store.get(&account)? else {
+            return Ok(None);
+        };
         let damaged = || SecretsError::Damaged(account.clone());
         let k: StoredKeys = serde_json::from_str(&raw).map_err(|_| damaged())?;
         Ok(Some(LongTermKeys {
@@ -155,9 +157,13 @@ impl<S: SecretStore> Secrets<S> {
 
     pub fn cached(&self, id: &SessionId) -> Result<Option<StsCredentials>, SecretsError> {
         let account = session_account(id);
-        let Some(raw) = self.store.get(&account)? else { return Ok(None) };
+        let Some(raw) = self.store.get(&account)? else {
+            return Ok(None);
+        };
         // A damaged cache is only a cache: drop it and fetch new credentials.
-        let Ok(c) = serde_json::from_str::<StoredCredentials>(&raw) else { return Ok(None) };
+        let Ok(c) = serde_json::from_str::<StoredCredentials>(&raw) else {
+            return Ok(None);
+        };
         Ok(Some(StsCredentials {
             access_key_id: c.access_key_id,
             secret_access_key: c.secret_access_key.into(),
@@ -212,7 +218,12 @@ mod tests {
         };
         assert!(!format!("{creds:?}").contains("tok-secret"));
         s.set_cached(&id, &creds).unwrap();
-        assert!(s.cached(&id).unwrap().unwrap().valid_for(time::Duration::minutes(5), OffsetDateTime::now_utc()));
+        assert!(
+            s.cached(&id)
+                .unwrap()
+                .unwrap()
+                .valid_for(time::Duration::minutes(5), OffsetDateTime::now_utc())
+        );
         s.delete_all(&id).unwrap();
         assert!(s.long_term(&id).unwrap().is_none() && s.cached(&id).unwrap().is_none());
     }

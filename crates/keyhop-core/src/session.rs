@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::aws_files::RegionPrior;
-use crate::validate::{
-    MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration,
-};
+use crate::validate::{MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration};
 
 /// Stable identity of a session: survives renames, names its keyring items.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

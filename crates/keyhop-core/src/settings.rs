@@ -58,7 +58,9 @@ impl Settings {
     /// Ranges that keep the scheduler sane.
     pub fn validate(&self) -> Result<(), SettingsError> {
         if !(1..=120).contains(&self.notify_lead_minutes) {
-            return Err(SettingsError::Invalid("notification lead time must be 1 to 120 minutes".into()));
+            return Err(SettingsError::Invalid(
+                "notification lead time must be 1 to 120 minutes".into(),
+            ));
         }
         if !(1..=30).contains(&self.refresh_margin_minutes) {
             return Err(SettingsError::Invalid("refresh margin must be 1 to 30 minutes".into()));
@@ -73,7 +75,10 @@ impl Settings {
     pub fn load(store: &StateStore) -> Result<Self, SettingsError> {
         let path = Self::path(store);
         match std::fs::read_to_string(&path) {
-            Ok(raw) => serde_json::from_str(&raw).map_err(|e| SettingsError::Corrupt { path, detail: e.to_string() }),
+            Ok(raw) => serde_json::from_str(&raw).map_err(|e| SettingsError::Corrupt {
+                path,
+                detail: e.to_string(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(SettingsError::Read { path, source }),
         }
@@ -99,13 +104,24 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let store = StateStore::at(d.path());
         assert_eq!(Settings::load(&store).unwrap(), Settings::default());
-        let s = Settings { notify_lead_minutes: 3, stop_all_on_quit: false, ..Settings::default() };
+        let s = Settings {
+            notify_lead_minutes: 3,
+            stop_all_on_quit: false,
+            ..Settings::default()
+        };
         s.save(&store).unwrap();
         assert_eq!(Settings::load(&store).unwrap(), s);
         assert_eq!(s.timing().notify_lead, time::Duration::minutes(3));
         std::fs::write(Settings::path(&store), "{").unwrap();
         assert!(Settings::load(&store).unwrap_err().to_string().contains("damaged"));
-        assert!(Settings { refresh_margin_minutes: 0, ..Settings::default() }.save(&store).is_err());
+        assert!(
+            Settings {
+                refresh_margin_minutes: 0,
+                ..Settings::default()
+            }
+            .save(&store)
+            .is_err()
+        );
         // Older files without newer fields still load.
         std::fs::write(Settings::path(&store), r#"{"start_at_login": true}"#).unwrap();
         assert!(Settings::load(&store).unwrap().start_at_login);

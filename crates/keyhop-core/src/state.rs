@@ -28,7 +28,11 @@ pub enum StateError {
     #[error(
         "state file {path} is corrupt ({detail}); keyhop will not overwrite it. The last good copy is {backup}: restore it or move the broken file away"
     )]
-    Corrupt { path: PathBuf, backup: PathBuf, detail: String },
+    Corrupt {
+        path: PathBuf,
+        backup: PathBuf,
+        detail: String,
+    },
     #[error(
         "state file {path} has version {found}, but this keyhop understands version {STATE_VERSION}; upgrade keyhop"
     )]
@@ -69,9 +73,17 @@ impl StateStore {
 
     fn lock(&self, exclusive: bool) -> Result<File, StateError> {
         let path = self.dir.join("state.lock");
-        let write_err = |source| StateError::Write { path: path.clone(), source };
+        let write_err = |source| StateError::Write {
+            path: path.clone(),
+            source,
+        };
         create_private_dir(&self.dir).map_err(write_err)?;
-        let f = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(write_err)?;
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(write_err)?;
         if exclusive { f.lock() } else { f.lock_shared() }.map_err(write_err)?;
         Ok(f)
     }
@@ -104,13 +116,26 @@ impl StateStore {
         let raw = match fs::read_to_string(&path) {
             Ok(raw) => raw,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((State { version: STATE_VERSION, sessions: vec![] }, None));
+                return Ok((
+                    State {
+                        version: STATE_VERSION,
+                        sessions: vec![],
+                    },
+                    None,
+                ));
             }
             Err(source) => return Err(StateError::Read { path, source }),
         };
-        let corrupt = |detail: String| StateError::Corrupt { path: path.clone(), backup: self.backup_path(), detail };
+        let corrupt = |detail: String| StateError::Corrupt {
+            path: path.clone(),
+            backup: self.backup_path(),
+            detail,
+        };
         let value: serde_json::Value = serde_json::from_str(&raw).map_err(|e| corrupt(e.to_string()))?;
-        let found = value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no version field".into()))?;
+        let found = value
+            .get("version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| corrupt("no version field".into()))?;
         if found != u64::from(STATE_VERSION) {
             return Err(StateError::UnknownVersion { path, found });
         }
@@ -120,7 +145,10 @@ impl StateStore {
 
     fn write_unlocked(&self, state: &State, previous: Option<&str>) -> Result<(), StateError> {
         let path = self.path();
-        let write_err = |source| StateError::Write { path: path.clone(), source };
+        let write_err = |source| StateError::Write {
+            path: path.clone(),
+            source,
+        };
         if let Some(prev) = previous {
             // The previous content parsed, so it is the last good copy.
             atomic_write(&self.backup_path(), prev.as_bytes()).map_err(write_err)?;

@@ -20,7 +20,10 @@ fn corrupt_file_is_refused_and_left_alone() {
     fs::create_dir_all(s.dir()).unwrap();
     fs::write(s.path(), "{ not json").unwrap();
     let e = s.load().unwrap_err().to_string();
-    assert!(e.contains("corrupt") && e.contains(&s.path().display().to_string()), "{e}");
+    assert!(
+        e.contains("corrupt") && e.contains(&s.path().display().to_string()),
+        "{e}"
+    );
     let r = s.update(|st| {
         st.version = 1;
         Ok::<_, StateError>(())
@@ -44,7 +47,11 @@ fn an_update_that_changes_nothing_writes_nothing() {
     // Give the state a change so that it is written.
     let write_version = |v: u32| {
         fs::create_dir_all(s.dir()).unwrap();
-        fs::write(s.path(), format!("{{\"version\": 1, \"sessions\": []}}\n{}", " ".repeat(v as usize))).unwrap();
+        fs::write(
+            s.path(),
+            format!("{{\"version\": 1, \"sessions\": []}}\n{}", " ".repeat(v as usize)),
+        )
+        .unwrap();
     };
     write_version(3);
     let before = fs::read_to_string(s.path()).unwrap();
@@ -71,7 +78,10 @@ fn state_file_is_private() {
         alias: SessionAlias::parse("a").unwrap(),
         profile: ProfileName::parse("a").unwrap(),
         region: Region::parse("us-east-1").unwrap(),
-        kind: SessionKind::IamUser { mfa_device: None, duration: SessionDuration::DEFAULT },
+        kind: SessionKind::IamUser {
+            mfa_device: None,
+            duration: SessionDuration::DEFAULT,
+        },
         active: None,
     };
     s.update(|st| {
@@ -107,7 +117,10 @@ fn concurrent_updates_lose_nothing() {
                             alias: SessionAlias::parse(&format!("s{i}-{j}")).unwrap(),
                             profile: ProfileName::parse("p").unwrap(),
                             region: Region::parse("us-east-1").unwrap(),
-                            kind: SessionKind::IamUser { mfa_device: None, duration: SessionDuration::DEFAULT },
+                            kind: SessionKind::IamUser {
+                                mfa_device: None,
+                                duration: SessionDuration::DEFAULT,
+                            },
                             active: None,
                         });
                         Ok::<_, StateError>(())

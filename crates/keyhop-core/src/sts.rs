@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use secrecy::ExposeSecret;
@@ -23,9 +23,13 @@ pub const CHAINED_ROLE_SECS: i32 = 3600;
 pub enum StsError {
     #[error("cannot reach STS at {url}: {reason}")]
     Unreachable { url: String, reason: String },
-    #[error("STS rejected the access key as invalid (InvalidClientTokenId): check the access key id, or whether the key was deactivated")]
+    #[error(
+        "STS rejected the access key as invalid (InvalidClientTokenId): check the access key id, or whether the key was deactivated"
+    )]
     InvalidClientToken,
-    #[error("STS rejected the secret access key (SignatureDoesNotMatch): the secret does not belong to this access key id")]
+    #[error(
+        "STS rejected the secret access key (SignatureDoesNotMatch): the secret does not belong to this access key id"
+    )]
     BadSignature,
     #[error("STS rejected the credentials (HTTP {status}{code}): check the access key id and secret access key")]
     Rejected { status: u16, code: String },
@@ -54,7 +58,9 @@ fn endpoint_for_messages(region: &Region) -> String {
 async fn client(region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
     // Region and credentials are explicit, so the user's profile files have nothing to add; not
     // reading them saves time and the Rust SDK's warnings about lines botocore accepts.
-    let no_profile_files = EnvConfigFiles::builder().with_contents(EnvConfigFileKind::Config, "").build();
+    let no_profile_files = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, "")
+        .build();
     let conf = aws_config::defaults(BehaviorVersion::latest())
         .profile_files(no_profile_files)
         .region(aws_config::Region::new(region.to_string()))
@@ -72,9 +78,14 @@ async fn client(region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
 }
 
 fn into_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<StsCredentials, StsError> {
-    let c = c.ok_or_else(|| StsError::Other { code: "NoCredentials".into(), message: "STS answered without credentials".into() })?;
-    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs())
-        .map_err(|_| StsError::Other { code: "BadExpiration".into(), message: "STS answered with an impossible expiration".into() })?;
+    let c = c.ok_or_else(|| StsError::Other {
+        code: "NoCredentials".into(),
+        message: "STS answered without credentials".into(),
+    })?;
+    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).map_err(|_| StsError::Other {
+        code: "BadExpiration".into(),
+        message: "STS answered with an impossible expiration".into(),
+    })?;
     Ok(StsCredentials {
         access_key_id: c.access_key_id().to_owned(),
         secret_access_key: c.secret_access_key().to_owned().into(),
@@ -98,7 +109,13 @@ pub async fn get_session_token(
         duration_secs = duration.secs(),
     );
     async {
-        let creds = Credentials::new(keys.access_key_id.as_str(), keys.secret_access_key.expose(), None, None, "keyhop");
+        let creds = Credentials::new(
+            keys.access_key_id.as_str(),
+            keys.secret_access_key.expose(),
+            None,
+            None,
+            "keyhop",
+        );
         let mut req = client(region, creds)
             .await
             .get_session_token()
@@ -154,21 +171,40 @@ pub async fn assume_role(
     .await
 }
 
-fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(err: SdkError<E, HttpResponse>, region: &Region) -> StsError {
-    let unreachable = |reason: String| StsError::Unreachable { url: endpoint_for_messages(region), reason };
+fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: SdkError<E, HttpResponse>,
+    region: &Region,
+) -> StsError {
+    let unreachable = |reason: String| StsError::Unreachable {
+        url: endpoint_for_messages(region),
+        reason,
+    };
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable(root_cause(&err)),
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
             // moto (and some proxies) answer with a body the SDK cannot classify; read the code
             // from the raw XML then.
-            let body = ctx.raw().body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+            let body = ctx
+                .raw()
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
             let code = ctx.err().code().map(str::to_owned).or_else(|| xml_tag(&body, "Code"));
-            let message = ctx.err().message().map(str::to_owned).or_else(|| xml_tag(&body, "Message")).unwrap_or_default();
+            let message = ctx
+                .err()
+                .message()
+                .map(str::to_owned)
+                .or_else(|| xml_tag(&body, "Message"))
+                .unwrap_or_default();
             classify(status, code.as_deref(), &message, region)
         }
         SdkError::ResponseError(_) => unreachable(format!("unreadable answer ({})", root_cause(&err))),
-        _ => StsError::Other { code: "RequestFailed".into(), message: root_cause(&err) },
+        _ => StsError::Other {
+            code: "RequestFailed".into(),
+            message: root_cause(&err),
+        },
     }
 }
 
@@ -181,9 +217,18 @@ fn classify(status: u16, code: Option<&str>, message: &str, region: &Region) -> 
         Some("RegionDisabledException") => StsError::RegionDisabled(region.to_string()),
         Some("AccessDenied") if message.contains("MultiFactorAuthentication") => StsError::MfaFailed,
         Some("AccessDenied") => StsError::AccessDenied(message.to_owned()),
-        Some(code) => StsError::Other { code: code.to_owned(), message: message.to_owned() },
-        None if status == 403 || status == 401 => StsError::Rejected { status, code: String::new() },
-        None => StsError::Other { code: format!("HTTP {status}"), message: message.to_owned() },
+        Some(code) => StsError::Other {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
+        None if status == 403 || status == 401 => StsError::Rejected {
+            status,
+            code: String::new(),
+        },
+        None => StsError::Other {
+            code: format!("HTTP {status}"),
+            message: message.to_owned(),
+        },
     }
 }
 
@@ -209,14 +254,29 @@ mod tests {
     #[test]
     fn classifies_service_errors() {
         let r = Region::parse("us-east-1").unwrap();
-        assert_eq!(classify(403, Some("InvalidClientTokenId"), "", &r), StsError::InvalidClientToken);
         assert_eq!(
-            classify(403, Some("AccessDenied"), "MultiFactorAuthentication failed with invalid MFA one time pass code.", &r),
+            classify(403, Some("InvalidClientTokenId"), "", &r),
+            StsError::InvalidClientToken
+        );
+        assert_eq!(
+            classify(
+                403,
+                Some("AccessDenied"),
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                &r
+            ),
             StsError::MfaFailed
         );
-        assert!(matches!(classify(403, None, "", &r), StsError::Rejected { status: 403, .. }));
+        assert!(matches!(
+            classify(403, None, "", &r),
+            StsError::Rejected { status: 403, .. }
+        ));
         assert_eq!(classify(400, Some("Throttling"), "", &r), StsError::Throttled);
-        assert!(classify(403, Some("AccessDenied"), "not allowed", &r).to_string().contains("not allowed"));
+        assert!(
+            classify(403, Some("AccessDenied"), "not allowed", &r)
+                .to_string()
+                .contains("not allowed")
+        );
     }
 
     #[test]

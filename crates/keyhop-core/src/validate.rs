@@ -26,9 +26,7 @@ pub enum ValidationError {
     BadProfile(String),
     #[error("region {0:?} is not an AWS region (expected e.g. us-east-1, eu-west-2, us-gov-west-1)")]
     BadRegion(String),
-    #[error(
-        "access key id {0:?} is not valid: expected AKIA or ASIA followed by 16 upper-case letters or digits"
-    )]
+    #[error("access key id {0:?} is not valid: expected AKIA or ASIA followed by 16 upper-case letters or digits")]
     BadAccessKeyId(String),
     #[error("secret access key is not valid: expected 40 characters without spaces, got {0}")]
     BadSecretAccessKey(usize),
@@ -40,13 +38,9 @@ pub enum ValidationError {
     BadMfaCode,
     #[error("role ARN {0:?} is not valid: expected arn:aws:iam::<12-digit account>:role/<name>")]
     BadRoleArn(String),
-    #[error(
-        "role session name {0:?} is not valid: expected 2-64 characters of letters, digits and +=,.@_-"
-    )]
+    #[error("role session name {0:?} is not valid: expected 2-64 characters of letters, digits and +=,.@_-")]
     BadRoleSessionName(String),
-    #[error(
-        "session duration {0} s is out of range: GetSessionToken takes 900 s (15 min) to 129600 s (36 h)"
-    )]
+    #[error("session duration {0} s is out of range: GetSessionToken takes 900 s (15 min) to 129600 s (36 h)")]
     BadDuration(u64),
 }
 
@@ -141,7 +135,11 @@ impl ProfileName {
 
     /// The config-file section: `[default]` stays as is, others are `[profile NAME]`.
     pub fn config_section(&self) -> String {
-        if self.0 == "default" { self.0.clone() } else { format!("profile {}", self.0) }
+        if self.0 == "default" {
+            self.0.clone()
+        } else {
+            format!("profile {}", self.0)
+        }
     }
 }
 
@@ -175,7 +173,11 @@ impl AccessKeyId {
         let ok = s.len() == 20
             && (s.starts_with("AKIA") || s.starts_with("ASIA"))
             && s[4..].bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if ok { Ok(Self(s.to_owned())) } else { Err(ValidationError::BadAccessKeyId(s.to_owned())) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError::BadAccessKeyId(s.to_owned()))
+        }
     }
 }
 
@@ -295,7 +297,11 @@ pub struct SessionDuration(u64);
 impl SessionDuration {
     pub const DEFAULT: SessionDuration = SessionDuration(43_200);
     pub fn from_secs(secs: u64) -> Result<Self, ValidationError> {
-        if (900..=129_600).contains(&secs) { Ok(Self(secs)) } else { Err(ValidationError::BadDuration(secs)) }
+        if (900..=129_600).contains(&secs) {
+            Ok(Self(secs))
+        } else {
+            Err(ValidationError::BadDuration(secs))
+        }
     }
     pub fn secs(self) -> u64 {
         self.0

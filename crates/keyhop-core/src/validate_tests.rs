@@ -2,7 +2,20 @@ use super::*;
 
 #[test]
 fn profile_names_that_could_break_an_ini_file_are_refused() {
-    for bad in ["", "evil]\n[default", "a[b", "a]b", "#x", ";x", "a=b", " lead", "trail ", "a\nb", "a\rb", "tab\t"] {
+    for bad in [
+        "",
+        "evil]\n[default",
+        "a[b",
+        "a]b",
+        "#x",
+        ";x",
+        "a=b",
+        " lead",
+        "trail ",
+        "a\nb",
+        "a\rb",
+        "tab\t",
+    ] {
         assert!(ProfileName::parse(bad).is_err(), "{bad:?} should be refused");
     }
     for good in ["default", "dev", "corp-prod.admin", "with space", "x_y@z"] {
@@ -20,10 +33,26 @@ fn config_section_of_default_has_no_profile_prefix() {
 
 #[test]
 fn regions_known_or_shaped_like_one() {
-    for good in ["us-east-1", "eu-west-2", "us-gov-west-1", "cn-north-1", "xx-future-9", "eu-isoe-west-1"] {
+    for good in [
+        "us-east-1",
+        "eu-west-2",
+        "us-gov-west-1",
+        "cn-north-1",
+        "xx-future-9",
+        "eu-isoe-west-1",
+    ] {
         assert!(Region::parse(good).is_ok(), "{good}");
     }
-    for bad in ["", "useast1", "us-east", "US-EAST-1", "us-east-1a", "e-west-1", "us--1", "us-east-123"] {
+    for bad in [
+        "",
+        "useast1",
+        "us-east",
+        "US-EAST-1",
+        "us-east-1a",
+        "e-west-1",
+        "us--1",
+        "us-east-123",
+    ] {
         assert!(Region::parse(bad).is_err(), "{bad}");
     }
 }
@@ -32,7 +61,14 @@ fn regions_known_or_shaped_like_one() {
 fn access_key_ids() {
     assert!(AccessKeyId::parse("AKIAIOSFODNN7EXAMPLE").is_ok());
     assert!(AccessKeyId::parse("ASIAIOSFODNN7EXAMPLE").is_ok());
-    for bad in ["", "AKIA", "AKIAIOSFODNN7EXAMPL", "AKIAIOSFODNN7EXAMPLEX", "AKIAiosfodnn7example", "ABIAIOSFODNN7EXAMPLE"] {
+    for bad in [
+        "",
+        "AKIA",
+        "AKIAIOSFODNN7EXAMPL",
+        "AKIAIOSFODNN7EXAMPLEX",
+        "AKIAiosfodnn7example",
+        "ABIAIOSFODNN7EXAMPLE",
+    ] {
         let e = AccessKeyId::parse(bad).unwrap_err().to_string();
         assert!(e.contains("access key id"), "{e}");
     }
@@ -52,10 +88,23 @@ fn secret_is_40_chars_and_never_echoed() {
 
 #[test]
 fn mfa_devices() {
-    for good in ["arn:aws:iam::123456789012:mfa/alice", "arn:aws-cn:iam::123456789012:mfa/a.b@c", "arn:aws-us-gov:iam::123456789012:mfa/path/x", "GAHT12345678"] {
+    for good in [
+        "arn:aws:iam::123456789012:mfa/alice",
+        "arn:aws-cn:iam::123456789012:mfa/a.b@c",
+        "arn:aws-us-gov:iam::123456789012:mfa/path/x",
+        "GAHT12345678",
+    ] {
         assert!(MfaDevice::parse(good).is_ok(), "{good}");
     }
-    for bad in ["", "arn:aws:iam::12345:mfa/alice", "arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:mfa/", "arn:foo:iam::123456789012:mfa/a", "short", "has space 123"] {
+    for bad in [
+        "",
+        "arn:aws:iam::12345:mfa/alice",
+        "arn:aws:iam::123456789012:user/alice",
+        "arn:aws:iam::123456789012:mfa/",
+        "arn:foo:iam::123456789012:mfa/a",
+        "short",
+        "has space 123",
+    ] {
         let e = MfaDevice::parse(bad).unwrap_err().to_string();
         assert!(e.contains("MFA device"), "{e}");
     }
@@ -75,7 +124,16 @@ fn role_arns() {
     let arn = RoleArn::parse("arn:aws:iam::123456789012:role/team/Dev").unwrap();
     assert_eq!(arn.role_name(), "Dev");
     assert!(RoleArn::parse("arn:aws-us-gov:iam::123456789012:role/Admin").is_ok());
-    for bad in ["", "arn:aws:iam::123456789012:user/Dev", "arn:aws:iam::1234:role/Dev", "arn:aws:sts::123456789012:role/Dev", "arn:aws:iam:us-east-1:123456789012:role/Dev", "arn:aws:iam::123456789012:role/", "arn:aws:iam::123456789012:role/a b", "role/Dev"] {
+    for bad in [
+        "",
+        "arn:aws:iam::123456789012:user/Dev",
+        "arn:aws:iam::1234:role/Dev",
+        "arn:aws:sts::123456789012:role/Dev",
+        "arn:aws:iam:us-east-1:123456789012:role/Dev",
+        "arn:aws:iam::123456789012:role/",
+        "arn:aws:iam::123456789012:role/a b",
+        "role/Dev",
+    ] {
         let e = RoleArn::parse(bad).unwrap_err().to_string();
         assert!(e.contains("role ARN"), "{bad}: {e}");
     }

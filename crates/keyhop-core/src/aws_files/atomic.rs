@@ -64,10 +64,7 @@ pub fn edit_file<T>(
         Ok(bytes) => (decode(&target, bytes)?, fs::metadata(&target).ok()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => (String::new(), None),
         Err(source) => {
-            return Err(AwsFilesError::Read {
-                path: target,
-                source,
-            });
+            return Err(AwsFilesError::Read { path: target, source });
         }
     };
 
@@ -84,9 +81,7 @@ pub fn edit_file<T>(
 }
 
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, AwsFilesError> {
-    String::from_utf8(bytes).map_err(|_| AwsFilesError::NotUtf8 {
-        path: path.to_owned(),
-    })
+    String::from_utf8(bytes).map_err(|_| AwsFilesError::NotUtf8 { path: path.to_owned() })
 }
 
 /// Follows a chain of symlinks to the file that should really be edited.
@@ -105,25 +100,15 @@ fn resolve_symlinks(path: &Path) -> Result<PathBuf, AwsFilesError> {
             }
             // Missing (or under a non-directory): creating it will report why.
             Ok(_) => return Ok(current),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
+            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
                 return Ok(current);
             }
             Err(source) => {
-                return Err(AwsFilesError::Read {
-                    path: current,
-                    source,
-                });
+                return Err(AwsFilesError::Read { path: current, source });
             }
         }
     }
-    Err(AwsFilesError::SymlinkLoop {
-        path: path.to_owned(),
-    })
+    Err(AwsFilesError::SymlinkLoop { path: path.to_owned() })
 }
 
 /// The directory holding `path`; `.` for a bare file name.
@@ -142,12 +127,10 @@ fn create_dirs(dir: &Path) -> Result<(), AwsFilesError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, NEW_DIR_MODE);
-    builder
-        .create(dir)
-        .map_err(|source| AwsFilesError::CreateDir {
-            path: dir.to_owned(),
-            source,
-        })
+    builder.create(dir).map_err(|source| AwsFilesError::CreateDir {
+        path: dir.to_owned(),
+        source,
+    })
 }
 
 /// Takes the exclusive lock on `dir/.keyhop.lock`, blocking until it is free.
@@ -163,19 +146,13 @@ fn lock_dir(dir: &Path) -> Result<File, AwsFilesError> {
         path: path.clone(),
         source,
     })?;
-    file.lock()
-        .map_err(|source| AwsFilesError::Lock { path, source })?;
+    file.lock().map_err(|source| AwsFilesError::Lock { path, source })?;
     Ok(file)
 }
 
 /// Writes `bytes` to a temp file beside `target`, makes it durable, gives it
 /// the old file's mode (0600 for a new file) and renames it over `target`.
-fn replace(
-    target: &Path,
-    dir: &Path,
-    bytes: &[u8],
-    existing: Option<&fs::Metadata>,
-) -> Result<(), AwsFilesError> {
+fn replace(target: &Path, dir: &Path, bytes: &[u8], existing: Option<&fs::Metadata>) -> Result<(), AwsFilesError> {
     let write_err = |source| AwsFilesError::Write {
         path: target.to_owned(),
         source,

@@ -93,17 +93,9 @@ fn edits_through_symlink_chains_and_keeps_links() {
     })
     .unwrap();
     assert_eq!(fs::read_to_string(&real).unwrap(), "new\n");
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert!(fs::symlink_metadata(&hop).unwrap().file_type().is_symlink());
-    assert!(
-        real_dir.join(LOCK_FILE_NAME).exists(),
-        "lock lives beside the target"
-    );
+    assert!(real_dir.join(LOCK_FILE_NAME).exists(), "lock lives beside the target");
 }
 
 #[cfg(unix)]
@@ -119,12 +111,7 @@ fn dangling_relative_symlink_creates_its_target() {
     edit_file(&link, set_to("x\n")).unwrap();
     let target = dir.path().join("vault/credentials");
     assert_eq!(fs::read_to_string(&target).unwrap(), "x\n");
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert_eq!(mode(&target), 0o600);
 }
 
@@ -147,10 +134,7 @@ fn non_utf8_is_refused_and_left_alone() {
     let path = dir.path().join("credentials");
     let bytes = b"[default]\naws_secret_access_key = \xff\xfe\n";
     fs::write(&path, bytes).unwrap();
-    let err = edit_file(&path, |_| -> (Option<String>, ()) {
-        panic!("edit must not run")
-    })
-    .unwrap_err();
+    let err = edit_file(&path, |_| -> (Option<String>, ()) { panic!("edit must not run") }).unwrap_err();
     assert!(matches!(err, AwsFilesError::NotUtf8 { .. }));
     let msg = err.to_string();
     assert!(
@@ -159,10 +143,7 @@ fn non_utf8_is_refused_and_left_alone() {
     );
     assert!(!msg.contains("aws_secret"), "{msg}");
     assert_eq!(fs::read(&path).unwrap(), bytes);
-    assert!(matches!(
-        read_file(&path),
-        Err(AwsFilesError::NotUtf8 { .. })
-    ));
+    assert!(matches!(read_file(&path), Err(AwsFilesError::NotUtf8 { .. })));
 }
 
 #[test]
@@ -173,19 +154,13 @@ fn io_errors_name_the_path() {
     fs::create_dir(&path).unwrap();
     let err = edit_file(&path, set_to("secret")).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.starts_with(&format!("cannot read {}: ", path.display())),
-        "{msg}"
-    );
+    assert!(msg.starts_with(&format!("cannot read {}: ", path.display())), "{msg}");
     assert!(!msg.contains("secret"));
     // A file where a parent directory should be: creating it fails.
     let blocker = dir.path().join("file");
     fs::write(&blocker, "").unwrap();
     let err = edit_file(&blocker.join("sub/credentials"), set_to("x")).unwrap_err();
-    assert!(
-        err.to_string().starts_with("cannot create directory "),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("cannot create directory "), "{err}");
     assert_eq!(read_file(&dir.path().join("missing")).unwrap(), None);
 }
 

@@ -166,10 +166,7 @@ impl IniDoc {
         let Some(sec) = self.find_section(&kinds, section) else {
             return false;
         };
-        if !kinds[sec.header + 1..sec.end]
-            .iter()
-            .all(|&k| k == Kind::Blank)
-        {
+        if !kinds[sec.header + 1..sec.end].iter().all(|&k| k == Kind::Blank) {
             return false;
         }
         let start = match sec.header.checked_sub(1) {
@@ -215,9 +212,8 @@ impl IniDoc {
     }
 
     fn find_section(&self, kinds: &[Kind], name: &str) -> Option<Section> {
-        let header = (0..self.lines.len()).find(|&i| {
-            kinds[i] == Kind::Header && header_name(&self.lines[i].text) == Some(name)
-        })?;
+        let header = (0..self.lines.len())
+            .find(|&i| kinds[i] == Kind::Header && header_name(&self.lines[i].text) == Some(name))?;
         let end = (header + 1..self.lines.len())
             .find(|&i| kinds[i] == Kind::Header)
             .unwrap_or(self.lines.len());
@@ -227,8 +223,7 @@ impl IniDoc {
     fn find_key(&self, kinds: &[Kind], sec: &Section, key: &str) -> Option<usize> {
         let key = key.to_lowercase();
         (sec.header + 1..sec.end).find(|&i| {
-            kinds[i] == Kind::Key
-                && split_key(&self.lines[i].text).is_some_and(|(k, _)| k.to_lowercase() == key)
+            kinds[i] == Kind::Key && split_key(&self.lines[i].text).is_some_and(|(k, _)| k.to_lowercase() == key)
         })
     }
 
@@ -373,8 +368,5 @@ fn check_key(key: &str) {
 }
 
 fn check_value(value: &str) {
-    assert!(
-        !value.contains(['\n', '\r']),
-        "INI value contains a line break"
-    );
+    assert!(!value.contains(['\n', '\r']), "INI value contains a line break");
 }

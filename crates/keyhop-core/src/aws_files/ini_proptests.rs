@@ -4,14 +4,7 @@ use proptest::prelude::*;
 
 use super::ini::IniDoc;
 
-const NAMES: [&str; 6] = [
-    "default",
-    "a",
-    "b",
-    "profile a",
-    "profile b",
-    "sso-session s",
-];
+const NAMES: [&str; 6] = ["default", "a", "b", "profile a", "profile b", "sso-session s"];
 const KEYS: [&str; 6] = ["region", "output", "aws_access_key_id", "s3", "K", "x"];
 const NEW_SECTION: &str = "profile keyhop-new";
 
@@ -27,20 +20,11 @@ fn line() -> impl Strategy<Value = String> {
     let key = prop::sample::select(KEYS.to_vec());
     prop_oneof![
         (ws(), name, ws(), ws()).prop_map(|(a, n, b, c)| format!("[{a}{n}{b}]{c}")),
-        (
-            ws(),
-            key,
-            ws(),
-            "[=:]",
-            ws(),
-            "[A-Za-z0-9/+=: .-]{0,10}",
-            ws()
-        )
+        (ws(), key, ws(), "[=:]", ws(), "[A-Za-z0-9/+=: .-]{0,10}", ws())
             .prop_map(|(a, k, b, d, c, v, e)| format!("{a}{k}{b}{d}{c}{v}{e}")),
         (ws(), "[#;]", "[ -~\t]{0,12}").prop_map(|(a, c, t)| format!("{a}{c}{t}")),
         ws(),
-        ("[ \t]{1,4}", "[a-z_]{1,6}", "( = [a-z0-9]{0,4})?")
-            .prop_map(|(a, k, v)| format!("{a}{k}{v}")),
+        ("[ \t]{1,4}", "[a-z_]{1,6}", "( = [a-z0-9]{0,4})?").prop_map(|(a, k, v)| format!("{a}{k}{v}")),
         "[a-z]{1,6}",
     ]
 }
@@ -53,15 +37,10 @@ fn ini_text() -> impl Strategy<Value = String> {
 /// Like `ini_text`, with at least one section header.
 fn ini_text_with_section() -> impl Strategy<Value = String> {
     let name = prop::sample::select(NAMES.to_vec());
-    (
-        prop::collection::vec(line(), 0..24),
-        any::<prop::sample::Index>(),
-        name,
-    )
-        .prop_flat_map(|(mut lines, at, name)| {
-            lines.insert(at.index(lines.len() + 1), format!("[{name}]"));
-            text_from_lines(Just(lines))
-        })
+    (prop::collection::vec(line(), 0..24), any::<prop::sample::Index>(), name).prop_flat_map(|(mut lines, at, name)| {
+        lines.insert(at.index(lines.len() + 1), format!("[{name}]"));
+        text_from_lines(Just(lines))
+    })
 }
 
 fn text_from_lines(lines: impl Strategy<Value = Vec<String>>) -> impl Strategy<Value = String> {

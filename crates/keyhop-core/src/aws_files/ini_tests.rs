@@ -49,10 +49,7 @@ fn sections_and_headers() {
             "profile nested"
         ]
     );
-    assert!(
-        !doc.has_section("Default"),
-        "section names are case-sensitive"
-    );
+    assert!(!doc.has_section("Default"), "section names are case-sensitive");
 }
 
 #[test]
@@ -96,10 +93,7 @@ fn continuation_lines_belong_to_their_key() {
     assert_eq!(doc.get("profile nested", "s3").as_deref(), Some(""));
     assert_eq!(doc.get("profile nested", "max_concurrent_requests"), None);
     let out = edited(CONFIG_MIXED, |d| assert!(d.remove("profile nested", "s3")));
-    assert!(
-        out.ends_with("[profile nested]\nregion = us-west-2\n"),
-        "{out}"
-    );
+    assert!(out.ends_with("[profile nested]\nregion = us-west-2\n"), "{out}");
     // Setting a key with a nested block replaces the whole block.
     let out = edited(CONFIG_MIXED, |d| d.set("profile nested", "s3", "x"));
     assert!(out.ends_with("region = us-west-2\ns3 = x\n"), "{out}");
@@ -113,26 +107,15 @@ fn set_existing_key_changes_only_the_value() {
     let out = edited(CREDS_COMMENTS, |d| d.set("ci", "aws_access_key_id", "NEW"));
     assert_eq!(
         out,
-        CREDS_COMMENTS.replace(
-            "aws_access_key_id=AKIAEXAMPLECIUSER002",
-            "aws_access_key_id=NEW"
-        )
+        CREDS_COMMENTS.replace("aws_access_key_id=AKIAEXAMPLECIUSER002", "aws_access_key_id=NEW")
     );
-    let out = edited(CREDS_COMMENTS, |d| {
-        d.set("spaced", "AWS_ACCESS_KEY_ID", "NEW")
-    });
-    assert_eq!(
-        out,
-        CREDS_COMMENTS.replace("=   AKIAEXAMPLESPACED03", "=   NEW")
-    );
+    let out = edited(CREDS_COMMENTS, |d| d.set("spaced", "AWS_ACCESS_KEY_ID", "NEW"));
+    assert_eq!(out, CREDS_COMMENTS.replace("=   AKIAEXAMPLESPACED03", "=   NEW"));
     // CRLF and the missing final newline are kept on the rewritten line.
     let out = edited(CREDS_CRLF, |d| d.set("work", "aws_secret_access_key", "S"));
     assert!(out.ends_with("\r\naws_secret_access_key = S"), "{out:?}");
     // An empty value gets the canonical form.
-    assert_eq!(
-        edited("[a]\n  k =\n", |d| d.set("a", "k", "v")),
-        "[a]\n  k = v\n"
-    );
+    assert_eq!(edited("[a]\n  k =\n", |d| d.set("a", "k", "v")), "[a]\n  k = v\n");
 }
 
 #[test]
@@ -142,10 +125,7 @@ fn set_new_key_goes_after_the_last_key_not_after_trailing_lines() {
         edited(text, |d| d.set("a", "k", "v")),
         "[a]\nx = 1\nk = v\n\n# about b\n[b]\ny = 2\n"
     );
-    assert_eq!(
-        edited("[a]\n\n[b]\n", |d| d.set("a", "k", "v")),
-        "[a]\nk = v\n\n[b]\n"
-    );
+    assert_eq!(edited("[a]\n\n[b]\n", |d| d.set("a", "k", "v")), "[a]\nk = v\n\n[b]\n");
     assert_eq!(
         edited("[a]\ns3 =\n  m = 1\n\n", |d| d.set("a", "k", "v")),
         "[a]\ns3 =\n  m = 1\nk = v\n\n"
@@ -158,14 +138,9 @@ fn set_new_key_goes_after_the_last_key_not_after_trailing_lines() {
     assert_eq!(edited("[a]", |d| d.set("a", "k", "v")), "[a]\nk = v");
     // An indented stray line must not become the new key's continuation.
     let text = "[a]\n  stray\n\n";
+    assert_eq!(edited(text, |d| d.set("a", "k", "v")), "[a]\n  stray\nk = v\n\n");
     assert_eq!(
-        edited(text, |d| d.set("a", "k", "v")),
-        "[a]\n  stray\nk = v\n\n"
-    );
-    assert_eq!(
-        edited(&edited(text, |d| d.set("a", "k", "v")), |d| assert!(
-            d.remove("a", "k")
-        )),
+        edited(&edited(text, |d| d.set("a", "k", "v")), |d| assert!(d.remove("a", "k"))),
         text
     );
 }
@@ -213,31 +188,20 @@ fn remove_reports_and_keeps_final_newline_state() {
 fn remove_section_if_empty_rules() {
     // Only blank lines left: the section and one blank line before it go.
     assert_eq!(
-        edited("A\n\n\n[P]\n\n[B]\n", |d| assert!(
-            d.remove_section_if_empty("P")
-        )),
+        edited("A\n\n\n[P]\n\n[B]\n", |d| assert!(d.remove_section_if_empty("P"))),
         "A\n\n[B]\n"
     );
     // Comments and keys keep it.
     for text in ["[P]\n# mine\n", "[P]\nk = v\n", "[P]\nstray text\n"] {
-        assert_eq!(
-            edited(text, |d| assert!(!d.remove_section_if_empty("P"))),
-            text
-        );
+        assert_eq!(edited(text, |d| assert!(!d.remove_section_if_empty("P"))), text);
     }
-    assert_eq!(
-        edited("A\n", |d| assert!(!d.remove_section_if_empty("P"))),
-        "A\n"
-    );
+    assert_eq!(edited("A\n", |d| assert!(!d.remove_section_if_empty("P"))), "A\n");
     // A comment right before the header is not a blank line: it stays.
     assert_eq!(
         edited("# x\n[P]\n", |d| assert!(d.remove_section_if_empty("P"))),
         "# x\n"
     );
-    assert_eq!(
-        edited("A\n\n[P]", |d| assert!(d.remove_section_if_empty("P"))),
-        "A"
-    );
+    assert_eq!(edited("A\n\n[P]", |d| assert!(d.remove_section_if_empty("P"))), "A");
 }
 
 #[test]
@@ -259,10 +223,7 @@ fn fixtures_new_profile_round_trip_is_byte_identical() {
         for (k, v) in [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")] {
             doc.set("profile keyhop-new", k, v);
         }
-        assert!(
-            doc.render()
-                .starts_with(text.trim_end_matches(['\r', '\n']))
-        );
+        assert!(doc.render().starts_with(text.trim_end_matches(['\r', '\n'])));
         for k in ["a", "b", "c", "d"] {
             assert!(doc.remove("profile keyhop-new", k));
         }
@@ -277,24 +238,16 @@ fn fixtures_editing_one_profile_leaves_other_lines_identical() {
         d.set("ci", "aws_session_token", "TOKEN");
         d.set("ci", "region", "eu-west-3");
     });
-    let expected = CREDS_COMMENTS.replace(
-        "region=us-east-1\n",
-        "region=eu-west-3\naws_session_token = TOKEN\n",
-    );
+    let expected = CREDS_COMMENTS.replace("region=us-east-1\n", "region=eu-west-3\naws_session_token = TOKEN\n");
     assert_eq!(out, expected);
 
     let out = edited(CREDS_CRLF, |d| d.set("default", "aws_session_token", "T"));
     let expected = CREDS_CRLF.replace("KEY\r\n\r\n", "KEY\r\naws_session_token = T\r\n\r\n");
     assert_eq!(out, expected);
 
-    let out = edited(CONFIG_MIXED, |d| {
-        d.set("profile sso-dev", "region", "us-east-2")
-    });
+    let out = edited(CONFIG_MIXED, |d| d.set("profile sso-dev", "region", "us-east-2"));
     let old_line = "Developer\nregion = eu-central-1\n";
-    assert_eq!(
-        out,
-        CONFIG_MIXED.replace(old_line, "Developer\nregion = us-east-2\n")
-    );
+    assert_eq!(out, CONFIG_MIXED.replace(old_line, "Developer\nregion = us-east-2\n"));
 }
 
 #[test]

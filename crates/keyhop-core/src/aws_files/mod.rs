@@ -105,23 +105,13 @@ impl AwsFiles {
     }
 
     pub fn credentials_has_profile(&self, profile: &str) -> Result<bool, AwsFilesError> {
-        Ok(read_file(&self.credentials)?
-            .is_some_and(|text| IniDoc::parse(&text).has_section(profile)))
+        Ok(read_file(&self.credentials)?.is_some_and(|text| IniDoc::parse(&text).has_section(profile)))
     }
 
     /// Sets the four credential keys in `[profile]` of the credentials file
     /// (a new section gets them in `CREDENTIAL_KEYS` order).
-    pub fn write_credentials(
-        &self,
-        profile: &str,
-        c: &ProfileCredentials<'_>,
-    ) -> Result<(), AwsFilesError> {
-        let values = [
-            c.access_key_id,
-            c.secret_access_key,
-            c.session_token,
-            c.expiration,
-        ];
+    pub fn write_credentials(&self, profile: &str, c: &ProfileCredentials<'_>) -> Result<(), AwsFilesError> {
+        let values = [c.access_key_id, c.secret_access_key, c.session_token, c.expiration];
         for (key, value) in CREDENTIAL_KEYS.into_iter().zip(values) {
             check_value(&self.credentials, key, value)?;
         }

@@ -47,11 +47,7 @@ fn paths_from_env_values() {
     let files = AwsFiles::from_vars(home, None, Some(OsString::new()));
     assert_eq!(files.credentials, home.join(".aws/credentials"));
     assert_eq!(files.config, home.join(".aws/config"));
-    let files = AwsFiles::from_vars(
-        home,
-        Some("~/x/creds".into()),
-        Some("/etc/aws/config".into()),
-    );
+    let files = AwsFiles::from_vars(home, Some("~/x/creds".into()), Some("/etc/aws/config".into()));
     assert_eq!(files.credentials, home.join("x/creds"));
     assert_eq!(files.config, Path::new("/etc/aws/config"));
     let files = AwsFiles::from_vars(home, Some("~other/creds".into()), Some("~".into()));
@@ -104,10 +100,7 @@ fn existing_profile_keeps_its_other_keys_and_other_profiles() {
     let (_home, files) = setup(Some(CREDS_COMMENTS), None);
     files.write_credentials("ci", &CREDS).unwrap();
     let doc = IniDoc::parse(&read(&files.credentials));
-    assert_eq!(
-        doc.get("ci", "aws_access_key_id").as_deref(),
-        Some(CREDS.access_key_id)
-    );
+    assert_eq!(doc.get("ci", "aws_access_key_id").as_deref(), Some(CREDS.access_key_id));
     assert_eq!(doc.get("ci", "region").as_deref(), Some("us-east-1"));
     files.remove_credentials("ci").unwrap();
     let text = read(&files.credentials);
@@ -183,10 +176,7 @@ fn concurrent_profiles_all_land() {
     });
     let doc = IniDoc::parse(&read(&files.credentials));
     for name in &names {
-        assert_eq!(
-            doc.get(name, "aws_access_key_id").as_deref(),
-            Some(CREDS.access_key_id)
-        );
+        assert_eq!(doc.get(name, "aws_access_key_id").as_deref(), Some(CREDS.access_key_id));
     }
     assert!(read(&files.credentials).starts_with(CREDS_COMMENTS));
 }
@@ -210,10 +200,7 @@ fn region_prior_round_trips() {
     let prior = files.write_region("tool", "ap-south-1").unwrap();
     assert_eq!(prior, RegionPrior::Absent);
     let doc = IniDoc::parse(&read(&files.config));
-    assert_eq!(
-        doc.get("profile tool", "region").as_deref(),
-        Some("ap-south-1")
-    );
+    assert_eq!(doc.get("profile tool", "region").as_deref(), Some("ap-south-1"));
     files.restore_region("tool", &prior).unwrap();
     assert_eq!(read(&files.config), CONFIG_MIXED);
 }
@@ -250,9 +237,7 @@ fn errors_never_carry_secrets() {
         }
     ));
     let msg = err.to_string();
-    assert!(
-        msg.contains("aws_session_token") && msg.contains(&files.credentials.display().to_string())
-    );
+    assert!(msg.contains("aws_session_token") && msg.contains(&files.credentials.display().to_string()));
     assert!(
         !msg.contains("secret") && !format!("{err:?}").contains("secret"),
         "{msg}"
@@ -262,19 +247,12 @@ fn errors_never_carry_secrets() {
     // An unreadable target: the error names the path, not the values.
     fs::remove_file(&files.credentials).unwrap();
     fs::create_dir(&files.credentials).unwrap();
-    let msg = files
-        .write_credentials("p", &CREDS)
-        .unwrap_err()
-        .to_string();
+    let msg = files.write_credentials("p", &CREDS).unwrap_err().to_string();
     assert!(
         msg.starts_with(&format!("cannot read {}", files.credentials.display())),
         "{msg}"
     );
-    for secret in [
-        CREDS.access_key_id,
-        CREDS.secret_access_key,
-        CREDS.session_token,
-    ] {
+    for secret in [CREDS.access_key_id, CREDS.secret_access_key, CREDS.session_token] {
         assert!(!msg.contains(secret));
     }
 }

@@ -20,8 +20,16 @@ pub struct NewSession {
 }
 
 pub enum NewKind {
-    IamUser { keys: LongTermKeys, mfa_device: Option<MfaDevice>, duration: SessionDuration },
-    RoleChained { role_arn: RoleArn, role_session_name: RoleSessionName, assumer: SessionAlias },
+    IamUser {
+        keys: LongTermKeys,
+        mfa_device: Option<MfaDevice>,
+        duration: SessionDuration,
+    },
+    RoleChained {
+        role_arn: RoleArn,
+        role_session_name: RoleSessionName,
+        assumer: SessionAlias,
+    },
 }
 
 /// A partial change; `None` leaves a field as it is.
@@ -55,18 +63,36 @@ impl<S: SecretStore> Engine<S> {
             self.check_alias_free(st, &new.alias, None)?;
             self.check_profile_usable(st, &new.profile)?;
             let kind = match &new.kind {
-                NewKind::IamUser { keys, mfa_device, duration } => {
+                NewKind::IamUser {
+                    keys,
+                    mfa_device,
+                    duration,
+                } => {
                     self.secrets.set_long_term(&id, keys)?;
                     wrote_keys = true;
-                    SessionKind::IamUser { mfa_device: mfa_device.clone(), duration: *duration }
+                    SessionKind::IamUser {
+                        mfa_device: mfa_device.clone(),
+                        duration: *duration,
+                    }
                 }
-                NewKind::RoleChained { role_arn, role_session_name, assumer } => SessionKind::RoleChained {
+                NewKind::RoleChained {
+                    role_arn,
+                    role_session_name,
+                    assumer,
+                } => SessionKind::RoleChained {
                     role_arn: role_arn.clone(),
                     role_session_name: role_session_name.clone(),
                     assumer: by_alias(&st.sessions, assumer.as_str())?.id.clone(),
                 },
             };
-            let s = Session { id: id.clone(), alias: new.alias.clone(), profile: new.profile.clone(), region: new.region.clone(), kind, active: None };
+            let s = Session {
+                id: id.clone(),
+                alias: new.alias.clone(),
+                profile: new.profile.clone(),
+                region: new.region.clone(),
+                kind,
+                active: None,
+            };
             st.sessions.push(s.clone());
             Ok(s)
         });
@@ -82,12 +108,18 @@ impl<S: SecretStore> Engine<S> {
             let idx = index_of(&st.sessions, alias)?;
             let before = st.sessions[idx].clone();
             let mut s = before.clone();
-            let not_applicable = |field| Error::NotApplicable { field, alias: before.alias.to_string(), kind: before.kind.label() };
+            let not_applicable = |field| Error::NotApplicable {
+                field,
+                alias: before.alias.to_string(),
+                kind: before.kind.label(),
+            };
             if let Some(a) = &e.alias {
                 self.check_alias_free(st, a, Some(&s.id))?;
                 s.alias = a.clone();
             }
-            if let Some(p) = &e.profile && p != &s.profile {
+            if let Some(p) = &e.profile
+                && p != &s.profile
+            {
                 self.check_profile_usable(st, p)?;
                 s.profile = p.clone();
             }
@@ -103,14 +135,26 @@ impl<S: SecretStore> Engine<S> {
                     if let Some(d) = e.duration {
                         *duration = d;
                     }
-                    for (set, field) in [(e.role_arn.is_some(), "a role ARN"), (e.role_session_name.is_some(), "a role session name"), (e.assumer.is_some(), "an assumer session")] {
+                    for (set, field) in [
+                        (e.role_arn.is_some(), "a role ARN"),
+                        (e.role_session_name.is_some(), "a role session name"),
+                        (e.assumer.is_some(), "an assumer session"),
+                    ] {
                         if set {
                             return Err(not_applicable(field));
                         }
                     }
                 }
-                SessionKind::RoleChained { role_arn, role_session_name, assumer } => {
-                    for (set, field) in [(e.mfa_device.is_some(), "an MFA device"), (e.duration.is_some(), "a session duration"), (keys_changed, "access keys")] {
+                SessionKind::RoleChained {
+                    role_arn,
+                    role_session_name,
+                    assumer,
+                } => {
+                    for (set, field) in [
+                        (e.mfa_device.is_some(), "an MFA device"),
+                        (e.duration.is_some(), "a session duration"),
+                        (keys_changed, "access keys"),
+                    ] {
                         if set {
                             return Err(not_applicable(field));
                         }
@@ -143,7 +187,13 @@ impl<S: SecretStore> Engine<S> {
                     (None, Some(o)) => o.secret_access_key,
                     (None, None) => return Err(Error::MissingKeys(before.alias.to_string())),
                 };
-                self.secrets.set_long_term(&s.id, &LongTermKeys { access_key_id, secret_access_key })?;
+                self.secrets.set_long_term(
+                    &s.id,
+                    &LongTermKeys {
+                        access_key_id,
+                        secret_access_key,
+                    },
+                )?;
             }
             // Anything that changes which credentials the session gets makes the cached ones stale.
             let creds_changed = keys_changed || s.kind != before.kind || s.region != before.region;
@@ -169,9 +219,20 @@ impl<S: SecretStore> Engine<S> {
             let idx = index_of(&st.sessions, alias)?;
             let deps = chain::dependants(&st.sessions, &st.sessions[idx].id);
             if !deps.is_empty() {
-                let names = deps.iter().map(|d| format!("{:?}", d.alias.as_str())).collect::<Vec<_>>().join(", ");
-                let dependants = if deps.len() == 1 { format!("session {names} assumes") } else { format!("sessions {names} assume") };
-                return Err(Error::HasDependants { alias: st.sessions[idx].alias.to_string(), dependants });
+                let names = deps
+                    .iter()
+                    .map(|d| format!("{:?}", d.alias.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let dependants = if deps.len() == 1 {
+                    format!("session {names} assumes")
+                } else {
+                    format!("sessions {names} assume")
+                };
+                return Err(Error::HasDependants {
+                    alias: st.sessions[idx].alias.to_string(),
+                    dependants,
+                });
             }
             self.deactivate(&mut st.sessions[idx])?;
             self.secrets.delete_all(&st.sessions[idx].id)?;
@@ -191,7 +252,10 @@ impl<S: SecretStore> Engine<S> {
     fn check_profile_usable(&self, st: &State, profile: &ProfileName) -> Result<()> {
         let ours = st.sessions.iter().any(|s| &s.profile == profile && s.is_active());
         if !ours && self.files.credentials_has_profile(profile.as_str())? {
-            return Err(Error::ForeignProfile { profile: profile.to_string(), path: self.files.credentials.clone() });
+            return Err(Error::ForeignProfile {
+                profile: profile.to_string(),
+                path: self.files.credentials.clone(),
+            });
         }
         Ok(())
     }

@@ -50,8 +50,13 @@ impl<S: SecretStore> Engine<S> {
         let st = self.store.load()?;
         let target = by_alias(&st.sessions, alias)?;
         let root = chain::resolve(&st.sessions, target)?[0];
-        let Some(device) = mfa_device(root) else { return Ok(None) };
-        let cached_ok = self.secrets.cached(&root.id)?.is_some_and(|c| c.valid_for(REUSE_MARGIN, OffsetDateTime::now_utc()));
+        let Some(device) = mfa_device(root) else {
+            return Ok(None);
+        };
+        let cached_ok = self
+            .secrets
+            .cached(&root.id)?
+            .is_some_and(|c| c.valid_for(REUSE_MARGIN, OffsetDateTime::now_utc()));
         Ok((!cached_ok).then(|| (root.alias.clone(), device.clone())))
     }
 
@@ -60,18 +65,28 @@ impl<S: SecretStore> Engine<S> {
     pub async fn start(&self, alias: &str, mfa: Option<MfaCode>) -> Result<StartOutcome> {
         let snapshot = self.store.load()?;
         let target = by_alias(&snapshot.sessions, alias)?.clone();
-        let creds = self.obtain(&snapshot, &target, mfa.as_ref(), Freshness::FreshTarget).await?;
+        let creds = self
+            .obtain(&snapshot, &target, mfa.as_ref(), Freshness::FreshTarget)
+            .await?;
         self.store.update(|st| self.activate(st, &target, &creds))
     }
 
     fn activate(&self, st: &mut State, target: &Session, creds: &StsCredentials) -> Result<StartOutcome> {
         // The session may have been edited or removed while STS answered.
-        let idx = st.sessions.iter().position(|s| s.id == target.id).ok_or_else(|| Error::NoSuchSession(target.alias.to_string()))?;
+        let idx = st
+            .sessions
+            .iter()
+            .position(|s| s.id == target.id)
+            .ok_or_else(|| Error::NoSuchSession(target.alias.to_string()))?;
         let profile = st.sessions[idx].profile.clone();
-        let holders: Vec<usize> =
-            (0..st.sessions.len()).filter(|&i| st.sessions[i].profile == profile && st.sessions[i].is_active()).collect();
+        let holders: Vec<usize> = (0..st.sessions.len())
+            .filter(|&i| st.sessions[i].profile == profile && st.sessions[i].is_active())
+            .collect();
         if holders.is_empty() && self.files.credentials_has_profile(profile.as_str())? {
-            return Err(Error::ForeignProfile { profile: profile.to_string(), path: self.files.credentials.clone() });
+            return Err(Error::ForeignProfile {
+                profile: profile.to_string(),
+                path: self.files.credentials.clone(),
+            });
         }
         let mut replaced = vec![];
         for i in holders {
@@ -93,9 +108,17 @@ impl<S: SecretStore> Engine<S> {
         )?;
         let session = &mut st.sessions[idx];
         let region_prior = self.files.write_region(profile.as_str(), session.region.as_str())?;
-        session.active = Some(Activation { expiration, started_at: OffsetDateTime::now_utc(), region_prior });
+        session.active = Some(Activation {
+            expiration,
+            started_at: OffsetDateTime::now_utc(),
+            region_prior,
+        });
         tracing::info!(alias = %session.alias, profile = %profile, %expiration, "session started");
-        Ok(StartOutcome { session: session.clone(), expiration, replaced })
+        Ok(StartOutcome {
+            session: session.clone(),
+            expiration,
+            replaced,
+        })
     }
 
     /// Renews an active session's credentials before they expire (the tray's background
@@ -118,11 +141,16 @@ impl<S: SecretStore> Engine<S> {
 
     /// For each active session: from when refreshing it needs a new MFA code (the expiry of
     /// the cached token of its chain's MFA-protected IAM user; "now" without one).
-    pub fn mfa_due_times(&self, st: &State) -> Result<std::collections::HashMap<crate::session::SessionId, OffsetDateTime>> {
+    pub fn mfa_due_times(
+        &self,
+        st: &State,
+    ) -> Result<std::collections::HashMap<crate::session::SessionId, OffsetDateTime>> {
         let mut out = std::collections::HashMap::new();
         let now = OffsetDateTime::now_utc();
         for s in st.sessions.iter().filter(|s| s.is_active()) {
-            let Ok(chain) = chain::resolve(&st.sessions, s) else { continue };
+            let Ok(chain) = chain::resolve(&st.sessions, s) else {
+                continue;
+            };
             let root = chain[0];
             if mfa_device(root).is_some() {
                 let due = self.secrets.cached(&root.id)?.map_or(now, |c| c.expiration);
@@ -144,11 +172,18 @@ impl<S: SecretStore> Engine<S> {
     /// program overwrote it): `(session, access key id found in the file)`.
     pub fn overwritten_profiles(&self) -> Result<Vec<(Session, String)>> {
         let st = self.store.load()?;
-        let Some(text) = crate::aws_files::read_file(&self.files.credentials)? else { return Ok(vec![]) };
+        let Some(text) = crate::aws_files::read_file(&self.files.credentials)? else {
+            return Ok(vec![]);
+        };
         let doc = crate::aws_files::IniDoc::parse(&text);
         let mut out = vec![];
         for s in st.sessions.iter().filter(|s| s.is_active()) {
-            let (Some(found), Some(ours)) = (doc.get(s.profile.as_str(), "aws_access_key_id"), self.secrets.cached(&s.id)?) else { continue };
+            let (Some(found), Some(ours)) = (
+                doc.get(s.profile.as_str(), "aws_access_key_id"),
+                self.secrets.cached(&s.id)?,
+            ) else {
+                continue;
+            };
             if found != ours.access_key_id {
                 out.push((s.clone(), found));
             }
@@ -172,7 +207,9 @@ impl<S: SecretStore> Engine<S> {
     }
 
     pub(crate) fn deactivate(&self, s: &mut Session) -> Result<StopOutcome> {
-        let Some(active) = s.active.take() else { return Ok(StopOutcome::WasNotActive) };
+        let Some(active) = s.active.take() else {
+            return Ok(StopOutcome::WasNotActive);
+        };
         self.files.remove_credentials(s.profile.as_str())?;
         self.files.restore_region(s.profile.as_str(), &active.region_prior)?;
         tracing::info!(alias = %s.alias, profile = %s.profile, "session stopped");
@@ -188,7 +225,13 @@ impl<S: SecretStore> Engine<S> {
 
     /// Walks the assumer chain: from the deepest session whose cached credentials are still
     /// good (so a valid cached token spares an MFA code), then STS for each step after it.
-    async fn obtain(&self, st: &State, target: &Session, mfa: Option<&MfaCode>, fresh: Freshness) -> Result<StsCredentials> {
+    async fn obtain(
+        &self,
+        st: &State,
+        target: &Session,
+        mfa: Option<&MfaCode>,
+        fresh: Freshness,
+    ) -> Result<StsCredentials> {
         let chain = chain::resolve(&st.sessions, target)?;
         let now = OffsetDateTime::now_utc();
         let mut creds: Option<StsCredentials> = None;
@@ -203,20 +246,41 @@ impl<S: SecretStore> Engine<S> {
         for s in &chain[first_to_fetch..] {
             let c = match &s.kind {
                 SessionKind::IamUser { mfa_device, duration } => {
-                    let keys = self.secrets.long_term(&s.id)?.ok_or_else(|| Error::MissingKeys(s.alias.to_string()))?;
+                    let keys = self
+                        .secrets
+                        .long_term(&s.id)?
+                        .ok_or_else(|| Error::MissingKeys(s.alias.to_string()))?;
                     let mfa_pair = match mfa_device {
                         None => None,
-                        Some(d) => Some((d, mfa.ok_or_else(|| Error::MfaRequired { alias: s.alias.to_string(), device: d.clone() })?)),
+                        Some(d) => Some((
+                            d,
+                            mfa.ok_or_else(|| Error::MfaRequired {
+                                alias: s.alias.to_string(),
+                                device: d.clone(),
+                            })?,
+                        )),
                     };
                     sts::get_session_token(&s.region, &keys, mfa_pair, *duration)
                         .await
-                        .map_err(|source| Error::Sts { step: "GetSessionToken", alias: s.alias.to_string(), source })?
+                        .map_err(|source| Error::Sts {
+                            step: "GetSessionToken",
+                            alias: s.alias.to_string(),
+                            source,
+                        })?
                 }
-                SessionKind::RoleChained { role_arn, role_session_name, .. } => {
+                SessionKind::RoleChained {
+                    role_arn,
+                    role_session_name,
+                    ..
+                } => {
                     let from = creds.as_ref().expect("a chain starts with an IAM user");
                     sts::assume_role(&s.region, from, role_arn, role_session_name)
                         .await
-                        .map_err(|source| Error::Sts { step: "AssumeRole", alias: s.alias.to_string(), source })?
+                        .map_err(|source| Error::Sts {
+                            step: "AssumeRole",
+                            alias: s.alias.to_string(),
+                            source,
+                        })?
                 }
             };
             self.secrets.set_cached(&s.id, &c)?;
@@ -225,10 +289,19 @@ impl<S: SecretStore> Engine<S> {
         Ok(creds.expect("a chain has at least its target"))
     }
 
-    fn reusable(&self, s: &Session, is_target: bool, mfa: Option<&MfaCode>, fresh: Freshness, now: OffsetDateTime) -> Result<Option<StsCredentials>> {
+    fn reusable(
+        &self,
+        s: &Session,
+        is_target: bool,
+        mfa: Option<&MfaCode>,
+        fresh: Freshness,
+        now: OffsetDateTime,
+    ) -> Result<Option<StsCredentials>> {
         let margin = match &s.kind {
             // A code typed by the user asks for a new token even if one is cached.
-            SessionKind::IamUser { mfa_device: Some(_), .. } if mfa.is_some() => return Ok(None),
+            SessionKind::IamUser {
+                mfa_device: Some(_), ..
+            } if mfa.is_some() => return Ok(None),
             SessionKind::IamUser { .. } if is_target && fresh == Freshness::Refresh => return Ok(None),
             SessionKind::IamUser { .. } => REUSE_MARGIN,
             SessionKind::RoleChained { .. } if is_target && fresh != Freshness::CachedOk => return Ok(None),
@@ -247,5 +320,6 @@ fn mfa_device(root: &Session) -> Option<&MfaDevice> {
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).expect("a UTC time formats as RFC 3339")
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("a UTC time formats as RFC 3339")
 }

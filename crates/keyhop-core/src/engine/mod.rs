@@ -14,11 +14,11 @@ use crate::error::{Error, Result};
 use crate::secrets::{OsKeyring, SecretStore, Secrets};
 use crate::session::{Session, SessionKind};
 use crate::state::{State, StateStore};
-use crate::validate::{SessionAlias, ProfileName};
+use crate::validate::{ProfileName, SessionAlias};
 
+pub use edit::EditOutcome;
 pub use edit::{NewKind, NewSession, SessionEdit};
 pub use lifecycle::{REUSE_MARGIN, StartOutcome, StopOutcome, rfc3339};
-pub use edit::EditOutcome;
 
 pub struct Engine<S: SecretStore = OsKeyring> {
     store: StateStore,
@@ -40,7 +40,11 @@ impl Engine<OsKeyring> {
 
 impl<S: SecretStore> Engine<S> {
     pub fn new(store: StateStore, files: AwsFiles, secrets: S) -> Self {
-        Self { store, files, secrets: Secrets::new(secrets) }
+        Self {
+            store,
+            files,
+            secrets: Secrets::new(secrets),
+        }
     }
 
     pub fn state_store(&self) -> &StateStore {
@@ -61,11 +65,17 @@ impl<S: SecretStore> Engine<S> {
 }
 
 pub(crate) fn by_alias<'a>(sessions: &'a [Session], alias: &str) -> Result<&'a Session> {
-    sessions.iter().find(|s| s.alias.as_str() == alias.trim()).ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
+    sessions
+        .iter()
+        .find(|s| s.alias.as_str() == alias.trim())
+        .ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
 }
 
 pub(crate) fn index_of(sessions: &[Session], alias: &str) -> Result<usize> {
-    sessions.iter().position(|s| s.alias.as_str() == alias.trim()).ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
+    sessions
+        .iter()
+        .position(|s| s.alias.as_str() == alias.trim())
+        .ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
 }
 
 /// A session as the CLI and the UI show it (`keyhop session list --json` prints these).
@@ -89,10 +99,18 @@ pub struct SessionView {
 impl SessionView {
     pub fn of(s: &Session, all: &[Session]) -> Self {
         let (mfa_device, duration_seconds, role_arn, role_session_name, assumer) = match &s.kind {
-            SessionKind::IamUser { mfa_device, duration } => {
-                (mfa_device.as_ref().map(|d| d.to_string()), Some(duration.secs()), None, None, None)
-            }
-            SessionKind::RoleChained { role_arn, role_session_name, assumer } => (
+            SessionKind::IamUser { mfa_device, duration } => (
+                mfa_device.as_ref().map(|d| d.to_string()),
+                Some(duration.secs()),
+                None,
+                None,
+                None,
+            ),
+            SessionKind::RoleChained {
+                role_arn,
+                role_session_name,
+                assumer,
+            } => (
                 None,
                 None,
                 Some(role_arn.to_string()),
