@@ -50,6 +50,7 @@ fn init_tracing() {
 fn attach_console() {
     use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
     // Fails harmlessly when started from Explorer or autostart: there is no console to show.
+    #[allow(unsafe_code)]
     unsafe {
         AttachConsole(ATTACH_PARENT_PROCESS);
     }

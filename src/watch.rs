@@ -16,7 +16,7 @@ pub fn start(state_dir: &Path, credentials: &Path) -> notify::Result<FileWatch> 
     std::fs::create_dir_all(state_dir).map_err(notify::Error::io)?;
     // The credentials file may be a symlink; its target is what gets replaced.
     let credentials: PathBuf = std::fs::canonicalize(credentials).unwrap_or_else(|_| credentials.to_path_buf());
-    let cred_name = credentials.file_name().map(|n| n.to_os_string());
+    let cred_name = credentials.file_name().map(std::ffi::OsStr::to_os_string);
     let cred_dir = credentials.parent().map(Path::to_path_buf);
     let state_dir_owned = state_dir.to_path_buf();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
@@ -30,7 +30,7 @@ pub fn start(state_dir: &Path, credentials: &Path) -> notify::Result<FileWatch> 
                 && matches!(name.and_then(|n| n.to_str()), Some("state.json" | "settings.json"))
             {
                 external::send(External::StateChanged);
-            } else if name.map(|n| n.to_os_string()) == cred_name && path.parent() == cred_dir.as_deref() {
+            } else if name.map(std::ffi::OsStr::to_os_string) == cred_name && path.parent() == cred_dir.as_deref() {
                 external::send(External::CredentialsChanged);
             }
         }

@@ -37,7 +37,7 @@ fn common_files() -> Vec<String> {
         "/usr/share/icons/hicolor/scalable/apps/keyhop.svg",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     files.push(format!("/usr/share/applications/{APP_ID}.desktop"));
     files.push(format!("/usr/share/metainfo/{APP_ID}.metainfo.xml"));

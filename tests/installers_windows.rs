@@ -13,7 +13,7 @@ fn repo() -> &'static Path {
 
 /// main.wxs and Cargo.toml's `[package.metadata.wix]`, as JSON: every element of the WiX
 /// namespace (tag, attributes, id of the enclosing Directory/Component/Feature) and the metadata.
-const READ: &str = r#"
+const READ: &str = r"
 import json, sys, tomllib, xml.etree.ElementTree as ET
 NS = '{http://schemas.microsoft.com/wix/2006/wi}'
 root = ET.parse(sys.argv[1]).getroot()
@@ -34,7 +34,7 @@ walk(root, {})
 with open(sys.argv[2], 'rb') as f:
     wix = tomllib.load(f)['package']['metadata']['wix']
 print(json.dumps({'elements': out, 'wix': wix}))
-"#;
+";
 
 struct Wxs {
     elements: Vec<Value>,

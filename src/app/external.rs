@@ -26,9 +26,12 @@ pub enum External {
     },
 }
 
-static CHANNEL: OnceLock<(UnboundedSender<External>, Mutex<Option<UnboundedReceiver<External>>>)> = OnceLock::new();
+/// The sender, and the receiver until the subscription takes it.
+type Channel = (UnboundedSender<External>, Mutex<Option<UnboundedReceiver<External>>>);
 
-fn channel() -> &'static (UnboundedSender<External>, Mutex<Option<UnboundedReceiver<External>>>) {
+static CHANNEL: OnceLock<Channel> = OnceLock::new();
+
+fn channel() -> &'static Channel {
     CHANNEL.get_or_init(|| {
         let (tx, rx) = unbounded();
         (tx, Mutex::new(Some(rx)))

@@ -53,7 +53,10 @@ pub fn run() -> ExitCode {
     // ~11 MB anonymous) when it is the first GTK client of an X display, as at login.
     if std::env::var_os("GDK_GL").is_none() {
         // SAFETY: no other thread exists yet; the tray, iced and tokio all start below.
-        unsafe { std::env::set_var("GDK_GL", "disable") };
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("GDK_GL", "disable")
+        };
     }
     let engine = match Engine::from_env() {
         Ok(e) => Arc::new(e),
@@ -102,7 +105,7 @@ pub fn run() -> ExitCode {
         attention: HashMap::new(),
         failures: HashMap::new(),
         handled: vec![],
-        overwrite_notified: Default::default(),
+        overwrite_notified: std::collections::HashSet::default(),
         next_wake: None,
         dark: prefers_dark(),
     }));
@@ -145,6 +148,7 @@ impl App {
         self.windows.get(&id).map_or_else(|| "keyhop".into(), Window::title)
     }
 
+    #[allow(clippy::unnecessary_wraps)] // the signature iced asks for
     fn theme(&self, _id: window::Id) -> Option<Theme> {
         Some(if self.dark { Theme::Dark } else { Theme::Light })
     }
@@ -203,7 +207,7 @@ impl App {
         };
         let (id, opened) = window::open(w.settings());
         self.windows.insert(id, w);
-        let focus_task = focus.map_or_else(Task::none, |f| iced::widget::operation::focus(f));
+        let focus_task = focus.map_or_else(Task::none, iced::widget::operation::focus);
         opened.discard().chain(window::gain_focus(id)).chain(focus_task)
     }
 }

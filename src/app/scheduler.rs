@@ -14,8 +14,11 @@ use crate::tray::menu_model::{self, Attention};
 
 /// Sleeps until the unix time `at`, then ticks once. A new `at` replaces the subscription (and
 /// drops this sleep).
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature `Subscription::run_with` asks for
 pub fn timer(at: &i64) -> impl Stream<Item = Message> + use<> {
-    let wait = (*at - OffsetDateTime::now_utc().unix_timestamp()).max(0) as u64;
+    let wait = (*at - OffsetDateTime::now_utc().unix_timestamp())
+        .max(0)
+        .cast_unsigned();
     stream::once(async move {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
         Message::Tick

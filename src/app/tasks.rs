@@ -169,7 +169,7 @@ impl App {
                         }
                     }
                 })
-                .await
+                .await;
             },
             |()| Message::QuitDone,
         )

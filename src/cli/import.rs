@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use keyhop_core::engine::{NewKind, NewSession};
-use keyhop_core::validate::*;
+use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, SessionDuration};
 use keyhop_core::{Engine, Error, Result};
 
 #[derive(Subcommand, Debug)]

@@ -3,7 +3,10 @@
 use clap::{Args, Subcommand};
 use keyhop_core::engine::{NewKind, NewSession, SessionEdit, StopOutcome};
 use keyhop_core::secrets::LongTermKeys;
-use keyhop_core::validate::*;
+use keyhop_core::validate::{
+    AccessKeyId, MfaCode, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration,
+    ValidationError,
+};
 use keyhop_core::{Engine, Result};
 use time::OffsetDateTime;
 
@@ -113,6 +116,7 @@ pub struct EditArgs {
     pub assumer: Option<String>,
 }
 
+#[allow(clippy::ref_option)] // called with `&args.field`
 fn opt<T>(v: &Option<String>, parse: fn(&str) -> Result<T, ValidationError>) -> Result<Option<T>> {
     Ok(v.as_deref().map(parse).transpose()?)
 }

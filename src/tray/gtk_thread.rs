@@ -51,7 +51,7 @@ impl Handle {
                 if let Some((tray, shown)) = t.borrow_mut().as_mut() {
                     apply(tray, shown, model);
                 }
-            })
+            });
         });
     }
 

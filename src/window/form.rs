@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use keyhop_core::SessionView;
 use keyhop_core::engine::{NewKind, NewSession, SessionEdit};
 use keyhop_core::secrets::LongTermKeys;
-use keyhop_core::validate::*;
+use keyhop_core::validate::{
+    AccessKeyId, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SecretAccessKey, SessionAlias,
+    SessionDuration, ValidationError,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -46,6 +49,7 @@ pub enum Msg {
     Cancel,
 }
 
+#[allow(clippy::large_enum_variant)] // one per Save click
 pub enum Effect {
     None,
     Save(Output),
@@ -181,7 +185,7 @@ impl Form {
                         .others
                         .iter()
                         .find(|(o, _)| *o == a)
-                        .and_then(|(_, next)| next.clone())
+                        .and_then(|(_, next)| next.clone());
                 }
                 None => return false,
             }
@@ -292,13 +296,15 @@ impl Form {
             }));
         };
         // Only what changed goes into the edit, so an untouched field never stops the session.
-        let mut edit = SessionEdit::default();
-        edit.alias = (alias != old.alias).then_some(alias);
-        edit.profile = (profile != old.profile).then_some(profile);
-        edit.region = (region.as_str() != old.region).then_some(region);
+        let mut edit = SessionEdit {
+            alias: (alias != old.alias).then_some(alias),
+            profile: (profile != old.profile).then_some(profile),
+            region: (region.as_str() != old.region).then_some(region),
+            ..SessionEdit::default()
+        };
         match self.kind() {
             Kind::IamUser => {
-                if mfa_device.as_ref().map(|d| d.to_string()) != old.mfa_device {
+                if mfa_device.as_ref().map(std::string::ToString::to_string) != old.mfa_device {
                     edit.mfa_device = Some(mfa_device);
                 }
                 if self.key_id_changed() {

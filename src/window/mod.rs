@@ -14,6 +14,7 @@ pub use form_view::{FIRST_INPUT, view as form_view};
 pub const APP_ID: &str = "io.github.keyhop.keyhop";
 
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // a handful of windows at most; boxing buys nothing
 pub enum Window {
     List(list::List),
     Form(form::Form),

@@ -46,6 +46,7 @@ impl SettingsForm {
             lead: s.notify_lead_minutes.to_string(),
             margin: s.refresh_margin_minutes.to_string(),
             region: s.default_region.to_string(),
+            #[allow(clippy::cast_precision_loss)] // at most 129,600 s
             duration_hours: format!("{}", s.default_duration.secs() as f64 / 3600.0),
             error: None,
         }
@@ -68,7 +69,7 @@ impl SettingsForm {
             notify_lead_minutes: minutes(&self.lead, "notification lead time")?,
             refresh_margin_minutes: minutes(&self.margin, "refresh margin")?,
             default_region: Region::parse(&self.region).map_err(|e| e.to_string())?,
-            default_duration: SessionDuration::from_secs((hours * 3600.0).round() as u64).map_err(|e| e.to_string())?,
+            default_duration: SessionDuration::from_secs(hours_to_secs(hours)).map_err(|e| e.to_string())?,
         };
         s.validate().map_err(|e| e.to_string())?;
         Ok(s)
@@ -141,6 +142,18 @@ impl SettingsForm {
         );
         container(c.padding(20)).width(Length::Fill).height(Length::Fill).into()
     }
+}
+
+/// Whole seconds of a number of hours; anything negative or absurd becomes 0, which the
+/// duration's own check then refuses with its message.
+fn hours_to_secs(hours: f64) -> u64 {
+    let secs = (hours * 3600.0).round();
+    if !(0.0..=1e9).contains(&secs) {
+        return 0;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // range checked above
+    let secs = secs as u64;
+    secs
 }
 
 #[cfg(test)]

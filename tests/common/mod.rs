@@ -190,8 +190,8 @@ impl Rig {
             assert!(
                 a == b,
                 "{name} changed after {after_what}\n--- before ---\n{}\n--- after ---\n{}",
-                show(a),
-                show(b)
+                show(a.as_ref()),
+                show(b.as_ref())
             );
         }
     }
@@ -279,7 +279,7 @@ impl Rig {
     }
 }
 
-fn show(bytes: &Option<Vec<u8>>) -> String {
+fn show(bytes: Option<&Vec<u8>>) -> String {
     match bytes {
         None => "(absent)".to_owned(),
         Some(b) => format!("{:?}", String::from_utf8_lossy(b)),

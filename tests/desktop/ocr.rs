@@ -88,9 +88,10 @@ fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
         words.push((f[11].trim().to_owned(), n(6), n(7), n(6) + n(8), n(7) + n(9)));
     }
     words.sort_by_key(|w| (w.2 + w.4, w.1));
-    let mut rows: Vec<(Vec<(String, i32)>, [i32; 4])> = vec![];
+    type Row = (Vec<(String, i32)>, [i32; 4]);
+    let mut rows: Vec<Row> = vec![];
     for (text, l, t, r, b) in words {
-        let cy = (t + b) / 2;
+        let cy = i32::midpoint(t, b);
         let row = rows.iter_mut().find(|(_, [_, rt, _, rb])| {
             let rcy = (rt + rb) / 2;
             (*rt..=*rb).contains(&cy) || (t..=b).contains(&rcy)

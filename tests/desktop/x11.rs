@@ -138,7 +138,7 @@ impl Desktop {
             display,
             test: test.to_owned(),
             dir,
-            failure_shot: Default::default(),
+            failure_shot: std::cell::Cell::default(),
             trayer: None,
             xvfb: Some(xvfb),
         };

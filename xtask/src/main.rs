@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Some(other) => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
     };
     match outcome {
-        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(code) => ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(u8::MAX)),
         Err(message) => {
             eprintln!("xtask: error: {message}");
             ExitCode::FAILURE

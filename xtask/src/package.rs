@@ -196,7 +196,12 @@ fn single_package(dist: &Path, extension: &str) -> Result<PathBuf> {
 
 fn size_of(path: &Path) -> String {
     match std::fs::metadata(path) {
-        Ok(m) => format!("{:.1} MB, {} bytes", m.len() as f64 / 1_000_000.0, m.len()),
+        Ok(m) => format!(
+            "{}.{} MB, {} bytes",
+            m.len() / 1_000_000,
+            m.len() / 100_000 % 10,
+            m.len()
+        ),
         Err(e) => format!("size unknown: {e}"),
     }
 }

@@ -30,7 +30,7 @@ impl Service {
         cmd.stdin(Stdio::null()).stdout(out).stderr(err).process_group(0);
         let child = cmd
             .spawn()
-            .map_err(|e| format!("cannot start {name} ({:?}): {e}", cmd.get_program()))?;
+            .map_err(|e| format!("cannot start {name} ({}): {e}", cmd.get_program().display()))?;
         let forward = signals::Forward::group(child.id());
         Ok(Service {
             name: name.to_owned(),
@@ -79,7 +79,7 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        let group = -(self.child.id() as i32);
+        let group = -self.child.id().cast_signed();
         signals::send(group, signals::sigterm());
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {

@@ -5,6 +5,9 @@
 //! process groups registered in a fixed table; the main thread then sees its child end and
 //! unwinds normally, so every `Service` is dropped and stopped.
 
+// The FFI spot of xtask: kill(2) and signal(2).
+#![allow(unsafe_code)]
+
 use std::sync::atomic::{AtomicI32, Ordering};
 
 const SIGHUP: i32 = 1;
@@ -57,12 +60,12 @@ pub struct Forward {
 impl Forward {
     /// Forward to one process.
     pub fn pid(pid: u32) -> Self {
-        Self::register(pid as i32)
+        Self::register(pid.cast_signed())
     }
 
     /// Forward to every process of the group led by `pgid`.
     pub fn group(pgid: u32) -> Self {
-        Self::register(-(pgid as i32))
+        Self::register(-pgid.cast_signed())
     }
 
     fn register(target: i32) -> Self {

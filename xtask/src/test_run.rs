@@ -183,7 +183,7 @@ pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
         .stderr(Stdio::piped())
         .process_group(0);
     let mut child = cmd.spawn().map_err(|e| format!("cannot start dbus-run-session: {e}"))?;
-    let group = -(child.id() as i32);
+    let group = -child.id().cast_signed();
     let forward = signals::Forward::group(child.id());
     let totals = Arc::new(Mutex::new(Totals::default()));
     let (done_tx, done_rx) = mpsc::channel();

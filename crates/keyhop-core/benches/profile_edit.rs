@@ -5,11 +5,13 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use keyhop_core::aws_files::{AwsFiles, ProfileCredentials, ini::IniDoc};
 
 fn thousand_profiles() -> String {
+    use std::fmt::Write;
     let mut s = String::from("# a big, real-shaped credentials file\n");
     for i in 0..1000 {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "[profile-{i:04}]\naws_access_key_id = AKIAEXAMPLE{i:09}\naws_secret_access_key = secretExampleXXXXXXXXXXXXXXXXXXXXXXX{i:04}\n\n"
-        ));
+        );
     }
     s
 }
@@ -42,8 +44,8 @@ fn bench(c: &mut Criterion) {
                 flip = !flip;
                 files
                     .write_credentials("keyhop-bench", if flip { &creds } else { &refreshed })
-                    .unwrap()
-            })
+                    .unwrap();
+            });
         },
     );
     c.bench_function(
@@ -52,7 +54,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 files.write_credentials("keyhop-bench", &creds).unwrap();
                 files.remove_credentials("keyhop-bench").unwrap();
-            })
+            });
         },
     );
     assert_eq!(std::fs::read_to_string(&files.credentials).unwrap(), original);
@@ -62,7 +64,7 @@ fn bench(c: &mut Criterion) {
             let mut doc = IniDoc::parse(&original);
             doc.set("profile-0500", "aws_session_token", "tok");
             doc.render()
-        })
+        });
     });
 }
 

@@ -30,7 +30,7 @@ pub fn parse_access_key_csv(text: &str) -> Result<LongTermKeys> {
         .map_err(|e| {
             Error::Csv(format!(
                 "has a malformed row (line {})",
-                e.position().map_or(0, |p| p.line())
+                e.position().map_or(0, csv::Position::line)
             ))
         })?;
     let row = match rows.as_slice() {

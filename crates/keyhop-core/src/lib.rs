@@ -2,6 +2,8 @@
 //! profile files and the state file. No UI toolkit, no printing: the CLI, the tray and the
 //! windows are adapters over [`engine::Engine`].
 
+#![forbid(unsafe_code)]
+
 pub mod aws_files;
 pub mod chain;
 pub mod engine;

@@ -91,7 +91,7 @@ pub fn deadlines(
             // At refresh time the MFA-backed token will not be reusable any more, so the refresh
             // itself would need a code: warn ahead, then report the expiry.
             Some(due) if due <= refresh_at + REUSE_MARGIN => {
-                out.push(d(due.min(exp) - timing.notify_lead, Action::WarnMfa))
+                out.push(d(due.min(exp) - timing.notify_lead, Action::WarnMfa));
             }
             _ => out.push(d(
                 failures.get(&s.id).map_or(refresh_at, |f| f.retry_at.max(refresh_at)),

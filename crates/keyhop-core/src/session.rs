@@ -16,7 +16,11 @@ impl SessionId {
     pub fn random() -> Self {
         let mut b = [0u8; 8];
         getrandom::fill(&mut b).expect("the OS random source is available");
-        Self(b.iter().map(|x| format!("{x:02x}")).collect())
+        Self(b.iter().fold(String::with_capacity(16), |mut s, x| {
+            use std::fmt::Write;
+            let _ = write!(s, "{x:02x}");
+            s
+        }))
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -134,7 +134,7 @@ impl StateStore {
         let value: serde_json::Value = serde_json::from_str(&raw).map_err(|e| corrupt(e.to_string()))?;
         let found = value
             .get("version")
-            .and_then(|v| v.as_u64())
+            .and_then(serde_json::Value::as_u64)
             .ok_or_else(|| corrupt("no version field".into()))?;
         if found != u64::from(STATE_VERSION) {
             return Err(StateError::UnknownVersion { path, found });

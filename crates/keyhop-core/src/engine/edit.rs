@@ -130,7 +130,7 @@ impl<S: SecretStore> Engine<S> {
             match &mut s.kind {
                 SessionKind::IamUser { mfa_device, duration } => {
                     if let Some(d) = &e.mfa_device {
-                        *mfa_device = d.clone();
+                        mfa_device.clone_from(d);
                     }
                     if let Some(d) = e.duration {
                         *duration = d;

@@ -100,7 +100,7 @@ impl SessionView {
     pub fn of(s: &Session, all: &[Session]) -> Self {
         let (mfa_device, duration_seconds, role_arn, role_session_name, assumer) = match &s.kind {
             SessionKind::IamUser { mfa_device, duration } => (
-                mfa_device.as_ref().map(|d| d.to_string()),
+                mfa_device.as_ref().map(std::string::ToString::to_string),
                 Some(duration.secs()),
                 None,
                 None,
