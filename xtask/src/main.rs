@@ -1,7 +1,8 @@
 //! Developer tasks for keyhop, std only.
 //!
 //! - `cargo xtask test [cargo test args]`: installs what the tests need (apt packages, moto, the
-//!   AWS CLI, boto3), starts a moto server on a free loopback port and runs `cargo test
+//!   AWS CLI, boto3), starts a moto server and the IAM Identity Center rig server
+//!   (`xtask/rig/sso_server.py`, `KEYHOP_TEST_SSO`) on free loopback ports and runs `cargo test
 //!   --workspace` inside a private D-Bus session with an unlocked gnome-keyring. Prints one
 //!   `summary: N passed, N failed, N skipped` line at the end and exits with cargo's status.
 //!   Desktop tests get an X display (for dunst, the notification daemon, which runs in that
@@ -17,6 +18,7 @@ mod package;
 mod packages;
 mod service;
 mod signals;
+mod sso;
 mod test_run;
 
 use std::path::{Path, PathBuf};
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
 
 fn print_usage() {
     println!(
-        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)\n  cargo xtask package                  release build, completions + man page, .deb and .rpm in target/dist/"
+        "usage:\n  cargo xtask test [cargo test args]   install test deps, start moto + SSO rig + keyring, run all tests\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)\n  cargo xtask package                  release build, completions + man page, .deb and .rpm in target/dist/"
     );
 }
 

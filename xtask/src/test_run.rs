@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
 use crate::packages::{self, TEST_PACKAGES};
-use crate::{Result, desktop, moto, signals};
+use crate::{Result, desktop, moto, signals, sso};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -47,6 +47,8 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
     let moto = moto::start(&work, &path)?;
+    // IAM Identity Center (SSO portal + OIDC), minting role credentials in that moto.
+    let sso = sso::start(&work, &path, &moto.url)?;
     // The display of the notification daemon; each desktop test starts its own for its tray.
     let display = desktop::start_xvfb(&work, &path)?;
     let dunst = desktop::dunst_files(&work)?;
@@ -60,6 +62,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .current_dir(crate::repo_root())
         .env("PATH", &path)
         .env("KEYHOP_TEST_MOTO", &moto.url)
+        .env("KEYHOP_TEST_SSO", &sso.url)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("XDG_DATA_HOME", scratch.0.join("data"))
         .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
@@ -78,6 +81,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
     let (code, totals) = run_streaming(cmd)?;
     drop(display);
+    drop(sso);
     drop(moto);
     drop(scratch);
     if totals.desktop_skipped > 0 {
