@@ -15,6 +15,8 @@ mod notify;
 mod resume;
 #[cfg(feature = "desktop")]
 mod single_instance;
+#[cfg(all(test, feature = "desktop"))]
+mod test_support;
 #[cfg(feature = "desktop")]
 mod tray;
 #[cfg(feature = "desktop")]

@@ -46,7 +46,7 @@ pub enum Message {
     Loaded(Result<Snapshot, String>),
     /// An engine operation on a session finished.
     Done {
-        session_id: String,
+        session_id: keyhop_core::session::SessionId,
         alias: String,
         op: Op,
         result: Result<(), Failure>,
@@ -76,6 +76,6 @@ pub enum Message {
     /// Look for profiles another program overwrote.
     CheckOverwrites,
     /// `(session id, alias, profile, the foreign access key id)`.
-    Overwritten(Vec<(String, String, String, String)>),
+    Overwritten(Vec<(keyhop_core::session::SessionId, String, String, String)>),
     QuitDone,
 }

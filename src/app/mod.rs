@@ -37,12 +37,12 @@ pub struct App {
     snapshot: Option<Snapshot>,
     windows: BTreeMap<window::Id, Window>,
     /// Sessions with an engine operation in flight.
-    busy: Vec<String>,
-    attention: HashMap<String, Attention>,
+    busy: Vec<SessionId>,
+    attention: HashMap<SessionId, Attention>,
     failures: HashMap<SessionId, RefreshFailure>,
     handled: Vec<Deadline>,
     /// Overwritten profiles already reported: (session id, foreign access key id).
-    overwrite_notified: std::collections::HashSet<(String, String)>,
+    overwrite_notified: std::collections::HashSet<(SessionId, String)>,
     next_wake: Option<OffsetDateTime>,
     dark: bool,
 }
@@ -55,8 +55,8 @@ pub fn run() -> ExitCode {
         // SAFETY: no other thread exists yet; the tray, iced and tokio all start below.
         #[allow(unsafe_code)]
         unsafe {
-            std::env::set_var("GDK_GL", "disable")
-        };
+            std::env::set_var("GDK_GL", "disable");
+        }
     }
     let engine = match Engine::from_env() {
         Ok(e) => Arc::new(e),

@@ -42,7 +42,7 @@ impl App {
         let all = self.deadlines();
         // Handled deadlines of past expirations can go.
         self.handled.retain(|h| all.contains(h));
-        let any_active = self.sessions().iter().any(|s| s.status == "active");
+        let any_active = self.sessions().iter().any(keyhop_core::SessionView::is_active);
         self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
         self.tray
             .show(menu_model::build(self.sessions(), &self.attention, &self.busy, now));
@@ -52,7 +52,7 @@ impl App {
         let now = OffsetDateTime::now_utc();
         let all = self.deadlines();
         let due: Vec<schedule::Deadline> = schedule::due(&all, &self.handled, now).into_iter().cloned().collect();
-        let aliases: HashMap<String, String> = self
+        let aliases: HashMap<keyhop_core::session::SessionId, String> = self
             .sessions()
             .iter()
             .map(|s| (s.id.clone(), s.alias.to_string()))
@@ -60,7 +60,7 @@ impl App {
         let mut tasks = vec![];
         for d in due {
             self.handled.push(d.clone());
-            let id = d.session.to_string();
+            let id = d.session.clone();
             let Some(alias) = aliases.get(&id).cloned() else {
                 continue;
             };
@@ -72,7 +72,7 @@ impl App {
                     crate::notify::mfa_needed(
                         &format!("{alias}: MFA code needed soon"),
                         &format!("The credentials of {alias} expire in {left} and need a new MFA code to renew."),
-                        &id,
+                        id.as_str(),
                     );
                 }
                 Action::Expired => {

@@ -6,17 +6,14 @@ use std::sync::Arc;
 
 use iced::{Task, window};
 use keyhop_core::Engine;
+use keyhop_core::session::SessionId;
 use keyhop_core::validate::MfaCode;
 
 use super::{App, Failure, Message, Op, Snapshot};
 
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
-    let views = state
-        .sessions
-        .iter()
-        .map(|s| keyhop_core::SessionView::of(s, &state.sessions))
-        .collect();
+    let views = keyhop_core::SessionView::all(&state.sessions);
     let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
     Ok(Snapshot { views, state, mfa_due })
 }
@@ -35,21 +32,20 @@ impl App {
     }
 
     /// Start, stop or refresh one session, marking it busy meanwhile.
-    pub(super) fn run_op(&mut self, session_id: String, alias: String, op: Op) -> Task<Message> {
+    pub(super) fn run_op(&mut self, session_id: SessionId, alias: String, op: Op) -> Task<Message> {
         if self.busy.contains(&session_id) {
             return Task::none();
         }
         self.busy.push(session_id.clone());
         let e = Arc::clone(&self.engine);
-        let a = alias.clone();
+        let id = session_id.clone();
         Task::perform(
             async move {
                 match op {
-                    Op::Start => e.start(&a, None).await.map(|o| Some(o.session.id.to_string())),
-                    Op::Refresh => e.refresh(&a).await.map(|o| o.map(|o| o.session.id.to_string())),
-                    Op::Stop => blocking(&e, move |e| e.stop(&a).map(|_| None)).await,
+                    Op::Start => e.start(&id, None).await.map(drop),
+                    Op::Refresh => e.refresh(&id).await.map(drop),
+                    Op::Stop => blocking(&e, move |e| e.stop(&id).map(drop)).await,
                 }
-                .map(|_| ())
                 .map_err(Failure::from)
             },
             move |result| Message::Done {
@@ -61,7 +57,7 @@ impl App {
         )
     }
 
-    pub(super) fn start_with_code(&mut self, window: window::Id, alias: String, code: String) -> Task<Message> {
+    pub(super) fn start_with_code(&mut self, window: window::Id, id: SessionId, code: String) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(
             async move {
@@ -69,7 +65,7 @@ impl App {
                     message: err.to_string(),
                     needs_mfa: true,
                 })?;
-                e.start(&alias, Some(code)).await.map(|_| ()).map_err(Failure::from)
+                e.start(&id, Some(code)).await.map(drop).map_err(Failure::from)
             },
             move |result| Message::MfaDone { window, result },
         )
@@ -82,7 +78,7 @@ impl App {
             async move {
                 blocking(&e, move |e| match output {
                     Output::Add(n) => e.add(n).map(drop),
-                    Output::Edit { alias, edit } => e.edit(&alias, edit).map(drop),
+                    Output::Edit { id, edit } => e.edit(&id, edit).map(drop),
                 })
                 .await
                 .map_err(|e| e.to_string())
@@ -91,11 +87,11 @@ impl App {
         )
     }
 
-    pub(super) fn remove(&self, list: window::Id, alias: String) -> Task<Message> {
+    pub(super) fn remove(&self, list: window::Id, id: SessionId) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(
             async move {
-                blocking(&e, move |e| e.remove(&alias).map(drop))
+                blocking(&e, move |e| e.remove(&id).map(drop))
                     .await
                     .map_err(|e| e.to_string())
             },
@@ -104,10 +100,10 @@ impl App {
     }
 
     /// Fills the edit form's access key id from the keyring.
-    pub(super) fn load_key_id(&self, window: window::Id, alias: String) -> Task<Message> {
+    pub(super) fn load_key_id(&self, window: window::Id, id: SessionId) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(
-            async move { blocking(&e, move |e| e.stored_access_key_id(&alias).ok().flatten()).await },
+            async move { blocking(&e, move |e| e.stored_access_key_id(&id).ok().flatten()).await },
             move |id| Message::Form(window, crate::window::form::Msg::StoredKeyId(id)),
         )
     }
@@ -120,7 +116,7 @@ impl App {
                     e.overwritten_profiles()
                         .unwrap_or_default()
                         .into_iter()
-                        .map(|(s, key)| (s.id.to_string(), s.alias.to_string(), s.profile.to_string(), key))
+                        .map(|(s, key)| (s.id, s.alias.to_string(), s.profile.to_string(), key))
                         .collect()
                 })
                 .await
@@ -154,17 +150,17 @@ impl App {
     /// Stops every active session (quit with "stop all on quit"), then exits.
     pub(super) fn stop_all_and_quit(&self) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        let active: Vec<String> = self
+        let active: Vec<(SessionId, String)> = self
             .sessions()
             .iter()
-            .filter(|s| s.status == "active")
-            .map(|s| s.alias.to_string())
+            .filter(|s| s.is_active())
+            .map(|s| (s.id.clone(), s.alias.to_string()))
             .collect();
         Task::perform(
             async move {
                 blocking(&e, move |e| {
-                    for a in active {
-                        if let Err(err) = e.stop(&a) {
+                    for (id, a) in active {
+                        if let Err(err) = e.stop(&id) {
                             tracing::warn!(alias = %a, error = %err, "cannot stop a session on quit");
                         }
                     }

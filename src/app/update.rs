@@ -2,6 +2,7 @@
 
 use iced::keyboard::{Key, key::Named};
 use iced::{Task, window};
+use keyhop_core::session::SessionId;
 
 use super::external::External;
 use super::{App, Message, Op};
@@ -14,15 +15,15 @@ impl App {
         match message {
             Message::External(e) => self.external(e),
             Message::Loaded(Ok(snap)) => {
-                let active: Vec<String> = snap
+                let active: Vec<SessionId> = snap
                     .views
                     .iter()
-                    .filter(|s| s.status == "active")
+                    .filter(|s| s.is_active())
                     .map(|s| s.id.clone())
                     .collect();
                 // Attention belongs to active sessions; a session stopped elsewhere needs none.
                 self.attention.retain(|id, _| active.contains(id));
-                self.failures.retain(|id, _| active.contains(&id.to_string()));
+                self.failures.retain(|id, _| active.contains(id));
                 self.snapshot = Some(snap);
                 self.reschedule();
                 Task::none()
@@ -127,45 +128,40 @@ impl App {
                     Message::CheckOverwrites
                 })
             }
-            External::EnterMfa { session_id } => self.open_mfa(&session_id),
+            External::EnterMfa { session_id } => self.open_mfa(&SessionId::from_string(session_id)),
             External::Resumed => self.tick(),
         }
     }
 
-    fn toggle(&mut self, id: String) -> Task<Message> {
+    fn toggle(&mut self, id: SessionId) -> Task<Message> {
         let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else {
             return Task::none();
         };
         if self.attention.get(&id) == Some(&Attention::MfaDue) {
             return self.open_mfa(&id);
         }
-        let op = if s.status == "active" { Op::Stop } else { Op::Start };
+        let op = if s.is_active() { Op::Stop } else { Op::Start };
         self.run_op(id, s.alias.to_string(), op)
     }
 
-    fn done(&mut self, id: String, alias: String, op: Op, result: Result<(), super::Failure>) -> Task<Message> {
+    fn done(&mut self, id: SessionId, alias: String, op: Op, result: Result<(), super::Failure>) -> Task<Message> {
         self.busy.retain(|b| *b != id);
         let mut tasks = vec![self.reload()];
         match result {
             Ok(()) => {
                 self.attention.remove(&id);
-                self.failures.retain(|k, _| k.as_str() != id);
+                self.failures.remove(&id);
             }
             // Starting from the tray without a code: ask for it instead of failing.
             Err(f) if f.needs_mfa && op == Op::Start => tasks.push(self.open_mfa(&id)),
             Err(f) if f.needs_mfa => {
                 self.attention.insert(id.clone(), Attention::MfaDue);
-                crate::notify::mfa_needed(&format!("{alias}: MFA code needed"), &f.message, &id);
+                crate::notify::mfa_needed(&format!("{alias}: MFA code needed"), &f.message, id.as_str());
             }
             Err(f) => {
                 let now = time::OffsetDateTime::now_utc();
-                if op == Op::Refresh
-                    && let Some(sid) = self
-                        .snapshot
-                        .as_ref()
-                        .and_then(|s| s.state.sessions.iter().find(|s| s.id.as_str() == id))
-                        .map(|s| s.id.clone())
-                {
+                if op == Op::Refresh && self.sessions().iter().any(|s| s.id == id) {
+                    let sid = id.clone();
                     let prev = self.failures.get(&sid).copied();
                     self.failures
                         .insert(sid, keyhop_core::schedule::Failure::next(prev, now));
@@ -207,19 +203,19 @@ impl App {
         self.open(Window::Form(f))
     }
 
-    fn open_mfa(&mut self, session_id: &str) -> Task<Message> {
+    fn open_mfa(&mut self, session_id: &SessionId) -> Task<Message> {
         let Some(snap) = &self.snapshot else {
             return Task::none();
         };
-        let Some(s) = snap.state.sessions.iter().find(|s| s.id.as_str() == session_id) else {
+        let Some(s) = snap.state.sessions.iter().find(|s| &s.id == session_id) else {
             return Task::none();
         };
         let Some((owner, device)) = self.engine.mfa_device_of(&snap.state, &s.id) else {
             // No MFA device in this chain: a plain start does it.
-            return self.run_op(session_id.to_owned(), s.alias.to_string(), Op::Start);
+            return self.run_op(session_id.clone(), s.alias.to_string(), Op::Start);
         };
         let popup = mfa::Mfa::new(
-            session_id.to_owned(),
+            session_id.clone(),
             s.alias.to_string(),
             owner.to_string(),
             device.to_string(),
@@ -240,29 +236,19 @@ impl App {
                     return Task::none();
                 };
                 let f = form::Form::edit_session(&s, self.sessions(), self.known_profiles());
-                let alias = s.alias.to_string();
+                let wants_key_id = f.wants_stored_key_id();
                 let open = self.open(Window::Form(f));
                 let form_id = self
                     .windows
                     .iter()
                     .find(|(_, w)| matches!(w, Window::Form(f) if f.editing.as_ref().is_some_and(|e| e.id == sid)))
                     .map(|(id, _)| *id);
-                match (s.kind, form_id) {
-                    ("iam-user", Some(fid)) => Task::batch([open, self.load_key_id(fid, alias)]),
+                match form_id {
+                    Some(fid) if wants_key_id => Task::batch([open, self.load_key_id(fid, sid)]),
                     _ => open,
                 }
             }
-            list::Effect::Delete(sid) => {
-                let Some(alias) = self
-                    .sessions()
-                    .iter()
-                    .find(|s| s.id == sid)
-                    .map(|s| s.alias.to_string())
-                else {
-                    return Task::none();
-                };
-                self.remove(id, alias)
-            }
+            list::Effect::Delete(sid) => self.remove(id, sid),
         }
     }
 
@@ -285,8 +271,8 @@ impl App {
             mfa::Effect::None => Task::none(),
             mfa::Effect::Cancel => window::close(id),
             mfa::Effect::Submit(code) => {
-                let alias = m.alias.clone();
-                self.start_with_code(id, alias, code)
+                let session = m.session_id.clone();
+                self.start_with_code(id, session, code)
             }
         }
     }
@@ -313,7 +299,7 @@ impl App {
     }
 
     fn quit(&mut self) -> Task<Message> {
-        let active = self.sessions().iter().filter(|s| s.status == "active").count();
+        let active = self.sessions().iter().filter(|s| s.is_active()).count();
         if self.settings.stop_all_on_quit && active > 0 {
             return self.stop_all_and_quit();
         }

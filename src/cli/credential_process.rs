@@ -14,7 +14,7 @@ pub struct Args {
 
 pub async fn run(engine: &Engine, a: Args) -> Result<()> {
     let code = a.mfa_code.as_deref().map(MfaCode::parse).transpose()?;
-    let c = engine.credentials(&a.alias, code).await?;
+    let c = engine.credentials(&engine.resolve(&a.alias)?, code).await?;
     let out = serde_json::json!({
         "Version": 1,
         "AccessKeyId": c.access_key_id,

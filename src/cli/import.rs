@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use keyhop_core::engine::{NewKind, NewSession};
+use keyhop_core::engine::NewSession;
+use keyhop_core::kinds::{NewKind, iam_user};
 use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, SessionDuration};
 use keyhop_core::{Engine, Error, Result};
 
@@ -49,11 +50,11 @@ pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
         alias,
         profile,
         region,
-        kind: NewKind::IamUser {
+        kind: NewKind::IamUser(iam_user::New {
             keys,
             mfa_device,
             duration,
-        },
+        }),
     })?;
     println!(
         "Imported {} as IAM user session {:?} (profile {}).",

@@ -1,7 +1,8 @@
 //! `keyhop session …`
 
 use clap::{Args, Subcommand};
-use keyhop_core::engine::{NewKind, NewSession, SessionEdit, StopOutcome};
+use keyhop_core::engine::{NewSession, SessionEdit, StopOutcome};
+use keyhop_core::kinds::{KindEdit, KindName, NewKind, iam_user, role_chained};
 use keyhop_core::secrets::LongTermKeys;
 use keyhop_core::validate::{
     AccessKeyId, MfaCode, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration,
@@ -116,9 +117,8 @@ pub struct EditArgs {
     pub assumer: Option<String>,
 }
 
-#[allow(clippy::ref_option)] // called with `&args.field`
-fn opt<T>(v: &Option<String>, parse: fn(&str) -> Result<T, ValidationError>) -> Result<Option<T>> {
-    Ok(v.as_deref().map(parse).transpose()?)
+fn opt<T>(v: Option<&str>, parse: fn(&str) -> Result<T, ValidationError>) -> Result<Option<T>> {
+    Ok(v.map(parse).transpose()?)
 }
 
 fn common(c: &CommonArgs) -> Result<(SessionAlias, ProfileName, Region)> {
@@ -136,52 +136,93 @@ pub fn default_duration(engine: &Engine) -> SessionDuration {
         .unwrap_or_default()
 }
 
+fn iam_user_new(engine: &Engine, a: &IamUserArgs) -> Result<NewKind> {
+    let access_key_id = AccessKeyId::parse(&a.access_key_id)?;
+    let mfa_device = opt(a.mfa_device.as_deref(), MfaDevice::parse)?;
+    let duration = match a.duration {
+        Some(secs) => SessionDuration::from_secs(secs)?,
+        None => default_duration(engine),
+    };
+    // Every argument is valid before the secret is asked for.
+    let secret_access_key = prompt::secret_access_key()?;
+    Ok(NewKind::IamUser(iam_user::New {
+        keys: LongTermKeys {
+            access_key_id,
+            secret_access_key,
+        },
+        mfa_device,
+        duration,
+    }))
+}
+
+fn role_chained_new(engine: &Engine, a: &RoleChainedArgs) -> Result<NewKind> {
+    Ok(NewKind::RoleChained(role_chained::New {
+        role_arn: RoleArn::parse(&a.role_arn)?,
+        role_session_name: RoleSessionName::parse(&a.role_session_name)?,
+        assumer: engine.resolve(SessionAlias::parse(&a.assumer)?.as_str())?,
+    }))
+}
+
+/// The kind-specific part of `session edit`: the flags of one kind. Flags of a kind the session
+/// is not are passed on as that kind's edit, which the engine refuses naming the field.
+fn kind_edit(engine: &Engine, id: &keyhop_core::session::SessionId, a: &EditArgs) -> Result<Option<KindEdit>> {
+    let iam = iam_user::Edit {
+        mfa_device: if a.no_mfa_device {
+            Some(None)
+        } else {
+            opt(a.mfa_device.as_deref(), MfaDevice::parse)?.map(Some)
+        },
+        duration: a.duration.map(SessionDuration::from_secs).transpose()?,
+        access_key_id: opt(a.access_key_id.as_deref(), AccessKeyId::parse)?,
+        secret_access_key: None,
+    };
+    let role = role_chained::Edit {
+        role_arn: opt(a.role_arn.as_deref(), RoleArn::parse)?,
+        role_session_name: opt(a.role_session_name.as_deref(), RoleSessionName::parse)?,
+        assumer: match a.assumer.as_deref() {
+            Some(alias) => Some(engine.resolve(SessionAlias::parse(alias)?.as_str())?),
+            None => None,
+        },
+    };
+    let iam_set = iam.mfa_device.is_some() || iam.duration.is_some() || iam.access_key_id.is_some();
+    let role_set = role.role_arn.is_some() || role.role_session_name.is_some() || role.assumer.is_some();
+    let kind = engine.session(id)?.kind.name();
+    let pick_iam = match (iam_set, role_set) {
+        (false, false) => return Ok(None),
+        (true, false) => true,
+        (false, true) => false,
+        (true, true) => kind != KindName::IamUser,
+    };
+    if !pick_iam {
+        return Ok(Some(KindEdit::RoleChained(role)));
+    }
+    let mut iam = iam;
+    // A new key id comes with its secret, read like `add` reads it (after every check above).
+    if iam.access_key_id.is_some() && kind == KindName::IamUser {
+        iam.secret_access_key = Some(prompt::secret_access_key()?);
+    }
+    Ok(Some(KindEdit::IamUser(iam)))
+}
+
 pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
     match cmd {
-        SessionCommand::Add(AddCommand::IamUser(a)) => {
-            let (alias, profile, region) = common(&a.common)?;
-            let access_key_id = AccessKeyId::parse(&a.access_key_id)?;
-            let mfa_device = opt(&a.mfa_device, MfaDevice::parse)?;
-            let duration = match a.duration {
-                Some(secs) => SessionDuration::from_secs(secs)?,
-                None => default_duration(engine),
-            };
-            // Every argument is valid before the secret is asked for.
-            let secret_access_key = prompt::secret_access_key()?;
-            let keys = LongTermKeys {
-                access_key_id,
-                secret_access_key,
-            };
-            let s = engine.add(NewSession {
-                alias,
-                profile,
-                region,
-                kind: NewKind::IamUser {
-                    keys,
-                    mfa_device,
-                    duration,
-                },
+        SessionCommand::Add(add) => {
+            let (alias, profile, region) = common(match &add {
+                AddCommand::IamUser(a) => &a.common,
+                AddCommand::RoleChained(a) => &a.common,
             })?;
-            println!("Added IAM user session {:?} (profile {}).", s.alias.as_str(), s.profile);
-        }
-        SessionCommand::Add(AddCommand::RoleChained(a)) => {
-            let (alias, profile, region) = common(&a.common)?;
-            let kind = NewKind::RoleChained {
-                role_arn: RoleArn::parse(&a.role_arn)?,
-                role_session_name: RoleSessionName::parse(&a.role_session_name)?,
-                assumer: SessionAlias::parse(&a.assumer)?,
+            let kind = match &add {
+                AddCommand::IamUser(a) => iam_user_new(engine, a)?,
+                AddCommand::RoleChained(a) => role_chained_new(engine, a)?,
             };
+            let title = kind.name().title();
             let s = engine.add(NewSession {
                 alias,
                 profile,
                 region,
                 kind,
             })?;
-            println!(
-                "Added role-chained session {:?} (profile {}).",
-                s.alias.as_str(),
-                s.profile
-            );
+            println!("Added {title} session {:?} (profile {}).", s.alias.as_str(), s.profile);
         }
         SessionCommand::List { json } => {
             let list = engine.list()?;
@@ -192,13 +233,14 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             }
         }
         SessionCommand::Start { alias, mfa_code } => {
-            let mut code = opt(&mfa_code, MfaCode::parse)?;
+            let id = engine.resolve(&alias)?;
+            let mut code = opt(mfa_code.as_deref(), MfaCode::parse)?;
             if code.is_none()
-                && let Some((root, device)) = engine.mfa_needed(&alias)?
+                && let Some((root, device)) = engine.mfa_needed(&id)?
             {
                 code = prompt::mfa_code(&root, &device)?;
             }
-            let out = engine.start(&alias, code).await?;
+            let out = engine.start(&id, code).await?;
             for r in &out.replaced {
                 println!("Stopped {:?}, which held profile {}.", r.as_str(), out.session.profile);
             }
@@ -211,7 +253,7 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
                 left.whole_minutes()
             );
         }
-        SessionCommand::Refresh { alias } => match engine.refresh(&alias).await? {
+        SessionCommand::Refresh { alias } => match engine.refresh(&engine.resolve(&alias)?).await? {
             Some(out) => println!(
                 "Refreshed {:?}: profile {} valid until {}.",
                 out.session.alias.as_str(),
@@ -220,38 +262,26 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             ),
             None => println!("{alias:?} is not active; nothing to refresh."),
         },
-        SessionCommand::Stop { alias } => match engine.stop(&alias)? {
+        SessionCommand::Stop { alias } => match engine.stop(&engine.resolve(&alias)?)? {
             StopOutcome::Stopped => println!("Stopped {alias:?}."),
             StopOutcome::WasNotActive => println!("{alias:?} was not active."),
         },
         SessionCommand::Edit(a) => {
-            let mut edit = SessionEdit {
-                alias: opt(&a.new_alias, SessionAlias::parse)?,
-                profile: opt(&a.profile, ProfileName::parse)?,
-                region: opt(&a.region, Region::parse)?,
-                mfa_device: if a.no_mfa_device {
-                    Some(None)
-                } else {
-                    opt(&a.mfa_device, MfaDevice::parse)?.map(Some)
-                },
-                duration: a.duration.map(SessionDuration::from_secs).transpose()?,
-                access_key_id: opt(&a.access_key_id, AccessKeyId::parse)?,
-                secret_access_key: None,
-                role_arn: opt(&a.role_arn, RoleArn::parse)?,
-                role_session_name: opt(&a.role_session_name, RoleSessionName::parse)?,
-                assumer: opt(&a.assumer, SessionAlias::parse)?,
+            let id = engine.resolve(&a.alias)?;
+            let edit = SessionEdit {
+                alias: opt(a.new_alias.as_deref(), SessionAlias::parse)?,
+                profile: opt(a.profile.as_deref(), ProfileName::parse)?,
+                region: opt(a.region.as_deref(), Region::parse)?,
+                kind: kind_edit(engine, &id, &a)?,
             };
-            if edit.access_key_id.is_some() {
-                edit.secret_access_key = Some(prompt::secret_access_key()?);
-            }
-            let out = engine.edit(&a.alias, edit)?;
+            let out = engine.edit(&id, edit)?;
             println!("Updated {:?}.", out.session.alias.as_str());
             if out.stopped {
                 println!("It was active and its credentials changed, so it was stopped; start it again to use it.");
             }
         }
         SessionCommand::Remove { alias } => {
-            let s = engine.remove(&alias)?;
+            let s = engine.remove(&engine.resolve(&alias)?)?;
             println!("Removed {:?} and its keyring items.", s.alias.as_str());
         }
     }

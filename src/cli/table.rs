@@ -18,14 +18,14 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
             let source = s
                 .assumer
                 .as_deref()
-                .map_or_else(|| s.kind.to_owned(), |a| format!("{} <- {a}", s.kind));
+                .map_or_else(|| s.kind.to_string(), |a| format!("{} <- {a}", s.kind));
             [
                 s.alias.to_string(),
                 source,
                 s.profile.to_string(),
-                s.region.clone(),
+                s.region.to_string(),
                 status,
-                s.mfa_device.clone().unwrap_or_default(),
+                s.mfa_device.as_ref().map(ToString::to_string).unwrap_or_default(),
             ]
         })
         .collect();

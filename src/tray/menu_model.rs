@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use keyhop_core::SessionView;
+use keyhop_core::session::SessionId;
 use time::OffsetDateTime;
 
 /// Up to this many sessions the menu lists them all; beyond, inactive ones go into submenus.
@@ -19,14 +20,18 @@ pub enum IconState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Session(SessionEntry),
-    Submenu { label: String, sessions: Vec<SessionEntry> },
+    /// Sessions of one group (a kind; later an SSO connection, then an account), nested.
+    Submenu {
+        label: String,
+        entries: Vec<Entry>,
+    },
     Separator,
     Action(MenuAction),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionEntry {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub label: String,
     /// Off while an operation on the session runs, so a double click cannot start it twice.
     pub enabled: bool,
@@ -86,8 +91,8 @@ pub enum Attention {
 
 pub fn build(
     sessions: &[SessionView],
-    attention: &HashMap<String, Attention>,
-    busy: &[String],
+    attention: &HashMap<SessionId, Attention>,
+    busy: &[SessionId],
     now: OffsetDateTime,
 ) -> MenuModel {
     let entry = |s: &SessionView| SessionEntry {
@@ -97,7 +102,7 @@ pub fn build(
     };
     let mut ordered: Vec<&SessionView> = sessions.iter().collect();
     // Active first (they are what the user reaches for to stop), then alphabetical.
-    ordered.sort_by_key(|s| (s.status != "active", s.alias.as_str().to_lowercase()));
+    ordered.sort_by_key(|s| (!s.is_active(), s.alias.as_str().to_lowercase()));
     let mut entries = vec![];
     if sessions.is_empty() {
         entries.push(Entry::Action(MenuAction::AddSession));
@@ -107,17 +112,11 @@ pub fn build(
         entries.push(Entry::Action(MenuAction::AddSession));
     } else {
         let (active, inactive): (Vec<&SessionView>, Vec<&SessionView>) =
-            ordered.iter().copied().partition(|s| s.status == "active");
+            ordered.iter().copied().partition(|s| s.is_active());
         entries.extend(active.iter().map(|s| Entry::Session(entry(s))));
-        for (kind, title) in [("iam-user", "IAM users"), ("role-chained", "Chained roles")] {
-            let group: Vec<SessionEntry> = inactive.iter().filter(|s| s.kind == kind).map(|s| entry(s)).collect();
-            if !group.is_empty() {
-                entries.push(Entry::Submenu {
-                    label: format!("{title} ({})", group.len()),
-                    sessions: group,
-                });
-            }
-        }
+        let mut inactive = inactive;
+        inactive.sort_by(|a, b| (a.kind, &a.group).cmp(&(b.kind, &b.group)));
+        entries.extend(grouped(&inactive, 0, &entry));
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
     }
@@ -128,7 +127,7 @@ pub fn build(
         Entry::Action(MenuAction::Quit),
     ]);
 
-    let active = sessions.iter().filter(|s| s.status == "active").count();
+    let active = sessions.iter().filter(|s| s.is_active()).count();
     let icon = if !attention.is_empty() {
         IconState::Attention
     } else if active > 0 {
@@ -142,6 +141,31 @@ pub fn build(
         (n, _) => format!("keyhop: {n} session(s) active"),
     };
     MenuModel { entries, icon, tooltip }
+}
+
+/// Sessions in submenus by their group path (`SessionView::group`), one level per element;
+/// those whose path ends at `depth` stand as lines at this level.
+fn grouped(sessions: &[&SessionView], depth: usize, entry: &dyn Fn(&SessionView) -> SessionEntry) -> Vec<Entry> {
+    let mut out = vec![];
+    let mut i = 0;
+    while i < sessions.len() {
+        let Some(name) = sessions[i].group.get(depth) else {
+            out.push(Entry::Session(entry(sessions[i])));
+            i += 1;
+            continue;
+        };
+        let len = sessions[i..]
+            .iter()
+            .take_while(|s| s.group.get(depth) == Some(name))
+            .count();
+        let members = &sessions[i..i + len];
+        out.push(Entry::Submenu {
+            label: format!("{name} ({len})"),
+            entries: grouped(members, depth + 1, entry),
+        });
+        i += len;
+    }
+    out
 }
 
 fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: OffsetDateTime) -> String {

@@ -1,24 +1,14 @@
 use super::*;
-use keyhop_core::validate::{ProfileName, SessionAlias};
+use crate::test_support;
+use keyhop_core::kinds::KindName;
+use keyhop_core::session::SessionId;
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
-fn view(alias: &str, kind: &'static str, exp: Option<OffsetDateTime>) -> SessionView {
-    SessionView {
-        id: format!("id-{alias}"),
-        alias: SessionAlias::parse(alias).unwrap(),
-        kind,
-        profile: ProfileName::parse(&format!("p-{alias}")).unwrap(),
-        region: "eu-west-1".into(),
-        status: if exp.is_some() { "active" } else { "inactive" },
-        expiration: exp,
-        mfa_device: None,
-        duration_seconds: None,
-        role_arn: None,
-        role_session_name: None,
-        assumer: None,
-    }
+fn view(alias: &str, kind: KindName, exp: Option<OffsetDateTime>) -> SessionView {
+    let s = test_support::session(alias, kind, Some("x"), exp);
+    SessionView::of(&s, std::slice::from_ref(&s))
 }
 
 fn labels(m: &MenuModel) -> Vec<String> {
@@ -26,7 +16,7 @@ fn labels(m: &MenuModel) -> Vec<String> {
         .iter()
         .map(|e| match e {
             Entry::Session(s) => s.label.clone(),
-            Entry::Submenu { label, sessions } => format!("{label}: {}", sessions.len()),
+            Entry::Submenu { label, entries } => format!("{label}: {}", entries.len()),
             Entry::Separator => "---".into(),
             Entry::Action(a) => a.label().into(),
         })
@@ -46,9 +36,9 @@ fn empty_menu_offers_to_add_a_session() {
 #[test]
 fn active_sessions_first_with_time_left_and_the_icon_turns_active() {
     let sessions = [
-        view("zeta", "iam-user", None),
-        view("alpha", "iam-user", None),
-        view("mid", "role-chained", Some(NOW + time::Duration::minutes(95))),
+        view("zeta", KindName::IamUser, None),
+        view("alpha", KindName::IamUser, None),
+        view("mid", KindName::RoleChained, Some(NOW + time::Duration::minutes(95))),
     ];
     let m = build(&sessions, &HashMap::new(), &[], NOW);
     let l = labels(&m);
@@ -62,11 +52,11 @@ fn active_sessions_first_with_time_left_and_the_icon_turns_active() {
 #[test]
 fn attention_and_busy_are_shown() {
     let sessions = [
-        view("a", "iam-user", Some(NOW + time::Duration::minutes(5))),
-        view("b", "iam-user", None),
+        view("a", KindName::IamUser, Some(NOW + time::Duration::minutes(5))),
+        view("b", KindName::IamUser, None),
     ];
-    let attention = HashMap::from([("id-a".to_owned(), Attention::MfaDue)]);
-    let m = build(&sessions, &attention, &["id-b".to_owned()], NOW);
+    let attention = HashMap::from([(SessionId::from_string("id-a"), Attention::MfaDue)]);
+    let m = build(&sessions, &attention, &[SessionId::from_string("id-b")], NOW);
     let Entry::Session(a) = &m.entries[0] else { panic!() };
     assert!(a.label.contains("MFA code needed"));
     let Entry::Session(b) = &m.entries[1] else { panic!() };
@@ -77,10 +67,14 @@ fn attention_and_busy_are_shown() {
 #[test]
 fn many_sessions_group_inactive_ones_by_kind() {
     let mut sessions: Vec<_> = (0..10)
-        .map(|i| view(&format!("user{i:02}"), "iam-user", None))
+        .map(|i| view(&format!("user{i:02}"), KindName::IamUser, None))
         .collect();
-    sessions.extend((0..5).map(|i| view(&format!("role{i}"), "role-chained", None)));
-    sessions.push(view("busy-one", "role-chained", Some(NOW + time::Duration::hours(1))));
+    sessions.extend((0..5).map(|i| view(&format!("role{i}"), KindName::RoleChained, None)));
+    sessions.push(view(
+        "busy-one",
+        KindName::RoleChained,
+        Some(NOW + time::Duration::hours(1)),
+    ));
     let m = build(&sessions, &HashMap::new(), &[], NOW);
     let l = labels(&m);
     assert!(l[0].starts_with("● busy-one"));

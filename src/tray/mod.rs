@@ -21,7 +21,7 @@ use tray_icon::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrayEvent {
     /// A session's line was clicked: start it, or stop it if it is active.
-    Session(String),
+    Session(keyhop_core::session::SessionId),
     Action(MenuAction),
 }
 
@@ -53,7 +53,9 @@ impl Tray {
 
 fn parse_event(id: &str) -> Option<TrayEvent> {
     match id.strip_prefix(SESSION_ID_PREFIX) {
-        Some(session) => Some(TrayEvent::Session(session.to_owned())),
+        Some(session) => Some(TrayEvent::Session(keyhop_core::session::SessionId::from_string(
+            session,
+        ))),
         None => MenuAction::from_id(id).map(TrayEvent::Action),
     }
 }
@@ -65,29 +67,39 @@ fn menu_text(label: &str) -> String {
 
 fn build_menu(model: &MenuModel) -> Result<Menu, tray_icon::menu::Error> {
     let menu = Menu::new();
-    let session_item = |s: &menu_model::SessionEntry| {
-        MenuItem::with_id(
+    for entry in &model.entries {
+        match entry {
+            Entry::Submenu { label, entries } => menu.append(&submenu(label, entries)?)?,
+            other => menu.append(item(other).as_ref())?,
+        }
+    }
+    Ok(menu)
+}
+
+fn submenu(label: &str, entries: &[Entry]) -> Result<Submenu, tray_icon::menu::Error> {
+    let sub = Submenu::new(menu_text(label), true);
+    for entry in entries {
+        match entry {
+            Entry::Submenu { label, entries } => sub.append(&submenu(label, entries)?)?,
+            other => sub.append(item(other).as_ref())?,
+        }
+    }
+    Ok(sub)
+}
+
+/// A menu line that is not a submenu.
+fn item(entry: &Entry) -> Box<dyn tray_icon::menu::IsMenuItem> {
+    match entry {
+        Entry::Session(s) => Box::new(MenuItem::with_id(
             format!("{SESSION_ID_PREFIX}{}", s.session_id),
             menu_text(&s.label),
             s.enabled,
             None,
-        )
-    };
-    for entry in &model.entries {
-        match entry {
-            Entry::Session(s) => menu.append(&session_item(s))?,
-            Entry::Submenu { label, sessions } => {
-                let sub = Submenu::new(menu_text(label), true);
-                for s in sessions {
-                    sub.append(&session_item(s))?;
-                }
-                menu.append(&sub)?;
-            }
-            Entry::Separator => menu.append(&PredefinedMenuItem::separator())?,
-            Entry::Action(a) => menu.append(&MenuItem::with_id(a.id(), a.label(), true, None))?,
-        }
+        )),
+        Entry::Separator => Box::new(PredefinedMenuItem::separator()),
+        Entry::Action(a) => Box::new(MenuItem::with_id(a.id(), a.label(), true, None)),
+        Entry::Submenu { .. } => unreachable!("submenus are built by `submenu`"),
     }
-    Ok(menu)
 }
 
 /// Brings a shown tray up to `model`, touching only what changed (a menu rebuild closes an
@@ -119,7 +131,10 @@ mod tests {
 
     #[test]
     fn menu_ids_map_back_to_events() {
-        assert_eq!(parse_event("session:abc"), Some(TrayEvent::Session("abc".into())));
+        assert_eq!(
+            parse_event("session:abc"),
+            Some(TrayEvent::Session(keyhop_core::session::SessionId::from_string("abc")))
+        );
         assert_eq!(parse_event("action:quit"), Some(TrayEvent::Action(MenuAction::Quit)));
         assert_eq!(parse_event("nonsense"), None);
         assert_eq!(menu_text("R&D"), "R&&D");

@@ -4,6 +4,7 @@
 use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length};
 use keyhop_core::SessionView;
+use keyhop_core::session::SessionId;
 use time::OffsetDateTime;
 
 use super::widgets::banner;
@@ -14,23 +15,23 @@ use crate::tray::menu_model::{Attention, remaining};
 #[derive(Debug, Clone, Default)]
 pub struct List {
     /// The session whose Delete was clicked once: the next click deletes.
-    pub confirm_delete: Option<String>,
+    pub confirm_delete: Option<SessionId>,
     pub error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub enum Msg {
-    Toggle(String),
-    Edit(String),
-    Delete(String),
+    Toggle(SessionId),
+    Edit(SessionId),
+    Delete(SessionId),
     Add,
 }
 
 pub enum Effect {
     None,
-    Toggle(String),
-    Edit(String),
-    Delete(String),
+    Toggle(SessionId),
+    Edit(SessionId),
+    Delete(SessionId),
     Add,
 }
 
@@ -58,8 +59,8 @@ impl List {
     pub fn view<'a>(
         &'a self,
         sessions: &'a [SessionView],
-        busy: &[String],
-        attention: &HashMap<String, Attention>,
+        busy: &[SessionId],
+        attention: &HashMap<SessionId, Attention>,
         now: OffsetDateTime,
     ) -> Element<'a, Msg> {
         let header = row![
@@ -88,20 +89,16 @@ impl List {
                 Some(exp) => format!("active · {} left", remaining(exp - now)),
                 None => "inactive".to_owned(),
             };
-            let kind = match &s.assumer {
-                Some(a) => format!("Role chained from {a}"),
-                None if s.mfa_device.is_some() => "IAM User · MFA".to_owned(),
-                None => "IAM User".to_owned(),
-            };
+            let kind = &s.summary;
             // A session whose MFA code is due: the button asks for it (the app opens the popup).
-            let label = match (attention.get(&s.id), s.status) {
-                (Some(Attention::MfaDue), _) => "Code…",
-                (_, "active") => "Stop",
+            let label = match attention.get(&s.id) {
+                Some(Attention::MfaDue) => "Code…",
+                _ if s.is_active() => "Stop",
                 _ => "Start",
             };
             let toggle = button(text(label).center().width(Length::Fill))
                 .width(Length::Fixed(64.0))
-                .style(if s.status == "active" {
+                .style(if s.is_active() {
                     button::secondary
                 } else {
                     button::success
@@ -152,13 +149,14 @@ mod tests {
 
     #[test]
     fn delete_asks_once_more_and_any_other_action_cancels_that() {
+        let (a, b) = (SessionId::from_string("a"), SessionId::from_string("b"));
         let mut l = List::default();
-        assert!(matches!(l.update(Msg::Delete("a".into())), Effect::None));
-        assert!(matches!(l.update(Msg::Delete("a".into())), Effect::Delete(id) if id == "a"));
-        l.update(Msg::Delete("b".into()));
-        assert!(matches!(l.update(Msg::Toggle("b".into())), Effect::Toggle(_)));
+        assert!(matches!(l.update(Msg::Delete(a.clone())), Effect::None));
+        assert!(matches!(l.update(Msg::Delete(a.clone())), Effect::Delete(id) if id == a));
+        l.update(Msg::Delete(b.clone()));
+        assert!(matches!(l.update(Msg::Toggle(b.clone())), Effect::Toggle(_)));
         assert!(
-            matches!(l.update(Msg::Delete("b".into())), Effect::None),
+            matches!(l.update(Msg::Delete(b)), Effect::None),
             "the toggle reset the confirmation"
         );
     }

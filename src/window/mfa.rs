@@ -9,7 +9,7 @@ pub const CODE_INPUT: &str = "mfa-code";
 #[derive(Debug, Clone)]
 pub struct Mfa {
     /// The session to start once the code is in.
-    pub session_id: String,
+    pub session_id: keyhop_core::session::SessionId,
     pub alias: String,
     /// The IAM user whose device is asked (the chain's root; the alias itself for an IAM user).
     pub device_owner: String,
@@ -33,7 +33,12 @@ pub enum Effect {
 }
 
 impl Mfa {
-    pub fn new(session_id: String, alias: String, device_owner: String, device: String) -> Self {
+    pub fn new(
+        session_id: keyhop_core::session::SessionId,
+        alias: String,
+        device_owner: String,
+        device: String,
+    ) -> Self {
         Self {
             session_id,
             alias,
@@ -114,7 +119,7 @@ mod tests {
 
     fn popup() -> Mfa {
         Mfa::new(
-            "id".into(),
+            keyhop_core::session::SessionId::from_string("id"),
             "dev".into(),
             "dev".into(),
             "arn:aws:iam::123456789012:mfa/me".into(),

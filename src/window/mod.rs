@@ -2,13 +2,12 @@
 //! Each window's `update` is pure and returns an effect for the app to carry out.
 
 pub mod form;
-mod form_view;
 pub mod list;
 pub mod mfa;
 pub mod settings;
 mod widgets;
 
-pub use form_view::{FIRST_INPUT, view as form_view};
+pub use form::{FIRST_INPUT, view as form_view};
 
 /// The desktop entry's basename (installers/linux).
 pub const APP_ID: &str = "io.github.keyhop.keyhop";

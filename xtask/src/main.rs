@@ -13,6 +13,7 @@
 
 mod bench;
 mod desktop;
+mod gates;
 mod moto;
 mod package;
 mod packages;

@@ -43,6 +43,13 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
     }
 
+    // The format and lint gates run with the whole suite (what CI runs), not with a subset.
+    let gates = if cargo_args.is_empty() {
+        crate::gates::run(&path)
+    } else {
+        vec![]
+    };
+
     let work = crate::repo_root().join("target").join("xtask");
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
@@ -84,20 +91,28 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     drop(sso);
     drop(moto);
     drop(scratch);
-    if totals.desktop_skipped > 0 {
+    if totals.self_skipped > 0 {
         eprintln!(
-            "xtask: WARNING: {} desktop test(s) skipped themselves (no X server); they are counted as skipped below",
-            totals.desktop_skipped
+            "xtask: WARNING: {} test(s) skipped themselves (no X server, or no moto); they are counted as skipped below",
+            totals.self_skipped
         );
     }
-    // A desktop test that skipped itself passed as far as libtest knows; count it as skipped.
-    let skipped_passes = totals.desktop_skipped.min(totals.passed);
+    // A test that skipped itself passed as far as libtest knows; count it as skipped.
+    let skipped_passes = totals.self_skipped.min(totals.passed);
+    let gates_failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
+    for g in &gates {
+        println!("xtask: gate {}: {}", g.name, if g.passed { "ok" } else { "FAILED" });
+    }
     println!(
         "summary: {} passed, {} failed, {} skipped",
-        totals.passed - skipped_passes,
-        totals.failed,
+        totals.passed - skipped_passes + (gates.len() - gates_failed.len()) as u64,
+        totals.failed + gates_failed.len() as u64,
         totals.ignored + skipped_passes
     );
+    if !gates_failed.is_empty() && code == 0 {
+        eprintln!("xtask: failed gates: {}", gates_failed.join(", "));
+        return Ok(1);
+    }
     Ok(code)
 }
 
@@ -123,24 +138,25 @@ impl Drop for Scratch {
     }
 }
 
-/// What a desktop test prints (straight to stderr, past libtest's capture) when it skips
-/// itself for want of an X server; see tests/desktop/mod.rs.
-const DESKTOP_SKIP_MARK: &str = "KEYHOP DESKTOP TEST SKIPPED";
+/// What a test prints (straight to stderr, past libtest's capture) when it skips itself: a
+/// desktop test without an X server (tests/desktop/mod.rs), a service test without moto
+/// (crates/keyhop-core/tests/engine.rs; never under `cargo xtask test`, which starts moto).
+const SKIP_MARKS: [&str; 2] = ["KEYHOP DESKTOP TEST SKIPPED", "KEYHOP SERVICE TEST SKIPPED"];
 
 #[derive(Default, Debug, PartialEq)]
 pub(crate) struct Totals {
     passed: u64,
     failed: u64,
     ignored: u64,
-    desktop_skipped: u64,
+    self_skipped: u64,
 }
 
 impl Totals {
     /// Adds the counts of a libtest line such as
     /// `test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s`.
     fn add_line(&mut self, line: &str) {
-        if line.contains(DESKTOP_SKIP_MARK) {
-            self.desktop_skipped += 1;
+        if SKIP_MARKS.iter().any(|m| line.contains(m)) {
+            self.self_skipped += 1;
         }
         let Some(at) = line.find("test result:") else {
             return;
@@ -241,7 +257,7 @@ mod tests {
                 passed: 7,
                 failed: 3,
                 ignored: 1,
-                desktop_skipped: 1
+                self_skipped: 1
             }
         );
     }

@@ -80,20 +80,20 @@ mod tests {
             alias: SessionAlias::parse(alias).unwrap(),
             profile: ProfileName::parse(alias).unwrap(),
             region: Region::parse("eu-west-1").unwrap(),
-            kind: SessionKind::IamUser {
+            kind: SessionKind::IamUser(crate::kinds::IamUser {
                 mfa_device: None,
                 duration: SessionDuration::DEFAULT,
-            },
+            }),
             active: None,
         }
     }
     fn chained(alias: &str, assumer: &Session) -> Session {
         Session {
-            kind: SessionKind::RoleChained {
+            kind: SessionKind::RoleChained(crate::kinds::RoleChained {
                 role_arn: RoleArn::parse("arn:aws:iam::123456789012:role/R").unwrap(),
                 role_session_name: RoleSessionName::parse("me").unwrap(),
                 assumer: assumer.id.clone(),
-            },
+            }),
             ..user(alias)
         }
     }
@@ -125,8 +125,8 @@ mod tests {
         assert!(check_new_assumer(&all, &a.id, &a.id).is_err());
         assert!(check_new_assumer(&all, &b.id, &u.id).is_ok());
         // A state file edited by hand into a loop still cannot hang a start.
-        if let SessionKind::RoleChained { assumer, .. } = &mut all[1].kind {
-            *assumer = b.id.clone();
+        if let SessionKind::RoleChained(k) = &mut all[1].kind {
+            k.assumer = b.id.clone();
         }
         assert!(matches!(resolve(&all, &all[2]), Err(ChainError::Cycle { .. })));
         let _ = RegionPrior::Absent;

@@ -30,6 +30,8 @@ pub enum Error {
     },
     #[error("no session named {0:?}")]
     NoSuchSession(String),
+    #[error("the session was removed meanwhile (id {0})")]
+    SessionRemoved(crate::session::SessionId),
     #[error("a session named {0:?} already exists")]
     DuplicateAlias(String),
     #[error(

@@ -6,9 +6,11 @@
 
 pub mod aws_files;
 pub mod chain;
+pub mod endpoints;
 pub mod engine;
 pub mod error;
 pub mod import;
+pub mod kinds;
 pub mod regions;
 pub mod schedule;
 pub mod secrets;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::engine::REUSE_MARGIN;
+use crate::kinds::iam_user::REUSE_MARGIN;
 use crate::session::{Session, SessionId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,10 +12,10 @@ fn active(alias: &str, exp: OffsetDateTime) -> Session {
         alias: SessionAlias::parse(alias).unwrap(),
         profile: ProfileName::parse(alias).unwrap(),
         region: Region::parse("eu-west-1").unwrap(),
-        kind: SessionKind::IamUser {
+        kind: SessionKind::IamUser(crate::kinds::IamUser {
             mfa_device: None,
             duration: SessionDuration::DEFAULT,
-        },
+        }),
         active: Some(Activation {
             expiration: exp,
             started_at: T0,

@@ -187,6 +187,10 @@ impl<S: SecretStore> Secrets<S> {
         self.store.delete(&session_account(id))
     }
 
+    pub fn delete_long_term(&self, id: &SessionId) -> Result<(), SecretsError> {
+        self.store.delete(&long_term_account(id))
+    }
+
     pub fn delete_all(&self, id: &SessionId) -> Result<(), SecretsError> {
         self.store.delete(&session_account(id))?;
         self.store.delete(&long_term_account(id))

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::aws_files::RegionPrior;
-use crate::validate::{MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration};
+pub use crate::kinds::{KindName, SessionKind};
+use crate::validate::{ProfileName, Region, SessionAlias};
 
 /// Stable identity of a session: survives renames, names its keyring items.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -24,6 +25,10 @@ impl SessionId {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+    /// An id that came back from the UI or a notification action (it was ours).
+    pub fn from_string(s: impl Into<String>) -> Self {
+        Self(s.into())
     }
 }
 
@@ -45,37 +50,6 @@ pub struct Session {
     pub active: Option<Activation>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-pub enum SessionKind {
-    IamUser {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        mfa_device: Option<MfaDevice>,
-        #[serde(default)]
-        duration: SessionDuration,
-    },
-    RoleChained {
-        role_arn: RoleArn,
-        role_session_name: RoleSessionName,
-        assumer: SessionId,
-    },
-}
-
-impl SessionKind {
-    pub fn label(&self) -> &'static str {
-        match self {
-            SessionKind::IamUser { .. } => "iam-user",
-            SessionKind::RoleChained { .. } => "role-chained",
-        }
-    }
-    pub fn assumer(&self) -> Option<&SessionId> {
-        match self {
-            SessionKind::RoleChained { assumer, .. } => Some(assumer),
-            SessionKind::IamUser { .. } => None,
-        }
-    }
-}
-
 /// What keyhop wrote for an active session, and what it must put back when it stops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Activation {
@@ -86,9 +60,33 @@ pub struct Activation {
     pub region_prior: RegionPrior,
 }
 
+/// Whether a session's credentials are in its profile now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionStatus {
+    Active,
+    Inactive,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Active => "active",
+            SessionStatus::Inactive => "inactive",
+        }
+    }
+}
+
 impl Session {
     pub fn is_active(&self) -> bool {
         self.active.is_some()
+    }
+    pub fn status(&self) -> SessionStatus {
+        if self.is_active() {
+            SessionStatus::Active
+        } else {
+            SessionStatus::Inactive
+        }
     }
     pub fn expiration(&self) -> Option<OffsetDateTime> {
         self.active.as_ref().map(|a| a.expiration)

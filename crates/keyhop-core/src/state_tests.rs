@@ -78,10 +78,10 @@ fn state_file_is_private() {
         alias: SessionAlias::parse("a").unwrap(),
         profile: ProfileName::parse("a").unwrap(),
         region: Region::parse("us-east-1").unwrap(),
-        kind: SessionKind::IamUser {
+        kind: SessionKind::IamUser(crate::kinds::IamUser {
             mfa_device: None,
             duration: SessionDuration::DEFAULT,
-        },
+        }),
         active: None,
     };
     s.update(|st| {
@@ -117,10 +117,10 @@ fn concurrent_updates_lose_nothing() {
                             alias: SessionAlias::parse(&format!("s{i}-{j}")).unwrap(),
                             profile: ProfileName::parse("p").unwrap(),
                             region: Region::parse("us-east-1").unwrap(),
-                            kind: SessionKind::IamUser {
+                            kind: SessionKind::IamUser(crate::kinds::IamUser {
                                 mfa_device: None,
                                 duration: SessionDuration::DEFAULT,
-                            },
+                            }),
                             active: None,
                         });
                         Ok::<_, StateError>(())

@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use time::OffsetDateTime;
 use tracing::Instrument;
 
+pub use crate::endpoints::Endpoints;
 use crate::secrets::{LongTermKeys, StsCredentials};
 use crate::validate::{MfaCode, MfaDevice, Region, RoleArn, RoleSessionName, SessionDuration};
 
@@ -47,21 +48,13 @@ pub enum StsError {
     Other { code: String, message: String },
 }
 
-/// Where STS calls go: the URL shown in "cannot reach" messages.
-fn endpoint_for_messages(region: &Region) -> String {
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
-}
-
-async fn client(region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
+async fn client(endpoints: &Endpoints, region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
     // Region and credentials are explicit, so the user's profile files have nothing to add; not
     // reading them saves time and the Rust SDK's warnings about lines botocore accepts.
     let no_profile_files = EnvConfigFiles::builder()
         .with_contents(EnvConfigFileKind::Config, "")
         .build();
-    let conf = aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .profile_files(no_profile_files)
         .region(aws_config::Region::new(region.to_string()))
         .credentials_provider(creds)
@@ -71,10 +64,11 @@ async fn client(region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
                 .connect_timeout(Duration::from_secs(5))
                 .operation_timeout(Duration::from_secs(30))
                 .build(),
-        )
-        .load()
-        .await;
-    aws_sdk_sts::Client::new(&conf)
+        );
+    if let Some(url) = endpoints.sts() {
+        loader = loader.endpoint_url(url);
+    }
+    aws_sdk_sts::Client::new(&loader.load().await)
 }
 
 fn into_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<StsCredentials, StsError> {
@@ -96,6 +90,7 @@ fn into_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<StsCr
 
 /// GetSessionToken with an IAM user's long-term keys (and MFA when the user has a device).
 pub async fn get_session_token(
+    endpoints: &Endpoints,
     region: &Region,
     keys: &LongTermKeys,
     mfa: Option<(&MfaDevice, &MfaCode)>,
@@ -116,14 +111,14 @@ pub async fn get_session_token(
             None,
             "keyhop",
         );
-        let mut req = client(region, creds)
+        let mut req = client(endpoints, region, creds)
             .await
             .get_session_token()
             .duration_seconds(i32::try_from(duration.secs()).unwrap_or(i32::MAX));
         if let Some((device, code)) = mfa {
             req = req.serial_number(device.as_str()).token_code(code.as_str());
         }
-        let out = req.send().await.map_err(|e| translate(e, region))?;
+        let out = req.send().await.map_err(|e| translate(e, endpoints, region))?;
         let c = into_credentials(out.credentials())?;
         tracing::info!(expiration = %c.expiration, "got session token");
         Ok(c)
@@ -134,6 +129,7 @@ pub async fn get_session_token(
 
 /// AssumeRole from another session's temporary credentials.
 pub async fn assume_role(
+    endpoints: &Endpoints,
     region: &Region,
     from: &StsCredentials,
     role_arn: &RoleArn,
@@ -154,7 +150,7 @@ pub async fn assume_role(
             None,
             "keyhop",
         );
-        let out = client(region, creds)
+        let out = client(endpoints, region, creds)
             .await
             .assume_role()
             .role_arn(role_arn.as_str())
@@ -162,7 +158,7 @@ pub async fn assume_role(
             .duration_seconds(CHAINED_ROLE_SECS)
             .send()
             .await
-            .map_err(|e| translate(e, region))?;
+            .map_err(|e| translate(e, endpoints, region))?;
         let c = into_credentials(out.credentials())?;
         tracing::info!(expiration = %c.expiration, "assumed role");
         Ok(c)
@@ -173,10 +169,11 @@ pub async fn assume_role(
 
 fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: SdkError<E, HttpResponse>,
+    endpoints: &Endpoints,
     region: &Region,
 ) -> StsError {
     let unreachable = |reason: String| StsError::Unreachable {
-        url: endpoint_for_messages(region),
+        url: endpoints.sts_url(region.as_str()),
         reason,
     };
     match &err {

@@ -1,16 +1,16 @@
 //! Adding, editing and removing sessions. Every rule is checked inside the state lock before
-//! anything is written, so a refused command changes nothing.
+//! anything is written, so a refused command changes nothing. Keyring work happens outside
+//! that lock (a keyring waiting on an unlock prompt must not block other keyhop processes) and
+//! is undone when the state change is refused.
 
-use super::{Engine, by_alias, index_of};
+use super::{Engine, by_id, index_of};
 use crate::chain;
 use crate::error::{Error, Result};
-use crate::secrets::{LongTermKeys, SecretStore};
-use crate::session::{Session, SessionId, SessionKind};
+use crate::kinds::{KindEdit, NewKind};
+use crate::secrets::SecretStore;
+use crate::session::{Session, SessionId};
 use crate::state::State;
-use crate::validate::{
-    AccessKeyId, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SecretAccessKey, SessionAlias,
-    SessionDuration,
-};
+use crate::validate::{ProfileName, Region, SessionAlias};
 
 pub struct NewSession {
     pub alias: SessionAlias,
@@ -19,33 +19,13 @@ pub struct NewSession {
     pub kind: NewKind,
 }
 
-pub enum NewKind {
-    IamUser {
-        keys: LongTermKeys,
-        mfa_device: Option<MfaDevice>,
-        duration: SessionDuration,
-    },
-    RoleChained {
-        role_arn: RoleArn,
-        role_session_name: RoleSessionName,
-        assumer: SessionAlias,
-    },
-}
-
 /// A partial change; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct SessionEdit {
     pub alias: Option<SessionAlias>,
     pub profile: Option<ProfileName>,
     pub region: Option<Region>,
-    /// `Some(None)` removes the MFA device.
-    pub mfa_device: Option<Option<MfaDevice>>,
-    pub duration: Option<SessionDuration>,
-    pub access_key_id: Option<AccessKeyId>,
-    pub secret_access_key: Option<SecretAccessKey>,
-    pub role_arn: Option<RoleArn>,
-    pub role_session_name: Option<RoleSessionName>,
-    pub assumer: Option<SessionAlias>,
+    pub kind: Option<KindEdit>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,166 +38,116 @@ pub struct EditOutcome {
 impl<S: SecretStore> Engine<S> {
     pub fn add(&self, new: NewSession) -> Result<Session> {
         let id = SessionId::random();
-        let mut wrote_keys = false;
+        let snapshot = self.store.load()?;
+        self.check_new(&snapshot, &new)?;
+        // The kind's keyring items first, outside the lock; removed again if the add is refused.
+        let kind = new.kind.create(&self.secrets, &id, &snapshot.sessions)?;
         let result = self.store.update(|st| {
-            self.check_alias_free(st, &new.alias, None)?;
-            self.check_profile_usable(st, &new.profile)?;
-            let kind = match &new.kind {
-                NewKind::IamUser {
-                    keys,
-                    mfa_device,
-                    duration,
-                } => {
-                    self.secrets.set_long_term(&id, keys)?;
-                    wrote_keys = true;
-                    SessionKind::IamUser {
-                        mfa_device: mfa_device.clone(),
-                        duration: *duration,
-                    }
-                }
-                NewKind::RoleChained {
-                    role_arn,
-                    role_session_name,
-                    assumer,
-                } => SessionKind::RoleChained {
-                    role_arn: role_arn.clone(),
-                    role_session_name: role_session_name.clone(),
-                    assumer: by_alias(&st.sessions, assumer.as_str())?.id.clone(),
-                },
-            };
+            self.check_new(st, &new)?;
+            if let Some(assumer) = kind.assumer() {
+                by_id(&st.sessions, assumer)?;
+            }
             let s = Session {
                 id: id.clone(),
                 alias: new.alias.clone(),
                 profile: new.profile.clone(),
                 region: new.region.clone(),
-                kind,
+                kind: kind.clone(),
                 active: None,
             };
             st.sessions.push(s.clone());
             Ok(s)
         });
-        if result.is_err() && wrote_keys {
+        if result.is_err() {
             // The state was not saved: leave no orphan secret behind.
             let _ = self.secrets.delete_all(&id);
         }
         result
     }
 
-    pub fn edit(&self, alias: &str, e: SessionEdit) -> Result<EditOutcome> {
-        self.store.update(|st| {
-            let idx = index_of(&st.sessions, alias)?;
-            let before = st.sessions[idx].clone();
-            let mut s = before.clone();
-            let not_applicable = |field| Error::NotApplicable {
-                field,
-                alias: before.alias.to_string(),
-                kind: before.kind.label(),
-            };
-            if let Some(a) = &e.alias {
-                self.check_alias_free(st, a, Some(&s.id))?;
-                s.alias = a.clone();
+    fn check_new(&self, st: &State, new: &NewSession) -> Result<()> {
+        self.check_alias_free(st, &new.alias, None)?;
+        self.check_profile_usable(st, &new.profile)
+    }
+
+    pub fn edit(&self, id: &SessionId, e: SessionEdit) -> Result<EditOutcome> {
+        // New long-term keys go into the keyring before the state changes; the old ones are put
+        // back if the change is refused, so a failed edit never leaves the keys replaced.
+        let current = self.session(id)?;
+        let mut keys_changed = false;
+        let mut old_keys = None;
+        if let Some(k) = &e.kind
+            && k.has_secrets()
+        {
+            old_keys = Some(self.secrets.long_term(id)?);
+            k.store_secrets(&self.secrets, &current)?;
+            keys_changed = true;
+        }
+        let result = self.store.update(|st| self.apply_edit(st, id, &e, keys_changed));
+        match (&result, old_keys) {
+            (Err(_), Some(Some(old))) => {
+                let _ = self.secrets.set_long_term(id, &old);
             }
-            if let Some(p) = &e.profile
-                && p != &s.profile
-            {
-                self.check_profile_usable(st, p)?;
-                s.profile = p.clone();
+            (Err(_), Some(None)) => {
+                let _ = self.secrets.delete_long_term(id);
             }
-            if let Some(r) = &e.region {
-                s.region = r.clone();
+            (Ok((_, true)), _) => {
+                // What is cached came from the old settings.
+                self.secrets.forget_cached(id)?;
             }
-            let keys_changed = e.access_key_id.is_some() || e.secret_access_key.is_some();
-            match &mut s.kind {
-                SessionKind::IamUser { mfa_device, duration } => {
-                    if let Some(d) = &e.mfa_device {
-                        mfa_device.clone_from(d);
-                    }
-                    if let Some(d) = e.duration {
-                        *duration = d;
-                    }
-                    for (set, field) in [
-                        (e.role_arn.is_some(), "a role ARN"),
-                        (e.role_session_name.is_some(), "a role session name"),
-                        (e.assumer.is_some(), "an assumer session"),
-                    ] {
-                        if set {
-                            return Err(not_applicable(field));
-                        }
-                    }
-                }
-                SessionKind::RoleChained {
-                    role_arn,
-                    role_session_name,
-                    assumer,
-                } => {
-                    for (set, field) in [
-                        (e.mfa_device.is_some(), "an MFA device"),
-                        (e.duration.is_some(), "a session duration"),
-                        (keys_changed, "access keys"),
-                    ] {
-                        if set {
-                            return Err(not_applicable(field));
-                        }
-                    }
-                    if let Some(a) = &e.role_arn {
-                        *role_arn = a.clone();
-                    }
-                    if let Some(n) = &e.role_session_name {
-                        *role_session_name = n.clone();
-                    }
-                    if let Some(a) = &e.assumer {
-                        let new_assumer = by_alias(&st.sessions, a.as_str())?.id.clone();
-                        if new_assumer == s.id {
-                            return Err(Error::SelfAssumer(before.alias.to_string()));
-                        }
-                        chain::check_new_assumer(&st.sessions, &s.id, &new_assumer)?;
-                        *assumer = new_assumer;
-                    }
-                }
-            }
-            if keys_changed {
-                let old = self.secrets.long_term(&s.id)?;
-                let access_key_id = match (&e.access_key_id, &old) {
-                    (Some(k), _) => k.clone(),
-                    (None, Some(o)) => o.access_key_id.clone(),
-                    (None, None) => return Err(Error::MissingKeys(before.alias.to_string())),
-                };
-                let secret_access_key = match (&e.secret_access_key, old) {
-                    (Some(k), _) => k.clone(),
-                    (None, Some(o)) => o.secret_access_key,
-                    (None, None) => return Err(Error::MissingKeys(before.alias.to_string())),
-                };
-                self.secrets.set_long_term(
-                    &s.id,
-                    &LongTermKeys {
-                        access_key_id,
-                        secret_access_key,
-                    },
-                )?;
-            }
-            // Anything that changes which credentials the session gets makes the cached ones stale.
-            let creds_changed = keys_changed || s.kind != before.kind || s.region != before.region;
-            if creds_changed {
-                self.secrets.forget_cached(&s.id)?;
-            }
-            let mut stopped = false;
-            if before.is_active() && (creds_changed || s.profile != before.profile) {
-                let mut old = before.clone();
-                self.deactivate(&mut old)?;
-                s.active = None;
-                stopped = true;
-            }
-            st.sessions[idx] = s.clone();
-            Ok(EditOutcome { session: s, stopped })
-        })
+            _ => {}
+        }
+        result.map(|(outcome, _)| outcome)
+    }
+
+    /// The state part of an edit: `(outcome, whether cached credentials went stale)`.
+    fn apply_edit(
+        &self,
+        st: &mut State,
+        id: &SessionId,
+        e: &SessionEdit,
+        keys_changed: bool,
+    ) -> Result<(EditOutcome, bool)> {
+        let idx = index_of(&st.sessions, id)?;
+        let before = st.sessions[idx].clone();
+        let mut s = before.clone();
+        if let Some(a) = &e.alias {
+            self.check_alias_free(st, a, Some(&s.id))?;
+            s.alias = a.clone();
+        }
+        if let Some(p) = &e.profile
+            && p != &s.profile
+        {
+            self.check_profile_usable(st, p)?;
+            s.profile = p.clone();
+        }
+        if let Some(r) = &e.region {
+            s.region = r.clone();
+        }
+        if let Some(k) = &e.kind {
+            s.kind.apply(k, &st.sessions, &before)?;
+        }
+        // Anything that changes which credentials the session gets makes the cached ones stale.
+        let creds_changed = keys_changed || s.kind != before.kind || s.region != before.region;
+        let mut stopped = false;
+        if before.is_active() && (creds_changed || s.profile != before.profile) {
+            let mut old = before.clone();
+            self.deactivate(&mut old)?;
+            s.active = None;
+            stopped = true;
+        }
+        st.sessions[idx] = s.clone();
+        Ok((EditOutcome { session: s, stopped }, creds_changed))
     }
 
     /// Stops the session, deletes its keyring items and forgets it. Refused while other
     /// sessions assume from it.
-    pub fn remove(&self, alias: &str) -> Result<Session> {
-        self.store.update(|st| {
-            let idx = index_of(&st.sessions, alias)?;
-            let deps = chain::dependants(&st.sessions, &st.sessions[idx].id);
+    pub fn remove(&self, id: &SessionId) -> Result<Session> {
+        // A locked keyring refuses here, before anything changed.
+        self.secrets.long_term(id)?;
+        let removed = self.store.update(|st| {
+            let idx = index_of(&st.sessions, id)?;
+            let deps = chain::dependants(&st.sessions, id);
             if !deps.is_empty() {
                 let names = deps
                     .iter()
@@ -235,9 +165,10 @@ impl<S: SecretStore> Engine<S> {
                 });
             }
             self.deactivate(&mut st.sessions[idx])?;
-            self.secrets.delete_all(&st.sessions[idx].id)?;
             Ok(st.sessions.remove(idx))
-        })
+        })?;
+        self.secrets.delete_all(id)?;
+        Ok(removed)
     }
 
     fn check_alias_free(&self, st: &State, alias: &SessionAlias, except: Option<&SessionId>) -> Result<()> {

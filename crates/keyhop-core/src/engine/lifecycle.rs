@@ -1,22 +1,20 @@
 //! Starting and stopping sessions: obtaining credentials along the assumer chain (with the
-//! keyring cache), writing them into the profile, and putting the files back on stop.
+//! keyring cache), writing them into the profile, and putting the files back on stop. STS and
+//! the keyring are used before the state lock is taken; the change is then re-checked against
+//! the fresh state inside it.
 
 use secrecy::ExposeSecret;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
-use super::{Engine, by_alias, index_of};
+use super::{Engine, by_id, index_of};
 use crate::aws_files::ProfileCredentials;
+use crate::chain;
 use crate::error::{Error, Result};
+use crate::kinds::{Freshness, Providers};
 use crate::secrets::{SecretStore, StsCredentials};
-use crate::session::{Activation, Session, SessionKind};
+use crate::session::{Activation, Session, SessionId};
 use crate::state::State;
 use crate::validate::{MfaCode, MfaDevice, SessionAlias};
-use crate::{chain, sts};
-
-/// A cached session token is reused only while it has at least this long left.
-pub const REUSE_MARGIN: Duration = Duration::minutes(5);
-/// Cached role credentials handed to `credential-process` keep at least this long.
-const ROLE_REUSE_MARGIN: Duration = Duration::minutes(15);
 
 #[derive(Debug, Clone)]
 pub struct StartOutcome {
@@ -32,25 +30,17 @@ pub enum StopOutcome {
     WasNotActive,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Freshness {
-    /// `session start`: new role credentials for the target, the full hour; an IAM user's
-    /// cached session token is reused (that is the point of caching it).
-    FreshTarget,
-    /// A background refresh: the target's own credentials are never reused.
-    Refresh,
-    /// `credential-process`: anything cached that is still good.
-    CachedOk,
-}
+/// An IAM user's cached session token counts as good while it has this long left.
+pub use crate::kinds::iam_user::REUSE_MARGIN;
 
 impl<S: SecretStore> Engine<S> {
-    /// The MFA device a start of `alias` would need a code for right now: the chain's root IAM
-    /// user has a device and no cached session token that is still good.
-    pub fn mfa_needed(&self, alias: &str) -> Result<Option<(SessionAlias, MfaDevice)>> {
+    /// The MFA device a start of `id` would need a code for right now: the chain's root has a
+    /// device and no cached session token that is still good.
+    pub fn mfa_needed(&self, id: &SessionId) -> Result<Option<(SessionAlias, MfaDevice)>> {
         let st = self.store.load()?;
-        let target = by_alias(&st.sessions, alias)?;
+        let target = by_id(&st.sessions, id)?;
         let root = chain::resolve(&st.sessions, target)?[0];
-        let Some(device) = mfa_device(root) else {
+        let Some(device) = root.kind.mfa_device() else {
             return Ok(None);
         };
         let cached_ok = self
@@ -60,11 +50,11 @@ impl<S: SecretStore> Engine<S> {
         Ok((!cached_ok).then(|| (root.alias.clone(), device.clone())))
     }
 
-    /// Starts `alias`: credentials from STS (or the cache) written into its profile. A session
+    /// Starts `id`: credentials from STS (or the cache) written into its profile. A session
     /// active on the same profile is stopped first.
-    pub async fn start(&self, alias: &str, mfa: Option<MfaCode>) -> Result<StartOutcome> {
+    pub async fn start(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StartOutcome> {
         let snapshot = self.store.load()?;
-        let target = by_alias(&snapshot.sessions, alias)?.clone();
+        let target = by_id(&snapshot.sessions, id)?.clone();
         let creds = self
             .obtain(&snapshot, &target, mfa.as_ref(), Freshness::FreshTarget)
             .await?;
@@ -73,11 +63,7 @@ impl<S: SecretStore> Engine<S> {
 
     fn activate(&self, st: &mut State, target: &Session, creds: &StsCredentials) -> Result<StartOutcome> {
         // The session may have been edited or removed while STS answered.
-        let idx = st
-            .sessions
-            .iter()
-            .position(|s| s.id == target.id)
-            .ok_or_else(|| Error::NoSuchSession(target.alias.to_string()))?;
+        let idx = index_of(&st.sessions, &target.id)?;
         let profile = st.sessions[idx].profile.clone();
         let holders: Vec<usize> = (0..st.sessions.len())
             .filter(|&i| st.sessions[i].profile == profile && st.sessions[i].is_active())
@@ -123,9 +109,9 @@ impl<S: SecretStore> Engine<S> {
 
     /// Renews an active session's credentials before they expire (the tray's background
     /// refresh). `Ok(None)` when the session is no longer active: nothing to refresh.
-    pub async fn refresh(&self, alias: &str) -> Result<Option<StartOutcome>> {
+    pub async fn refresh(&self, id: &SessionId) -> Result<Option<StartOutcome>> {
         let snapshot = self.store.load()?;
-        let target = by_alias(&snapshot.sessions, alias)?.clone();
+        let target = by_id(&snapshot.sessions, id)?.clone();
         if !target.is_active() {
             return Ok(None);
         }
@@ -140,11 +126,8 @@ impl<S: SecretStore> Engine<S> {
     }
 
     /// For each active session: from when refreshing it needs a new MFA code (the expiry of
-    /// the cached token of its chain's MFA-protected IAM user; "now" without one).
-    pub fn mfa_due_times(
-        &self,
-        st: &State,
-    ) -> Result<std::collections::HashMap<crate::session::SessionId, OffsetDateTime>> {
+    /// the cached token of its chain's MFA-protected root; "now" without one).
+    pub fn mfa_due_times(&self, st: &State) -> Result<std::collections::HashMap<SessionId, OffsetDateTime>> {
         let mut out = std::collections::HashMap::new();
         let now = OffsetDateTime::now_utc();
         for s in st.sessions.iter().filter(|s| s.is_active()) {
@@ -152,7 +135,7 @@ impl<S: SecretStore> Engine<S> {
                 continue;
             };
             let root = chain[0];
-            if mfa_device(root).is_some() {
+            if root.kind.mfa_device().is_some() {
                 let due = self.secrets.cached(&root.id)?.map_or(now, |c| c.expiration);
                 out.insert(s.id.clone(), due);
             }
@@ -160,12 +143,12 @@ impl<S: SecretStore> Engine<S> {
         Ok(out)
     }
 
-    /// The MFA device a start of `id` would ask a code for, with the alias of the IAM user that
+    /// The MFA device a start of `id` would ask a code for, with the alias of the session that
     /// owns it, whether or not a code is due right now.
-    pub fn mfa_device_of(&self, st: &State, id: &crate::session::SessionId) -> Option<(SessionAlias, MfaDevice)> {
+    pub fn mfa_device_of(&self, st: &State, id: &SessionId) -> Option<(SessionAlias, MfaDevice)> {
         let target = chain::find(&st.sessions, id)?;
         let root = chain::resolve(&st.sessions, target).ok()?[0];
-        mfa_device(root).map(|d| (root.alias.clone(), d.clone()))
+        root.kind.mfa_device().map(|d| (root.alias.clone(), d.clone()))
     }
 
     /// Active sessions whose profile now holds credentials keyhop did not write (another
@@ -191,17 +174,15 @@ impl<S: SecretStore> Engine<S> {
         Ok(out)
     }
 
-    /// The access key id stored for an IAM-user session (the edit form shows it).
-    pub fn stored_access_key_id(&self, alias: &str) -> Result<Option<String>> {
-        let st = self.store.load()?;
-        let s = by_alias(&st.sessions, alias)?;
-        Ok(self.secrets.long_term(&s.id)?.map(|k| k.access_key_id.to_string()))
+    /// The access key id stored for a session with long-term keys (the edit form shows it).
+    pub fn stored_access_key_id(&self, id: &SessionId) -> Result<Option<String>> {
+        Ok(self.secrets.long_term(id)?.map(|k| k.access_key_id.to_string()))
     }
 
-    /// Stops `alias`: removes its keys from the profile and puts the config region back.
-    pub fn stop(&self, alias: &str) -> Result<StopOutcome> {
+    /// Stops `id`: removes its keys from the profile and puts the config region back.
+    pub fn stop(&self, id: &SessionId) -> Result<StopOutcome> {
         self.store.update(|st| {
-            let idx = index_of(&st.sessions, alias)?;
+            let idx = index_of(&st.sessions, id)?;
             self.deactivate(&mut st.sessions[idx])
         })
     }
@@ -216,15 +197,15 @@ impl<S: SecretStore> Engine<S> {
         Ok(StopOutcome::Stopped)
     }
 
-    /// Credentials for `alias` without touching any file: what `credential-process` prints.
-    pub async fn credentials(&self, alias: &str, mfa: Option<MfaCode>) -> Result<StsCredentials> {
+    /// Credentials for `id` without touching any file: what `credential-process` prints.
+    pub async fn credentials(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StsCredentials> {
         let snapshot = self.store.load()?;
-        let target = by_alias(&snapshot.sessions, alias)?;
+        let target = by_id(&snapshot.sessions, id)?;
         self.obtain(&snapshot, target, mfa.as_ref(), Freshness::CachedOk).await
     }
 
     /// Walks the assumer chain: from the deepest session whose cached credentials are still
-    /// good (so a valid cached token spares an MFA code), then STS for each step after it.
+    /// good (so a valid cached token spares an MFA code), then one fetch per step after it.
     async fn obtain(
         &self,
         st: &State,
@@ -237,85 +218,25 @@ impl<S: SecretStore> Engine<S> {
         let mut creds: Option<StsCredentials> = None;
         let mut first_to_fetch = 0;
         for (i, s) in chain.iter().enumerate().rev() {
-            if let Some(c) = self.reusable(s, i + 1 == chain.len(), mfa, fresh, now)? {
+            let Some(margin) = s.kind.reuse_margin(i + 1 == chain.len(), mfa.is_some(), fresh) else {
+                continue;
+            };
+            if let Some(c) = self.secrets.cached(&s.id)?.filter(|c| c.valid_for(margin, now)) {
                 creds = Some(c);
                 first_to_fetch = i + 1;
                 break;
             }
         }
+        let providers = Providers {
+            secrets: &self.secrets,
+            endpoints: &self.endpoints,
+        };
         for s in &chain[first_to_fetch..] {
-            let c = match &s.kind {
-                SessionKind::IamUser { mfa_device, duration } => {
-                    let keys = self
-                        .secrets
-                        .long_term(&s.id)?
-                        .ok_or_else(|| Error::MissingKeys(s.alias.to_string()))?;
-                    let mfa_pair = match mfa_device {
-                        None => None,
-                        Some(d) => Some((
-                            d,
-                            mfa.ok_or_else(|| Error::MfaRequired {
-                                alias: s.alias.to_string(),
-                                device: d.clone(),
-                            })?,
-                        )),
-                    };
-                    sts::get_session_token(&s.region, &keys, mfa_pair, *duration)
-                        .await
-                        .map_err(|source| Error::Sts {
-                            step: "GetSessionToken",
-                            alias: s.alias.to_string(),
-                            source,
-                        })?
-                }
-                SessionKind::RoleChained {
-                    role_arn,
-                    role_session_name,
-                    ..
-                } => {
-                    let from = creds.as_ref().expect("a chain starts with an IAM user");
-                    sts::assume_role(&s.region, from, role_arn, role_session_name)
-                        .await
-                        .map_err(|source| Error::Sts {
-                            step: "AssumeRole",
-                            alias: s.alias.to_string(),
-                            source,
-                        })?
-                }
-            };
+            let c = s.kind.fetch(&providers, s, creds.as_ref(), mfa).await?;
             self.secrets.set_cached(&s.id, &c)?;
             creds = Some(c);
         }
         Ok(creds.expect("a chain has at least its target"))
-    }
-
-    fn reusable(
-        &self,
-        s: &Session,
-        is_target: bool,
-        mfa: Option<&MfaCode>,
-        fresh: Freshness,
-        now: OffsetDateTime,
-    ) -> Result<Option<StsCredentials>> {
-        let margin = match &s.kind {
-            // A code typed by the user asks for a new token even if one is cached.
-            SessionKind::IamUser {
-                mfa_device: Some(_), ..
-            } if mfa.is_some() => return Ok(None),
-            SessionKind::IamUser { .. } if is_target && fresh == Freshness::Refresh => return Ok(None),
-            SessionKind::IamUser { .. } => REUSE_MARGIN,
-            SessionKind::RoleChained { .. } if is_target && fresh != Freshness::CachedOk => return Ok(None),
-            SessionKind::RoleChained { .. } => ROLE_REUSE_MARGIN,
-        };
-        Ok(self.secrets.cached(&s.id)?.filter(|c| c.valid_for(margin, now)))
-    }
-}
-
-/// The MFA device of a chain's root, when it is an IAM user that has one.
-fn mfa_device(root: &Session) -> Option<&MfaDevice> {
-    match &root.kind {
-        SessionKind::IamUser { mfa_device, .. } => mfa_device.as_ref(),
-        SessionKind::RoleChained { .. } => None,
     }
 }
 

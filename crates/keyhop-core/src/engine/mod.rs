@@ -1,49 +1,55 @@
 //! The engine: commands in, effects on the keyring, STS, the AWS files and the state file out.
 //! The CLI runs it once per command; the tray keeps one and re-reads state after each change.
 //! Reads take a snapshot; every change happens inside one `StateStore::update`, so two keyhop
-//! processes never interleave half-done changes.
+//! processes never interleave half-done changes. Operations name sessions by `SessionId`
+//! (the CLI turns an alias into one at its edge), so a rename meanwhile cannot derail them.
 
 mod edit;
 mod lifecycle;
-
-use serde::Serialize;
-use time::OffsetDateTime;
+mod view;
 
 use crate::aws_files::AwsFiles;
 use crate::error::{Error, Result};
 use crate::secrets::{OsKeyring, SecretStore, Secrets};
-use crate::session::{Session, SessionKind};
+use crate::session::{Session, SessionId};
 use crate::state::{State, StateStore};
-use crate::validate::{ProfileName, SessionAlias};
+use crate::sts::Endpoints;
 
-pub use edit::EditOutcome;
-pub use edit::{NewKind, NewSession, SessionEdit};
-pub use lifecycle::{REUSE_MARGIN, StartOutcome, StopOutcome, rfc3339};
+pub use edit::{EditOutcome, NewSession, SessionEdit};
+pub use lifecycle::{StartOutcome, StopOutcome, rfc3339};
+pub use view::SessionView;
 
 pub struct Engine<S: SecretStore = OsKeyring> {
     store: StateStore,
     files: AwsFiles,
     secrets: Secrets<S>,
+    endpoints: Endpoints,
 }
 
 impl Engine<OsKeyring> {
-    /// The engine the app uses: state from `KEYHOP_HOME`/XDG, AWS files from the standard
-    /// variables, secrets in the OS keyring.
+    /// The engine the app uses: state from `KEYHOP_HOME`/XDG, AWS files and endpoints from the
+    /// standard variables, secrets in the OS keyring.
     pub fn from_env() -> Result<Self> {
         let store = StateStore::from_env()?;
         let home = directories::BaseDirs::new()
             .map(|d| d.home_dir().to_path_buf())
             .ok_or(crate::state::StateError::NoHome)?;
-        Ok(Self::new(store, AwsFiles::from_env(&home), OsKeyring))
+        Ok(Self::new(
+            store,
+            AwsFiles::from_env(&home),
+            OsKeyring,
+            Endpoints::from_env(),
+        ))
     }
 }
 
 impl<S: SecretStore> Engine<S> {
-    pub fn new(store: StateStore, files: AwsFiles, secrets: S) -> Self {
+    pub fn new(store: StateStore, files: AwsFiles, secrets: S, endpoints: Endpoints) -> Self {
         Self {
             store,
             files,
             secrets: Secrets::new(secrets),
+            endpoints,
         }
     }
 
@@ -53,6 +59,9 @@ impl<S: SecretStore> Engine<S> {
     pub fn aws_files(&self) -> &AwsFiles {
         &self.files
     }
+    pub fn secrets(&self) -> &Secrets<S> {
+        &self.secrets
+    }
 
     pub fn snapshot(&self) -> Result<State> {
         Ok(self.store.load()?)
@@ -60,77 +69,35 @@ impl<S: SecretStore> Engine<S> {
 
     pub fn list(&self) -> Result<Vec<SessionView>> {
         let st = self.store.load()?;
-        Ok(st.sessions.iter().map(|s| SessionView::of(s, &st.sessions)).collect())
+        Ok(SessionView::all(&st.sessions))
+    }
+
+    /// The session an alias names now: what the CLI calls once, at its edge.
+    pub fn resolve(&self, alias: &str) -> Result<SessionId> {
+        let st = self.store.load()?;
+        st.sessions
+            .iter()
+            .find(|s| s.alias.as_str() == alias.trim())
+            .map(|s| s.id.clone())
+            .ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
+    }
+
+    /// One session as it is now.
+    pub fn session(&self, id: &SessionId) -> Result<Session> {
+        by_id(&self.store.load()?.sessions, id).cloned()
     }
 }
 
-pub(crate) fn by_alias<'a>(sessions: &'a [Session], alias: &str) -> Result<&'a Session> {
+pub(crate) fn by_id<'a>(sessions: &'a [Session], id: &SessionId) -> Result<&'a Session> {
     sessions
         .iter()
-        .find(|s| s.alias.as_str() == alias.trim())
-        .ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
+        .find(|s| &s.id == id)
+        .ok_or_else(|| Error::SessionRemoved(id.clone()))
 }
 
-pub(crate) fn index_of(sessions: &[Session], alias: &str) -> Result<usize> {
+pub(crate) fn index_of(sessions: &[Session], id: &SessionId) -> Result<usize> {
     sessions
         .iter()
-        .position(|s| s.alias.as_str() == alias.trim())
-        .ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
-}
-
-/// A session as the CLI and the UI show it (`keyhop session list --json` prints these).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SessionView {
-    pub id: String,
-    pub alias: SessionAlias,
-    pub kind: &'static str,
-    pub profile: ProfileName,
-    pub region: String,
-    pub status: &'static str,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expiration: Option<OffsetDateTime>,
-    pub mfa_device: Option<String>,
-    pub duration_seconds: Option<u64>,
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    pub assumer: Option<String>,
-}
-
-impl SessionView {
-    pub fn of(s: &Session, all: &[Session]) -> Self {
-        let (mfa_device, duration_seconds, role_arn, role_session_name, assumer) = match &s.kind {
-            SessionKind::IamUser { mfa_device, duration } => (
-                mfa_device.as_ref().map(std::string::ToString::to_string),
-                Some(duration.secs()),
-                None,
-                None,
-                None,
-            ),
-            SessionKind::RoleChained {
-                role_arn,
-                role_session_name,
-                assumer,
-            } => (
-                None,
-                None,
-                Some(role_arn.to_string()),
-                Some(role_session_name.to_string()),
-                Some(crate::chain::find(all, assumer).map_or_else(|| assumer.to_string(), |a| a.alias.to_string())),
-            ),
-        };
-        Self {
-            id: s.id.to_string(),
-            alias: s.alias.clone(),
-            kind: s.kind.label(),
-            profile: s.profile.clone(),
-            region: s.region.to_string(),
-            status: if s.is_active() { "active" } else { "inactive" },
-            expiration: s.expiration(),
-            mfa_device,
-            duration_seconds,
-            role_arn,
-            role_session_name,
-            assumer,
-        }
-    }
+        .position(|s| &s.id == id)
+        .ok_or_else(|| Error::SessionRemoved(id.clone()))
 }

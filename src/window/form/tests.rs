@@ -1,24 +1,16 @@
 use super::*;
-use keyhop_core::validate::ProfileName;
+use crate::test_support;
+use keyhop_core::kinds::{KindEdit, KindName, NewKind};
 
 const KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-fn view(alias: &str, kind: &'static str, assumer: Option<&str>) -> SessionView {
-    SessionView {
-        id: format!("id-{alias}"),
-        alias: SessionAlias::parse(alias).unwrap(),
-        kind,
-        profile: ProfileName::parse(alias).unwrap(),
-        region: "eu-west-1".into(),
-        status: "inactive",
-        expiration: None,
-        mfa_device: None,
-        duration_seconds: None,
-        role_arn: assumer.map(|_| "arn:aws:iam::123456789012:role/R".to_owned()),
-        role_session_name: assumer.map(|_| "me".to_owned()),
-        assumer: assumer.map(str::to_owned),
-    }
+fn views(specs: &[(&str, KindName, Option<&str>)]) -> Vec<SessionView> {
+    let sessions: Vec<_> = specs
+        .iter()
+        .map(|(alias, kind, assumer)| test_support::session(alias, *kind, *assumer, None))
+        .collect();
+    test_support::views(&sessions)
 }
 
 fn type_in(f: &mut Form, field: Field, v: &str) {
@@ -27,7 +19,7 @@ fn type_in(f: &mut Form, field: Field, v: &str) {
 
 #[test]
 fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
-    let existing = [view("taken", "iam-user", None)];
+    let existing = views(&[("taken", KindName::IamUser, None)]);
     let mut f = Form::new_session(
         &existing,
         vec![],
@@ -60,17 +52,10 @@ fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
         Effect::Save(Output::Add(n)) => {
             assert_eq!(n.alias.as_str(), "dev");
             assert_eq!(n.region.as_str(), "us-east-1", "the default region is preset");
-            let NewKind::IamUser {
-                keys,
-                mfa_device,
-                duration,
-            } = n.kind
-            else {
-                panic!("kind")
-            };
-            assert_eq!(keys.secret_access_key.expose(), SECRET);
-            assert!(mfa_device.is_none());
-            assert_eq!(duration.secs(), 3600, "the duration from the settings");
+            let NewKind::IamUser(k) = n.kind else { panic!("kind") };
+            assert_eq!(k.keys.secret_access_key.expose(), SECRET);
+            assert!(k.mfa_device.is_none());
+            assert_eq!(k.duration.secs(), 3600, "the duration from the settings");
         }
         _ => panic!("a valid form saves"),
     }
@@ -83,20 +68,20 @@ fn save_stays_disabled_until_every_field_is_valid_and_then_adds() {
 
 #[test]
 fn chained_form_needs_an_assumer_and_refuses_cycles() {
-    let sessions = [
-        view("u", "iam-user", None),
-        view("a", "role-chained", Some("u")),
-        view("b", "role-chained", Some("a")),
-    ];
+    let sessions = views(&[
+        ("u", KindName::IamUser, None),
+        ("a", KindName::RoleChained, Some("u")),
+        ("b", KindName::RoleChained, Some("a")),
+    ]);
     let mut f = Form::edit_session(&sessions[1], &sessions, vec![]);
-    assert_eq!(f.kind(), Kind::RoleChained);
+    assert_eq!(f.kind, KindName::RoleChained);
     assert!(
         f.is_valid(),
         "{:?}",
         f.fields().iter().map(|x| f.error(*x)).collect::<Vec<_>>()
     );
     assert_eq!(
-        f.assumer_choices(),
+        role_chained::assumer_choices(&f),
         ["u"],
         "b assumes from a, so a cannot assume from b"
     );
@@ -107,13 +92,14 @@ fn chained_form_needs_an_assumer_and_refuses_cycles() {
     type_in(&mut f, Field::Assumer, "u");
     type_in(&mut f, Field::RoleSessionName, "new-name");
     match f.update(Msg::Save) {
-        Effect::Save(Output::Edit { alias, edit }) => {
-            assert_eq!(alias, "a");
-            assert_eq!(edit.role_session_name.unwrap().as_str(), "new-name");
-            assert!(
-                edit.assumer.is_none() && edit.profile.is_none() && edit.role_arn.is_none(),
-                "only what changed"
-            );
+        Effect::Save(Output::Edit { id, edit }) => {
+            assert_eq!(id, sessions[1].id);
+            assert!(edit.profile.is_none() && edit.alias.is_none(), "only what changed");
+            let Some(KindEdit::RoleChained(k)) = edit.kind else {
+                panic!("a role edit")
+            };
+            assert_eq!(k.role_session_name.unwrap().as_str(), "new-name");
+            assert!(k.assumer.is_none() && k.role_arn.is_none(), "only what changed");
         }
         _ => panic!("saves"),
     }
@@ -121,7 +107,7 @@ fn chained_form_needs_an_assumer_and_refuses_cycles() {
 
 #[test]
 fn edit_keeps_the_stored_secret_when_left_blank_but_a_new_key_id_needs_one() {
-    let sessions = [view("u", "iam-user", None)];
+    let sessions = views(&[("u", KindName::IamUser, None)]);
     let mut f = Form::edit_session(&sessions[0], &sessions, vec![]);
     f.update(Msg::StoredKeyId(Some(KEY.into())));
     assert_eq!(f.value(Field::AccessKeyId), KEY);
@@ -131,8 +117,11 @@ fn edit_keeps_the_stored_secret_when_left_blank_but_a_new_key_id_needs_one() {
     type_in(&mut f, Field::Secret, SECRET);
     match f.update(Msg::Save) {
         Effect::Save(Output::Edit { edit, .. }) => {
-            assert_eq!(edit.access_key_id.unwrap().as_str(), "AKIAIOSFODNN7EXAMPLF");
-            assert!(edit.secret_access_key.is_some());
+            let Some(KindEdit::IamUser(k)) = edit.kind else {
+                panic!("an IAM user edit")
+            };
+            assert_eq!(k.access_key_id.unwrap().as_str(), "AKIAIOSFODNN7EXAMPLF");
+            assert!(k.secret_access_key.is_some());
         }
         _ => panic!("saves"),
     }
@@ -140,9 +129,9 @@ fn edit_keeps_the_stored_secret_when_left_blank_but_a_new_key_id_needs_one() {
 
 #[test]
 fn kind_cannot_change_on_edit_and_cancel_cancels() {
-    let sessions = [view("u", "iam-user", None)];
+    let sessions = views(&[("u", KindName::IamUser, None)]);
     let mut f = Form::edit_session(&sessions[0], &sessions, vec![]);
-    f.update(Msg::Kind(Kind::RoleChained));
-    assert_eq!(f.kind(), Kind::IamUser);
+    f.update(Msg::Kind(KindName::RoleChained));
+    assert_eq!(f.kind, KindName::IamUser);
     assert!(matches!(f.update(Msg::Cancel), Effect::Cancel));
 }

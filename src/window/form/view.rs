@@ -4,15 +4,15 @@ use iced::widget::{button, column, container, pick_list, radio, row, scrollable,
 use iced::{Element, Length};
 use keyhop_core::regions::KNOWN_REGIONS;
 
-use super::form::{Field, Form, Kind, Msg, label, placeholder};
-use super::widgets::{banner, field};
+use super::{ADDABLE, Field, Form, Msg, label, placeholder, role_chained};
+use crate::window::widgets::{banner, field};
 
 pub const FIRST_INPUT: &str = "form-first";
 
 pub fn view(f: &Form) -> Element<'_, Msg> {
     let mut c = column![text(if f.is_edit() { "Edit session" } else { "Add session" }).size(22)].spacing(14);
-    let kinds = [Kind::IamUser, Kind::RoleChained].map(|k| {
-        let r = radio(k.to_string(), k, f.kind, Msg::Kind).size(16);
+    let kinds = ADDABLE.map(|k| {
+        let r = radio(k.title(), k, Some(f.kind), Msg::Kind).size(16);
         Element::from(r)
     });
     if !f.is_edit() {
@@ -39,7 +39,7 @@ pub fn view(f: &Form) -> Element<'_, Msg> {
             }
             Field::Assumer => {
                 let selected = Some(f.value(fld).to_owned()).filter(|v| !v.is_empty());
-                pick_list(f.assumer_choices(), selected, move |v| Msg::Input(fld, v))
+                pick_list(role_chained::assumer_choices(f), selected, move |v| Msg::Input(fld, v))
                     .placeholder("choose a session")
                     .width(Length::Fill)
                     .into()

@@ -1,0 +1,52 @@
+//! Where AWS calls go. The standard variables decide, as in the AWS SDKs: a service-specific
+//! `AWS_ENDPOINT_URL_<SERVICE>` wins over `AWS_ENDPOINT_URL`, and
+//! `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` turns both off. Read once at the edge and passed
+//! down, so tests can point one engine at a local server without touching the environment.
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    sts: Option<String>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+impl Endpoints {
+    /// The AWS defaults (`https://sts.<region>.amazonaws.com`, …).
+    pub fn aws() -> Self {
+        Self::default()
+    }
+
+    /// Every service at one URL (a local emulator).
+    pub fn all_at(url: &str) -> Self {
+        Self {
+            sts: Some(url.to_owned()),
+        }
+    }
+
+    pub fn from_env() -> Self {
+        if var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            return Self::aws();
+        }
+        let global = var("AWS_ENDPOINT_URL");
+        Self {
+            sts: var("AWS_ENDPOINT_URL_STS").or(global),
+        }
+    }
+
+    /// The STS endpoint to use instead of AWS's, if any.
+    pub fn sts(&self) -> Option<&str> {
+        self.sts.as_deref()
+    }
+
+    /// The STS URL as "cannot reach" messages name it.
+    pub fn sts_url(&self, region: &str) -> String {
+        self.sts
+            .clone()
+            .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
+    }
+}

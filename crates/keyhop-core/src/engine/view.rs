@@ -1,0 +1,68 @@
+//! A session as the CLI and the UI show it (`keyhop session list --json` prints these). Typed
+//! throughout; the JSON keeps the field names and strings it always had.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::kinds::KindName;
+use crate::session::{Session, SessionId, SessionStatus};
+use crate::validate::{MfaDevice, ProfileName, Region, SessionAlias};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SessionView {
+    pub id: SessionId,
+    pub alias: SessionAlias,
+    pub kind: KindName,
+    pub profile: ProfileName,
+    pub region: Region,
+    pub status: SessionStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expiration: Option<OffsetDateTime>,
+    pub mfa_device: Option<MfaDevice>,
+    pub duration_seconds: Option<u64>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    /// The assumer's alias (its id when the assumer is gone).
+    pub assumer: Option<String>,
+    #[serde(skip)]
+    pub assumer_id: Option<SessionId>,
+    /// "IAM User · MFA", "Role chained from dev": the line under the alias in the windows.
+    #[serde(skip)]
+    pub summary: String,
+    /// Where the tray files the session when the menu is too long for one level
+    /// (`["IAM users"]`; an SSO session: connection, then account).
+    #[serde(skip)]
+    pub group: Vec<String>,
+}
+
+impl SessionView {
+    pub fn of(s: &Session, all: &[Session]) -> Self {
+        let d = s.kind.details(all);
+        let (assumer_id, assumer) = d.assumer.unzip();
+        Self {
+            id: s.id.clone(),
+            alias: s.alias.clone(),
+            kind: s.kind.name(),
+            profile: s.profile.clone(),
+            region: s.region.clone(),
+            status: s.status(),
+            expiration: s.expiration(),
+            mfa_device: d.mfa_device,
+            duration_seconds: d.duration_seconds,
+            role_arn: d.role_arn,
+            role_session_name: d.role_session_name,
+            assumer,
+            assumer_id,
+            summary: d.summary,
+            group: vec![s.kind.name().plural().to_owned()],
+        }
+    }
+
+    pub fn all(sessions: &[Session]) -> Vec<Self> {
+        sessions.iter().map(|s| Self::of(s, sessions)).collect()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == SessionStatus::Active
+    }
+}

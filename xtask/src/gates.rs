@@ -1,0 +1,37 @@
+//! The format and lint gates of `cargo xtask test`: `cargo fmt --check`, and clippy with
+//! warnings denied for the desktop build and for the CLI-only build. Each is reported as one
+//! pass or fail in the summary; the tests run either way.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+pub struct Gate {
+    pub name: &'static str,
+    pub passed: bool,
+}
+
+const CLIPPY: [&str; 5] = ["clippy", "--workspace", "--all-targets", "--quiet", "--locked"];
+
+pub fn run(path: &OsString) -> Vec<Gate> {
+    let gates: [(&'static str, Vec<&str>); 3] = [
+        ("cargo fmt --check", vec!["fmt", "--all", "--", "--check"]),
+        ("clippy (desktop)", [&CLIPPY[..], &["--", "-D", "warnings"]].concat()),
+        (
+            "clippy (--no-default-features)",
+            [&CLIPPY[..], &["--no-default-features", "--", "-D", "warnings"]].concat(),
+        ),
+    ];
+    gates
+        .into_iter()
+        .map(|(name, args)| {
+            println!("xtask: gate {name}");
+            let passed = Command::new(crate::cargo())
+                .args(&args)
+                .current_dir(crate::repo_root())
+                .env("PATH", path)
+                .status()
+                .is_ok_and(|s| s.success());
+            Gate { name, passed }
+        })
+        .collect()
+}
