@@ -39,6 +39,8 @@ pub fn normalize(s: &str) -> String {
             '5' => 's',
             '2' => 'z',
             '9' | 'q' => 'g',
+            // Seen at the tray menu's font size: "mfa-amukfhc" read as "mfa-amukfhe".
+            'c' => 'e',
             '–' | '—' | '_' => '-',
             '…' => '.',
             c => c,
