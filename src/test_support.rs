@@ -20,6 +20,7 @@ pub fn session(alias: &str, kind: KindName, assumer: Option<&str>, expires: Opti
                 mfa_device: None,
                 duration: SessionDuration::DEFAULT,
             }),
+            KindName::AwsSso => unimplemented!("SSO sessions come from a sync"),
             KindName::RoleChained => SessionKind::RoleChained(RoleChained {
                 role_arn: RoleArn::parse("arn:aws:iam::123456789012:role/R").unwrap(),
                 role_session_name: RoleSessionName::parse("me").unwrap(),
@@ -36,5 +37,8 @@ pub fn session(alias: &str, kind: KindName, assumer: Option<&str>, expires: Opti
 
 /// Views of `sessions`, as `Engine::list` makes them.
 pub fn views(sessions: &[Session]) -> Vec<SessionView> {
-    SessionView::all(sessions)
+    SessionView::all(&keyhop_core::state::State {
+        sessions: sessions.to_vec(),
+        ..keyhop_core::state::State::default()
+    })
 }

@@ -13,7 +13,7 @@ use super::{App, Failure, Message, Op, Snapshot};
 
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
-    let views = keyhop_core::SessionView::all(&state.sessions);
+    let views = keyhop_core::SessionView::all(&state);
     let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
     Ok(Snapshot { views, state, mfa_due })
 }

@@ -5,6 +5,7 @@ mod credential_process;
 mod import;
 mod prompt;
 mod session;
+mod sso;
 pub mod table;
 
 use std::process::ExitCode;
@@ -15,11 +16,13 @@ use keyhop_core::{Engine, Error};
 /// Exit code when the action needs an MFA code that was not given (scripts and the tray
 /// react to this one).
 pub const EXIT_MFA_REQUIRED: u8 = 3;
+/// Exit code when an SSO connection needs a sign-in (`keyhop sso login N`).
+pub const EXIT_SIGN_IN_REQUIRED: u8 = 4;
 
 #[derive(Parser, Debug)]
 #[command(name = "keyhop", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYHOP_GIT_COMMIT"), ")"), about = "Short-lived AWS credentials for your named profiles, from the tray or the command line")]
 #[command(
-    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed.\n\
+    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed, 4 a sign-in is needed.\n\
 State: $KEYHOP_HOME (default: the XDG config dir). AWS files: $AWS_SHARED_CREDENTIALS_FILE, $AWS_CONFIG_FILE.\n\
 Logs: KEYHOP_LOG=info (never contains secrets)."
 )]
@@ -33,6 +36,9 @@ enum Command {
     /// Add, list, start, stop, edit and remove sessions
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// IAM Identity Center (AWS SSO) connections: add, sign in, sync their accounts and roles
+    #[command(subcommand)]
+    Sso(sso::SsoCommand),
     /// Import long-term access keys
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -133,6 +139,7 @@ pub fn run(cli: Cli) -> ExitCode {
         rt.block_on(async {
             match command {
                 Command::Session(c) => session::run(&engine, c).await,
+                Command::Sso(c) => sso::run(&engine, c).await,
                 Command::Import(c) => import::run(&engine, c),
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await,
                 #[cfg(feature = "desktop")]
@@ -153,5 +160,8 @@ fn report(e: &Error) -> ExitCode {
         return ExitCode::from(EXIT_MFA_REQUIRED);
     }
     eprintln!("keyhop: {e}");
+    if e.needs_sign_in().is_some() {
+        return ExitCode::from(EXIT_SIGN_IN_REQUIRED);
+    }
     ExitCode::FAILURE
 }

@@ -7,8 +7,7 @@ use time::macros::datetime;
 const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
 fn view(alias: &str, kind: KindName, exp: Option<OffsetDateTime>) -> SessionView {
-    let s = test_support::session(alias, kind, Some("x"), exp);
-    SessionView::of(&s, std::slice::from_ref(&s))
+    test_support::views(&[test_support::session(alias, kind, Some("x"), exp)]).remove(0)
 }
 
 fn labels(m: &MenuModel) -> Vec<String> {

@@ -6,6 +6,8 @@
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     sts: Option<String>,
+    sso: Option<String>,
+    sso_oidc: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -25,6 +27,8 @@ impl Endpoints {
     pub fn all_at(url: &str) -> Self {
         Self {
             sts: Some(url.to_owned()),
+            sso: Some(url.to_owned()),
+            sso_oidc: Some(url.to_owned()),
         }
     }
 
@@ -34,13 +38,48 @@ impl Endpoints {
         }
         let global = var("AWS_ENDPOINT_URL");
         Self {
-            sts: var("AWS_ENDPOINT_URL_STS").or(global),
+            sts: var("AWS_ENDPOINT_URL_STS").or_else(|| global.clone()),
+            sso: var("AWS_ENDPOINT_URL_SSO").or_else(|| global.clone()),
+            sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or(global),
         }
     }
 
     /// The STS endpoint to use instead of AWS's, if any.
     pub fn sts(&self) -> Option<&str> {
         self.sts.as_deref()
+    }
+
+    /// Separate endpoints for STS and for IAM Identity Center (a test rig with both).
+    pub fn split(sts: &str, sso: &str) -> Self {
+        Self {
+            sts: Some(sts.to_owned()),
+            sso: Some(sso.to_owned()),
+            sso_oidc: Some(sso.to_owned()),
+        }
+    }
+
+    /// The IAM Identity Center portal endpoint to use instead of AWS's, if any.
+    pub fn sso(&self) -> Option<&str> {
+        self.sso.as_deref()
+    }
+
+    /// The portal URL as messages name it.
+    pub fn sso_url(&self, region: &str) -> String {
+        self.sso
+            .clone()
+            .unwrap_or_else(|| format!("https://portal.sso.{region}.amazonaws.com"))
+    }
+
+    /// The OIDC service endpoint to use instead of AWS's, if any.
+    pub fn sso_oidc(&self) -> Option<&str> {
+        self.sso_oidc.as_deref()
+    }
+
+    /// The OIDC URL: what messages name, and the base of the browser's `/authorize` page.
+    pub fn sso_oidc_url(&self, region: &str) -> String {
+        self.sso_oidc
+            .clone()
+            .unwrap_or_else(|| format!("https://oidc.{region}.amazonaws.com"))
     }
 
     /// The STS URL as "cannot reach" messages name it.

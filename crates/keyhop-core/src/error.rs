@@ -22,6 +22,8 @@ pub enum Error {
     Secrets(#[from] SecretsError),
     #[error(transparent)]
     AwsFiles(#[from] AwsFilesError),
+    #[error(transparent)]
+    Sso(#[from] crate::sso::SsoError),
     #[error("{step} for session {alias:?} failed: {source}")]
     Sts {
         step: &'static str,
@@ -58,6 +60,14 @@ pub enum Error {
 
 impl Error {
     /// True when a new MFA code would let the same action succeed.
+    /// True when signing in to an SSO connection would let the same action succeed.
+    pub fn needs_sign_in(&self) -> Option<&str> {
+        match self {
+            Error::Sso(crate::sso::SsoError::SignInNeeded { connection }) => Some(connection),
+            _ => None,
+        }
+    }
+
     pub fn needs_mfa_code(&self) -> bool {
         matches!(
             self,

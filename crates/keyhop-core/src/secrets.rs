@@ -133,6 +133,10 @@ impl<S: SecretStore> Secrets<S> {
         Self { store }
     }
 
+    pub(crate) fn store(&self) -> &S {
+        &self.store
+    }
+
     pub fn long_term(&self, id: &SessionId) -> Result<Option<LongTermKeys>, SecretsError> {
         let account = long_term_account(id);
         let Some(raw) = self.store.get(&account)? else {

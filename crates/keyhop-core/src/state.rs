@@ -17,6 +17,9 @@ pub struct State {
     pub version: u32,
     #[serde(default)]
     pub sessions: Vec<Session>,
+    /// IAM Identity Center connections (absent from files written before keyhop had them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sso_connections: Vec<crate::sso::SsoConnection>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +122,7 @@ impl StateStore {
                 return Ok((
                     State {
                         version: STATE_VERSION,
-                        sessions: vec![],
+                        ..State::default()
                     },
                     None,
                 ));

@@ -2,11 +2,7 @@
 //! messages a user can act on. Endpoint, retries and timeouts come from aws-config, so
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_STS` are honoured exactly as the AWS SDKs do.
 
-use std::time::Duration;
-
-use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use secrecy::ExposeSecret;
@@ -49,26 +45,7 @@ pub enum StsError {
 }
 
 async fn client(endpoints: &Endpoints, region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
-    // Region and credentials are explicit, so the user's profile files have nothing to add; not
-    // reading them saves time and the Rust SDK's warnings about lines botocore accepts.
-    let no_profile_files = EnvConfigFiles::builder()
-        .with_contents(EnvConfigFileKind::Config, "")
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .profile_files(no_profile_files)
-        .region(aws_config::Region::new(region.to_string()))
-        .credentials_provider(creds)
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        );
-    if let Some(url) = endpoints.sts() {
-        loader = loader.endpoint_url(url);
-    }
-    aws_sdk_sts::Client::new(&loader.load().await)
+    aws_sdk_sts::Client::new(&crate::sdk_config::load(endpoints.sts(), region, Some(creds)).await)
 }
 
 fn into_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<StsCredentials, StsError> {
@@ -177,7 +154,7 @@ fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
         reason,
     };
     match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable(root_cause(&err)),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => unreachable(crate::sdk_config::root_cause(&err)),
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
             // moto (and some proxies) answer with a body the SDK cannot classify; read the code
@@ -197,10 +174,12 @@ fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
                 .unwrap_or_default();
             classify(status, code.as_deref(), &message, region)
         }
-        SdkError::ResponseError(_) => unreachable(format!("unreadable answer ({})", root_cause(&err))),
+        SdkError::ResponseError(_) => {
+            unreachable(format!("unreadable answer ({})", crate::sdk_config::root_cause(&err)))
+        }
         _ => StsError::Other {
             code: "RequestFailed".into(),
-            message: root_cause(&err),
+            message: crate::sdk_config::root_cause(&err),
         },
     }
 }
@@ -233,15 +212,6 @@ fn xml_tag(body: &str, tag: &str) -> Option<String> {
     let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
     let end = body[start..].find(&format!("</{tag}>"))? + start;
     Some(body[start..end].trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-/// The innermost cause ("Connection refused (os error 111)"), which is what a user can act on.
-fn root_cause(err: &dyn std::error::Error) -> String {
-    let mut cur: &dyn std::error::Error = err;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 #[cfg(test)]

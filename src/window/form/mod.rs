@@ -4,6 +4,7 @@
 //! output live in its module (`iam_user.rs`, `role_chained.rs`), dispatched by the few `match`es
 //! at the bottom of this file.
 
+mod aws_sso;
 mod iam_user;
 mod role_chained;
 mod view;
@@ -126,6 +127,7 @@ impl Form {
         match s.kind {
             KindName::IamUser => iam_user::prefill(&mut f, s),
             KindName::RoleChained => role_chained::prefill(&mut f, s),
+            KindName::AwsSso => {}
         }
         f
     }
@@ -148,6 +150,7 @@ impl Form {
         let own = match self.kind {
             KindName::IamUser => iam_user::FIELDS,
             KindName::RoleChained => role_chained::FIELDS,
+            KindName::AwsSso => aws_sso::FIELDS,
         };
         COMMON.iter().chain(own).copied().collect()
     }
@@ -174,6 +177,7 @@ impl Form {
             _ => match self.kind {
                 KindName::IamUser => iam_user::error(self, f),
                 KindName::RoleChained => role_chained::error(self, f),
+                KindName::AwsSso => None,
             },
         }
     }
@@ -219,6 +223,7 @@ impl Form {
             let kind: NewKind = match self.kind {
                 KindName::IamUser => iam_user::new_kind(self)?,
                 KindName::RoleChained => role_chained::new_kind(self)?,
+                KindName::AwsSso => aws_sso::new_kind()?,
             };
             return Ok(Output::Add(NewSession {
                 alias,
@@ -231,6 +236,7 @@ impl Form {
         let kind: Option<KindEdit> = match self.kind {
             KindName::IamUser => iam_user::edit(self, old)?,
             KindName::RoleChained => role_chained::edit(self, old)?,
+            KindName::AwsSso => aws_sso::edit(),
         };
         Ok(Output::Edit {
             id: old.id.clone(),

@@ -230,6 +230,8 @@ impl<S: SecretStore> Engine<S> {
         let providers = Providers {
             secrets: &self.secrets,
             endpoints: &self.endpoints,
+            connections: &st.sso_connections,
+            state_dir: self.store.dir(),
         };
         for s in &chain[first_to_fetch..] {
             let c = s.kind.fetch(&providers, s, creds.as_ref(), mfa).await?;

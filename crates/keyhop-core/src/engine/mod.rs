@@ -6,6 +6,7 @@
 
 mod edit;
 mod lifecycle;
+mod sso;
 mod view;
 
 use crate::aws_files::AwsFiles;
@@ -17,6 +18,7 @@ use crate::sts::Endpoints;
 
 pub use edit::{EditOutcome, NewSession, SessionEdit};
 pub use lifecycle::{StartOutcome, StopOutcome, rfc3339};
+pub use sso::{ConnectionView, LoginOutcome, SyncReport};
 pub use view::SessionView;
 
 pub struct Engine<S: SecretStore = OsKeyring> {
@@ -69,7 +71,7 @@ impl<S: SecretStore> Engine<S> {
 
     pub fn list(&self) -> Result<Vec<SessionView>> {
         let st = self.store.load()?;
-        Ok(SessionView::all(&st.sessions))
+        Ok(SessionView::all(&st))
     }
 
     /// The session an alias names now: what the CLI calls once, at its edge.

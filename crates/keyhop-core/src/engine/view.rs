@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::kinds::KindName;
 use crate::session::{Session, SessionId, SessionStatus};
+use crate::state::State;
 use crate::validate::{MfaDevice, ProfileName, Region, SessionAlias};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -24,6 +25,11 @@ pub struct SessionView {
     pub role_session_name: Option<String>,
     /// The assumer's alias (its id when the assumer is gone).
     pub assumer: Option<String>,
+    /// IAM Identity Center: the connection's name, the account and the role.
+    pub sso_connection: Option<String>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub role_name: Option<String>,
     #[serde(skip)]
     pub assumer_id: Option<SessionId>,
     /// "IAM User · MFA", "Role chained from dev": the line under the alias in the windows.
@@ -36,8 +42,8 @@ pub struct SessionView {
 }
 
 impl SessionView {
-    pub fn of(s: &Session, all: &[Session]) -> Self {
-        let d = s.kind.details(all);
+    pub fn of(s: &Session, st: &State) -> Self {
+        let d = s.kind.details(&st.sessions, &st.sso_connections);
         let (assumer_id, assumer) = d.assumer.unzip();
         Self {
             id: s.id.clone(),
@@ -53,13 +59,17 @@ impl SessionView {
             role_session_name: d.role_session_name,
             assumer,
             assumer_id,
+            sso_connection: d.sso_connection,
+            account_id: d.account_id,
+            account_name: d.account_name,
+            role_name: d.role_name,
             summary: d.summary,
-            group: vec![s.kind.name().plural().to_owned()],
+            group: d.group,
         }
     }
 
-    pub fn all(sessions: &[Session]) -> Vec<Self> {
-        sessions.iter().map(|s| Self::of(s, sessions)).collect()
+    pub fn all(st: &State) -> Vec<Self> {
+        st.sessions.iter().map(|s| Self::of(s, st)).collect()
     }
 
     pub fn is_active(&self) -> bool {

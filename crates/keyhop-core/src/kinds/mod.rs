@@ -3,17 +3,20 @@
 //! is one module here plus one branch in each `match` of this file; the engine, the tray, the
 //! windows and the CLI table work from what these functions return.
 
+pub mod aws_sso;
 pub mod iam_user;
 pub mod role_chained;
 
 use serde::{Deserialize, Serialize};
 
+pub use aws_sso::AwsSso;
 pub use iam_user::IamUser;
 pub use role_chained::RoleChained;
 
 use crate::error::{Error, Result};
 use crate::secrets::{SecretStore, Secrets, StsCredentials};
 use crate::session::{Session, SessionId};
+use crate::sso::SsoConnection;
 use crate::sts::Endpoints;
 use crate::validate::{MfaCode, MfaDevice};
 
@@ -23,16 +26,18 @@ use crate::validate::{MfaCode, MfaDevice};
 pub enum KindName {
     IamUser,
     RoleChained,
+    AwsSso,
 }
 
 impl KindName {
-    pub const ALL: [KindName; 2] = [KindName::IamUser, KindName::RoleChained];
+    pub const ALL: [KindName; 3] = [KindName::IamUser, KindName::RoleChained, KindName::AwsSso];
 
     /// The machine name (`iam-user`), as in JSON and CLI subcommands.
     pub fn as_str(self) -> &'static str {
         match self {
             KindName::IamUser => "iam-user",
             KindName::RoleChained => "role-chained",
+            KindName::AwsSso => "aws-sso",
         }
     }
     /// The name a person reads (Leapp's wording).
@@ -40,6 +45,7 @@ impl KindName {
         match self {
             KindName::IamUser => "IAM User",
             KindName::RoleChained => "IAM Role Chained",
+            KindName::AwsSso => "IAM Identity Center",
         }
     }
     /// A group of such sessions (the tray's submenus).
@@ -47,6 +53,7 @@ impl KindName {
         match self {
             KindName::IamUser => "IAM users",
             KindName::RoleChained => "Chained roles",
+            KindName::AwsSso => "IAM Identity Center",
         }
     }
 }
@@ -64,6 +71,7 @@ impl std::fmt::Display for KindName {
 pub enum SessionKind {
     IamUser(IamUser),
     RoleChained(RoleChained),
+    AwsSso(AwsSso),
 }
 
 /// What a new session of a kind needs besides alias, profile and region.
@@ -94,6 +102,9 @@ pub enum Freshness {
 pub struct Providers<'a, S: SecretStore> {
     pub secrets: &'a Secrets<S>,
     pub endpoints: &'a Endpoints,
+    pub connections: &'a [SsoConnection],
+    /// Where the per-connection sign-in locks live.
+    pub state_dir: &'a std::path::Path,
 }
 
 /// Kind-specific facts for the session list, the tray and `session list --json`.
@@ -104,8 +115,14 @@ pub struct Details {
     pub role_arn: Option<String>,
     pub role_session_name: Option<String>,
     pub assumer: Option<(SessionId, String)>,
+    pub sso_connection: Option<String>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub role_name: Option<String>,
     /// A short line under the alias ("IAM User · MFA", "Role chained from dev").
     pub summary: String,
+    /// Where the tray files the session in a long menu; empty: under the kind's plural.
+    pub group: Vec<String>,
 }
 
 impl SessionKind {
@@ -113,13 +130,14 @@ impl SessionKind {
         match self {
             SessionKind::IamUser(_) => KindName::IamUser,
             SessionKind::RoleChained(_) => KindName::RoleChained,
+            SessionKind::AwsSso(_) => KindName::AwsSso,
         }
     }
 
     /// The session whose credentials this one starts from, if any.
     pub fn assumer(&self) -> Option<&SessionId> {
         match self {
-            SessionKind::IamUser(_) => None,
+            SessionKind::IamUser(_) | SessionKind::AwsSso(_) => None,
             SessionKind::RoleChained(k) => Some(&k.assumer),
         }
     }
@@ -128,7 +146,7 @@ impl SessionKind {
     pub fn mfa_device(&self) -> Option<&MfaDevice> {
         match self {
             SessionKind::IamUser(k) => k.mfa_device.as_ref(),
-            SessionKind::RoleChained(_) => None,
+            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => None,
         }
     }
 
@@ -138,6 +156,7 @@ impl SessionKind {
         match self {
             SessionKind::IamUser(k) => k.reuse_margin(is_target, mfa_given, fresh),
             SessionKind::RoleChained(k) => k.reuse_margin(is_target, fresh),
+            SessionKind::AwsSso(k) => k.reuse_margin(is_target, fresh),
         }
     }
 
@@ -155,14 +174,20 @@ impl SessionKind {
                 k.fetch(p, s, from.expect("a chain starts with a session that has no assumer"))
                     .await
             }
+            SessionKind::AwsSso(k) => k.fetch(p, s).await,
         }
     }
 
-    pub fn details(&self, all: &[Session]) -> Details {
-        match self {
+    pub fn details(&self, all: &[Session], connections: &[SsoConnection]) -> Details {
+        let mut d = match self {
             SessionKind::IamUser(k) => k.details(),
             SessionKind::RoleChained(k) => k.details(all),
+            SessionKind::AwsSso(k) => k.details(connections),
+        };
+        if d.group.is_empty() {
+            d.group = vec![self.name().plural().to_owned()];
         }
+        d
     }
 
     /// Applies `edit`; an edit meant for another kind names the field that does not apply.

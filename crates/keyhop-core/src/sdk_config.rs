@@ -1,0 +1,46 @@
+//! The AWS SDK configuration every client of keyhop uses: explicit region and credentials, the
+//! endpoint from `Endpoints`, bounded retries and timeouts, and no profile files (keyhop passes
+//! everything explicitly; not reading them saves time and the Rust SDK's warnings about lines
+//! botocore accepts).
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+
+use crate::validate::Region;
+
+/// `creds: None` makes an unsigned client (the OIDC and portal APIs take bearer tokens).
+pub(crate) async fn load(endpoint: Option<&str>, region: &Region, creds: Option<Credentials>) -> aws_config::SdkConfig {
+    let no_profile_files = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, "")
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .profile_files(no_profile_files)
+        .region(aws_config::Region::new(region.to_string()))
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    loader = match creds {
+        Some(c) => loader.credentials_provider(c),
+        None => loader.no_credentials(),
+    };
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// The innermost cause ("Connection refused (os error 111)"), which is what a user can act on.
+pub(crate) fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut cur: &dyn std::error::Error = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}

@@ -1,0 +1,178 @@
+//! The portal side of IAM Identity Center, called with a sign-in's access token: which accounts
+//! and roles the user may use, and role credentials for one of them.
+
+use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+use tracing::Instrument;
+
+use super::{SsoConnection, SsoError};
+use crate::endpoints::Endpoints;
+use crate::secrets::StsCredentials;
+
+/// One (account, role) the user is assigned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Assignment {
+    pub account_id: String,
+    pub account_name: String,
+    pub role_name: String,
+}
+
+async fn client(endpoints: &Endpoints, conn: &SsoConnection) -> aws_sdk_sso::Client {
+    aws_sdk_sso::Client::new(&crate::sdk_config::load(endpoints.sso(), &conn.region, None).await)
+}
+
+fn portal_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    operation: &'static str,
+    endpoints: &Endpoints,
+    conn: &SsoConnection,
+    err: &SdkError<E, R>,
+) -> SsoError {
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            SsoError::Unreachable {
+                url: endpoints.sso_url(conn.region.as_str()),
+                reason: crate::sdk_config::root_cause(err),
+            }
+        }
+        // The token expired or was logged out elsewhere.
+        SdkError::ServiceError(ctx) if ctx.err().code() == Some("UnauthorizedException") => SsoError::SignInNeeded {
+            connection: conn.name.to_string(),
+        },
+        SdkError::ServiceError(ctx) => SsoError::Service {
+            operation,
+            code: ctx.err().code().unwrap_or("Unknown").to_owned(),
+            message: ctx.err().message().unwrap_or_default().to_owned(),
+        },
+        _ => SsoError::Service {
+            operation,
+            code: "RequestFailed".to_owned(),
+            message: crate::sdk_config::root_cause(err),
+        },
+    }
+}
+
+/// Every (account, role) of the user, all pages of both listings, sorted.
+pub async fn assignments(
+    endpoints: &Endpoints,
+    conn: &SsoConnection,
+    token: &SecretString,
+) -> Result<Vec<Assignment>, SsoError> {
+    let span = tracing::info_span!("sso.list_assignments", connection = %conn.name);
+    async {
+        let sso = client(endpoints, conn).await;
+        let mut accounts = vec![];
+        let mut next: Option<String> = None;
+        loop {
+            let out = sso
+                .list_accounts()
+                .access_token(token.expose_secret())
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| portal_error("ListAccounts", endpoints, conn, &e))?;
+            for a in out.account_list() {
+                accounts.push((
+                    a.account_id().unwrap_or_default().to_owned(),
+                    a.account_name().unwrap_or_default().to_owned(),
+                ));
+            }
+            next = out.next_token().filter(|t| !t.is_empty()).map(str::to_owned);
+            if next.is_none() {
+                break;
+            }
+        }
+        let mut out = vec![];
+        for (account_id, account_name) in accounts {
+            let mut next: Option<String> = None;
+            loop {
+                let page = sso
+                    .list_account_roles()
+                    .access_token(token.expose_secret())
+                    .account_id(&account_id)
+                    .set_next_token(next.take())
+                    .send()
+                    .await
+                    .map_err(|e| portal_error("ListAccountRoles", endpoints, conn, &e))?;
+                for r in page.role_list() {
+                    out.push(Assignment {
+                        account_id: account_id.clone(),
+                        account_name: account_name.clone(),
+                        role_name: r.role_name().unwrap_or_default().to_owned(),
+                    });
+                }
+                next = page.next_token().filter(|t| !t.is_empty()).map(str::to_owned);
+                if next.is_none() {
+                    break;
+                }
+            }
+        }
+        out.sort();
+        tracing::info!(count = out.len(), "listed assignments");
+        Ok(out)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Short-lived credentials of one role.
+pub async fn role_credentials(
+    endpoints: &Endpoints,
+    conn: &SsoConnection,
+    token: &SecretString,
+    account_id: &str,
+    role_name: &str,
+) -> Result<StsCredentials, SsoError> {
+    let span = tracing::info_span!("sso.get_role_credentials", connection = %conn.name, account_id, role_name);
+    async {
+        let out = client(endpoints, conn)
+            .await
+            .get_role_credentials()
+            .access_token(token.expose_secret())
+            .account_id(account_id)
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|e| portal_error("GetRoleCredentials", endpoints, conn, &e))?;
+        let c = out.role_credentials().ok_or_else(|| SsoError::Service {
+            operation: "GetRoleCredentials",
+            code: "NoCredentials".to_owned(),
+            message: "the portal answered without credentials".to_owned(),
+        })?;
+        let expiration = OffsetDateTime::from_unix_timestamp(c.expiration() / 1000).map_err(|_| SsoError::Service {
+            operation: "GetRoleCredentials",
+            code: "BadExpiration".to_owned(),
+            message: "the portal answered with an impossible expiration".to_owned(),
+        })?;
+        tracing::info!(%expiration, "got role credentials");
+        Ok(StsCredentials {
+            access_key_id: c.access_key_id().unwrap_or_default().to_owned(),
+            secret_access_key: c.secret_access_key().unwrap_or_default().to_owned().into(),
+            session_token: c.session_token().unwrap_or_default().to_owned().into(),
+            expiration,
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+/// Ends the sign-in on the portal's side too.
+pub async fn logout(endpoints: &Endpoints, conn: &SsoConnection, token: &SecretString) -> Result<(), SsoError> {
+    let span = tracing::info_span!("sso.logout", connection = %conn.name);
+    async {
+        match client(endpoints, conn)
+            .await
+            .logout()
+            .access_token(token.expose_secret())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Already invalid: logged out all the same.
+            Err(e) if e.code() == Some("UnauthorizedException") => Ok(()),
+            Err(e) => Err(portal_error("Logout", endpoints, conn, &e)),
+        }
+    }
+    .instrument(span)
+    .await
+}
