@@ -8,9 +8,13 @@
 
 mod aws;
 mod process;
+mod sso;
 
 pub use aws::*;
 pub use process::*;
+// Only the SSO tests use these.
+#[allow(unused_imports)]
+pub use sso::*;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
