@@ -30,6 +30,9 @@ fn main() -> ExitCode {
     #[cfg(windows)]
     attach_console();
     let args = cli::Cli::parse_args();
+    if !args.runs_tray() {
+        quiet_on_closed_stdout();
+    }
     init_tracing();
     cli::run(args)
 }
@@ -46,6 +49,17 @@ fn init_tracing() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+}
+
+/// Rust ignores SIGPIPE, so a print to a closed pipe (`keyhop session list | head -c0`) would
+/// panic; a command-line tool should end quietly instead, as `ls | head` does.
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is always valid.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 #[cfg(windows)]

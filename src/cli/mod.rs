@@ -100,6 +100,15 @@ impl Cli {
     pub fn parse_args() -> Self {
         Cli::parse()
     }
+
+    /// Whether this run is the tray (which keeps Rust's SIGPIPE handling: a broken pipe to a
+    /// helper process must not kill it).
+    pub fn runs_tray(&self) -> bool {
+        #[cfg(feature = "desktop")]
+        return matches!(self.command, None | Some(Command::Tray));
+        #[cfg(not(feature = "desktop"))]
+        return false;
+    }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
