@@ -194,7 +194,7 @@ fn login_with_the_device_code_flow() {
 fn login_opens_the_browser_from_the_browser_variable() {
     let w = Sso::new(&[account("111111111111", "Dev", &["Admin"])], &json!({}));
     w.add(&[]).ok();
-    let (browser, log) = w.logging_browser("browser");
+    let (browser, log) = w.logging_browser("browser", 0);
     let mut cmd = w.command(&["sso", "login", &w.conn, "--timeout", "30"]);
     cmd.env("BROWSER", &browser);
     run(cmd, "", "keyhop sso login (BROWSER)").ok();
@@ -619,7 +619,9 @@ fn twenty_parallel_starts_share_one_sign_in() {
 fn twenty_parallel_logins_open_the_browser_once() {
     let w = Arc::new(Sso::new(&[account("111111111111", "Dev", &["Admin"])], &json!({})));
     w.add(&[]).ok();
-    let (browser, log) = w.logging_browser("browser");
+    // The user takes a few seconds in the browser: every login has started (and waits on the
+    // first) before that sign-in completes. A login started after it is another matter.
+    let (browser, log) = w.logging_browser("browser", 5);
     let handles: Vec<_> = (0..20)
         .map(|_| {
             let (w, browser) = (Arc::clone(&w), browser.clone());

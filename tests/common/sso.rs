@@ -290,14 +290,15 @@ impl Sso {
         path
     }
 
-    /// A BROWSER that logs each URL it is given to `<scratch>/<name>.log` and then follows it
-    /// with curl as a browser would (the rig's /authorize redirects to keyhop's callback).
-    pub fn logging_browser(&self, name: &str) -> (PathBuf, PathBuf) {
+    /// A BROWSER that logs each URL it is given to `<scratch>/<name>.log`, lets the user take
+    /// `think_secs`, and then follows the URL with curl as a browser would (the rig's /authorize
+    /// redirects to keyhop's callback).
+    pub fn logging_browser(&self, name: &str, think_secs: u32) -> (PathBuf, PathBuf) {
         let log = self.scratch().join(format!("{name}.log"));
         let script = self.script(
             &format!("{name}.sh"),
             &format!(
-                "printf '%s\\n' \"$1\" >> '{}'\nexec curl -sfL --noproxy '*' --max-time 60 \"$1\" >/dev/null",
+                "printf '%s\\n' \"$1\" >> '{}'\nsleep {think_secs}\nexec curl -sfL --noproxy '*' --max-time 60 \"$1\" >/dev/null",
                 log.display()
             ),
         );
