@@ -8,6 +8,7 @@
 mod app;
 #[cfg(feature = "desktop")]
 mod autostart;
+mod browser;
 mod cli;
 #[cfg(feature = "desktop")]
 mod notify;

@@ -29,27 +29,52 @@ pub fn info_now(summary: &str, body: &str) {
 
 /// A notification with an "Enter MFA code" button that opens the MFA popup for `session_id`.
 pub fn mfa_needed(summary: &str, body: &str, session_id: &str) {
-    let (summary, body, session_id) = (summary.to_owned(), body.to_owned(), session_id.to_owned());
+    with_action(
+        summary,
+        body,
+        "dialog-password",
+        "Enter MFA code",
+        External::EnterMfa {
+            session_id: session_id.to_owned(),
+        },
+    );
+}
+
+/// A notification with a "Sign in" button that opens the browser sign-in to `connection`.
+pub fn sign_in_needed(summary: &str, body: &str, connection: &str) {
+    with_action(
+        summary,
+        body,
+        "dialog-password",
+        "Sign in",
+        External::SignIn {
+            connection: connection.to_owned(),
+        },
+    );
+}
+
+/// A notification whose button (or body, where the server has a default action) sends `click`
+/// to the app. Its thread lives until the notification closes.
+fn with_action(summary: &str, body: &str, icon: &'static str, label: &'static str, click: External) {
+    let (summary, body) = (summary.to_owned(), body.to_owned());
     std::thread::spawn(move || {
         let shown = Notification::new()
             .appname(APP_NAME)
             .summary(&summary)
             .body(&body)
-            .icon("dialog-password")
-            .action("default", "Enter MFA code")
-            .action("enter-mfa", "Enter MFA code")
+            .icon(icon)
+            .action("default", label)
+            .action("act", label)
             .show();
         match shown {
             #[cfg(all(unix, not(target_os = "macos")))]
             Ok(handle) => handle.wait_for_action(|action| {
-                if action == "enter-mfa" || action == "default" {
-                    external::send(External::EnterMfa {
-                        session_id: session_id.clone(),
-                    });
+                if action == "act" || action == "default" {
+                    external::send(click.clone());
                 }
             }),
             #[cfg(not(all(unix, not(target_os = "macos"))))]
-            Ok(_) => {}
+            Ok(_) => drop(click),
             Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
         }
     });

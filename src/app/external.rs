@@ -24,6 +24,10 @@ pub enum External {
     EnterMfa {
         session_id: String,
     },
+    /// "Sign in" on a notification: sign in to this SSO connection.
+    SignIn {
+        connection: String,
+    },
 }
 
 /// The sender, and the receiver until the subscription takes it.

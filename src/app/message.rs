@@ -5,7 +5,7 @@ use iced::window;
 use keyhop_core::SessionView;
 
 use super::external::External;
-use crate::window::{form, list, mfa, settings};
+use crate::window::{form, list, mfa, settings, sso_form};
 
 /// What an engine call failed with, flattened for the UI (the core error is not `Clone`).
 #[derive(Debug, Clone)]
@@ -13,12 +13,15 @@ pub struct Failure {
     pub message: String,
     /// Another try with a (new) MFA code could succeed.
     pub needs_mfa: bool,
+    /// Another try after signing in to this SSO connection could succeed.
+    pub sign_in: Option<String>,
 }
 
 impl From<keyhop_core::Error> for Failure {
     fn from(e: keyhop_core::Error) -> Self {
         Self {
             needs_mfa: e.needs_mfa_code(),
+            sign_in: e.needs_sign_in().map(str::to_owned),
             message: e.to_string(),
         }
     }
@@ -31,6 +34,8 @@ pub struct Snapshot {
     pub state: keyhop_core::state::State,
     /// For each active session: when refreshing it starts to need an MFA code.
     pub mfa_due: std::collections::HashMap<keyhop_core::session::SessionId, time::OffsetDateTime>,
+    /// IAM Identity Center connections, with whether each is signed in.
+    pub connections: Vec<keyhop_core::engine::ConnectionView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +68,22 @@ pub enum Message {
     Form(window::Id, form::Msg),
     Mfa(window::Id, mfa::Msg),
     Settings(window::Id, settings::Msg),
+    SsoForm(window::Id, sso_form::Msg),
+    /// A connection was added from the form (its name), or could not be.
+    SsoAdded {
+        window: window::Id,
+        result: Result<String, String>,
+    },
+    /// A browser sign-in to a connection finished.
+    SignedIn {
+        connection: String,
+        result: Result<(), Failure>,
+    },
+    /// A sync of a connection finished: what it did, in one line.
+    Synced {
+        connection: String,
+        result: Result<String, String>,
+    },
     /// A form or settings window's save finished.
     Saved {
         window: window::Id,

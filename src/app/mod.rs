@@ -43,6 +43,12 @@ pub struct App {
     handled: Vec<Deadline>,
     /// Overwritten profiles already reported: (session id, foreign access key id).
     overwrite_notified: std::collections::HashSet<(SessionId, String)>,
+    /// Connections with a browser sign-in under way, and the sessions to start after it.
+    signing_in: HashMap<String, Vec<SessionId>>,
+    /// Connections whose sessions should be synced once signed in (just added).
+    sync_after_sign_in: std::collections::HashSet<String>,
+    /// Connections whose "Sign in" notification is out (one per run of failures).
+    sign_in_notified: Vec<String>,
     next_wake: Option<OffsetDateTime>,
     dark: bool,
 }
@@ -106,6 +112,9 @@ pub fn run() -> ExitCode {
         failures: HashMap::new(),
         handled: vec![],
         overwrite_notified: std::collections::HashSet::default(),
+        signing_in: HashMap::new(),
+        sync_after_sign_in: std::collections::HashSet::default(),
+        sign_in_notified: vec![],
         next_wake: None,
         dark: prefers_dark(),
     }));
@@ -160,11 +169,18 @@ impl App {
     fn view(&self, id: window::Id) -> Element<'_, Message> {
         match self.windows.get(&id) {
             Some(Window::List(l)) => l
-                .view(self.sessions(), &self.busy, &self.attention, OffsetDateTime::now_utc())
+                .view(
+                    self.sessions(),
+                    self.snapshot.as_ref().map_or(&[], |s| &s.connections),
+                    &self.busy,
+                    &self.attention,
+                    OffsetDateTime::now_utc(),
+                )
                 .map(move |m| Message::List(id, m)),
             Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
             Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
             Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),
+            Some(Window::SsoForm(f)) => f.view().map(move |m| Message::SsoForm(id, m)),
             None => iced::widget::space().into(),
         }
     }
@@ -202,6 +218,7 @@ impl App {
         }
         let focus = match &w {
             Window::Form(_) => Some(crate::window::FIRST_INPUT),
+            Window::SsoForm(_) => Some(crate::window::sso_form::FIRST_INPUT),
             Window::Mfa(_) => Some(crate::window::mfa::CODE_INPUT),
             _ => None,
         };

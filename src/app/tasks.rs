@@ -7,15 +7,25 @@ use std::sync::Arc;
 use iced::{Task, window};
 use keyhop_core::Engine;
 use keyhop_core::session::SessionId;
+use keyhop_core::sso::Flow;
 use keyhop_core::validate::MfaCode;
 
 use super::{App, Failure, Message, Op, Snapshot};
+
+/// How long a sign-in started from the tray waits for the browser.
+const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
     let views = keyhop_core::SessionView::all(&state);
     let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
-    Ok(Snapshot { views, state, mfa_due })
+    let connections = engine.sso_list().map_err(|e| e.to_string())?;
+    Ok(Snapshot {
+        views,
+        state,
+        mfa_due,
+        connections,
+    })
 }
 
 async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
@@ -64,6 +74,7 @@ impl App {
                 let code = MfaCode::parse(&code).map_err(|err| Failure {
                     message: err.to_string(),
                     needs_mfa: true,
+                    sign_in: None,
                 })?;
                 e.start(&id, Some(code)).await.map(drop).map_err(Failure::from)
             },
@@ -96,6 +107,72 @@ impl App {
                     .map_err(|e| e.to_string())
             },
             move |result| Message::Saved { window: list, result },
+        )
+    }
+
+    /// Signs in to `connection` in the browser; the app then starts what waited for it.
+    pub(super) fn sign_in_task(&self, connection: String) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        let name = connection.clone();
+        Task::perform(
+            async move {
+                e.sso_login(&name, Flow::AuthorizationCode, SIGN_IN_TIMEOUT, |p| {
+                    if let Err(err) = crate::browser::open(&p.url) {
+                        tracing::warn!(error = %err, "cannot open the browser for the sign-in");
+                    }
+                })
+                .await
+                .map(drop)
+                .map_err(Failure::from)
+            },
+            move |result| Message::SignedIn {
+                connection: connection.clone(),
+                result,
+            },
+        )
+    }
+
+    /// Turns the connection's accounts and roles into sessions.
+    pub(super) fn sync_task(&self, connection: String) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        let name = connection.clone();
+        Task::perform(
+            async move {
+                let r = e.sso_sync(&name, false).await.map_err(|err| err.to_string())?;
+                Ok(format!(
+                    "{} session(s) added, {} removed{}",
+                    r.added.len(),
+                    r.removed.len(),
+                    if r.kept.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} kept (others assume from them)", r.kept.len())
+                    }
+                ))
+            },
+            move |result| Message::Synced {
+                connection: connection.clone(),
+                result,
+            },
+        )
+    }
+
+    pub(super) fn add_connection(
+        &self,
+        window: window::Id,
+        c: crate::window::sso_form::NewConnection,
+    ) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                blocking(&e, move |e| {
+                    e.sso_add(c.name, c.start_url, c.region, c.default_region)
+                        .map(|c| c.name.to_string())
+                })
+                .await
+                .map_err(|err| err.to_string())
+            },
+            move |result| Message::SsoAdded { window, result },
         )
     }
 

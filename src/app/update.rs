@@ -5,10 +5,10 @@ use iced::{Task, window};
 use keyhop_core::session::SessionId;
 
 use super::external::External;
-use super::{App, Message, Op};
+use super::{App, Failure, Message, Op};
 use crate::tray::TrayEvent;
 use crate::tray::menu_model::{Attention, MenuAction};
-use crate::window::{Window, form, list, mfa, settings};
+use crate::window::{Window, form, list, mfa, settings, sso_form};
 
 impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
@@ -56,6 +56,36 @@ impl App {
             Message::Form(id, msg) => self.form_msg(id, msg),
             Message::Mfa(id, msg) => self.mfa_msg(id, msg),
             Message::Settings(id, msg) => self.settings_msg(id, msg),
+            Message::SsoForm(id, msg) => self.sso_form_msg(id, msg),
+            Message::SsoAdded { window, result } => match result {
+                Ok(connection) => {
+                    // New connection: sign in, then sync its accounts and roles.
+                    self.sync_after_sign_in.insert(connection.clone());
+                    Task::batch([window::close(window), self.reload(), self.sign_in(connection, None)])
+                }
+                Err(e) => {
+                    if let Some(Window::SsoForm(f)) = self.windows.get_mut(&window) {
+                        f.saving = false;
+                        f.error = Some(e);
+                    }
+                    Task::none()
+                }
+            },
+            Message::SignedIn { connection, result } => self.signed_in(connection, result),
+            Message::Synced { connection, result } => {
+                match result {
+                    Ok(summary) => crate::notify::info(&format!("{connection} synced"), &summary),
+                    Err(e) => {
+                        for w in self.windows.values_mut() {
+                            if let Window::List(l) = w {
+                                l.error = Some(e.clone());
+                            }
+                        }
+                        crate::notify::info(&format!("Sync of {connection} failed"), &e);
+                    }
+                }
+                self.reload()
+            }
             Message::Saved { window, result } => match result {
                 Ok(()) => {
                     let close = if matches!(self.windows.get(&window), Some(Window::List(_))) {
@@ -111,6 +141,7 @@ impl App {
             External::Tray(TrayEvent::Session(id)) => self.toggle(id),
             External::Tray(TrayEvent::Action(a)) => match a {
                 MenuAction::AddSession => self.open_add_form(),
+                MenuAction::AddSsoConnection => self.open_sso_form(),
                 MenuAction::OpenWindow => self.open(Window::List(list::List::default())),
                 MenuAction::Settings => self.open(Window::Settings(settings::SettingsForm::new(&self.settings))),
                 MenuAction::Quit => self.quit(),
@@ -128,6 +159,7 @@ impl App {
                     Message::CheckOverwrites
                 })
             }
+            External::SignIn { connection } => self.sign_in(connection, None),
             External::EnterMfa { session_id } => self.open_mfa(&SessionId::from_string(session_id)),
             External::Resumed => self.tick(),
         }
@@ -137,8 +169,10 @@ impl App {
         let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else {
             return Task::none();
         };
-        if self.attention.get(&id) == Some(&Attention::MfaDue) {
-            return self.open_mfa(&id);
+        match self.attention.get(&id) {
+            Some(Attention::MfaDue) => return self.open_mfa(&id),
+            Some(Attention::SignInNeeded(connection)) => return self.sign_in(connection.clone(), Some(id)),
+            _ => {}
         }
         let op = if s.is_active() { Op::Stop } else { Op::Start };
         self.run_op(id, s.alias.to_string(), op)
@@ -154,6 +188,23 @@ impl App {
             }
             // Starting from the tray without a code: ask for it instead of failing.
             Err(f) if f.needs_mfa && op == Op::Start => tasks.push(self.open_mfa(&id)),
+            // Or without a sign-in: sign in in the browser, then start.
+            Err(Failure {
+                sign_in: Some(connection),
+                ..
+            }) if op == Op::Start => tasks.push(self.sign_in(connection, Some(id))),
+            Err(Failure {
+                sign_in: Some(connection),
+                message,
+                ..
+            }) => {
+                self.attention
+                    .insert(id.clone(), Attention::SignInNeeded(connection.clone()));
+                if !self.sign_in_notified.contains(&connection) {
+                    self.sign_in_notified.push(connection.clone());
+                    crate::notify::sign_in_needed(&format!("Sign in to {connection}"), &message, &connection);
+                }
+            }
             Err(f) if f.needs_mfa => {
                 self.attention.insert(id.clone(), Attention::MfaDue);
                 crate::notify::mfa_needed(&format!("{alias}: MFA code needed"), &f.message, id.as_str());
@@ -189,6 +240,58 @@ impl App {
                     }
                 }
             }
+        }
+        Task::batch(tasks)
+    }
+
+    fn open_sso_form(&mut self) -> Task<Message> {
+        let taken = self
+            .snapshot
+            .as_ref()
+            .map(|s| s.connections.iter().map(|c| c.name.to_string()).collect())
+            .unwrap_or_default();
+        self.open(Window::SsoForm(sso_form::SsoForm::new(
+            taken,
+            self.settings.default_region.as_str(),
+        )))
+    }
+
+    /// Signs in to `connection` (one browser sign-in however many sessions wait for it), then
+    /// starts `then_start`.
+    fn sign_in(&mut self, connection: String, then_start: Option<SessionId>) -> Task<Message> {
+        let waiting = self.signing_in.contains_key(&connection);
+        let queue = self.signing_in.entry(connection.clone()).or_default();
+        if let Some(id) = then_start
+            && !queue.contains(&id)
+        {
+            queue.push(id);
+        }
+        if waiting {
+            return Task::none();
+        }
+        self.sign_in_task(connection)
+    }
+
+    fn signed_in(&mut self, connection: String, result: Result<(), Failure>) -> Task<Message> {
+        let queued = self.signing_in.remove(&connection).unwrap_or_default();
+        self.sign_in_notified.retain(|c| *c != connection);
+        if let Err(f) = result {
+            crate::notify::info(&format!("Sign-in to {connection} failed"), &f.message);
+            return Task::none();
+        }
+        self.attention
+            .retain(|_, a| *a != Attention::SignInNeeded(connection.clone()));
+        let mut tasks = vec![self.reload()];
+        if self.sync_after_sign_in.remove(&connection) {
+            tasks.push(self.sync_task(connection.clone()));
+        }
+        for id in queued {
+            // A refresh that needed the sign-in refreshes; anything else starts.
+            let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else {
+                continue;
+            };
+            let op = if s.is_active() { Op::Refresh } else { Op::Start };
+            tasks.push(self.run_op(id, s.alias.to_string(), op));
         }
         Task::batch(tasks)
     }
@@ -231,6 +334,21 @@ impl App {
             list::Effect::None => Task::none(),
             list::Effect::Toggle(sid) => self.toggle(sid),
             list::Effect::Add => self.open_add_form(),
+            list::Effect::AddSso => self.open_sso_form(),
+            list::Effect::SignIn(c) => self.sign_in(c, None),
+            list::Effect::Sync(c) => {
+                let signed_in = self
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.connections.iter().any(|v| v.name.as_str() == c && v.signed_in));
+                if signed_in {
+                    self.sync_task(c)
+                } else {
+                    // Not signed in: the browser first, then the sync.
+                    self.sync_after_sign_in.insert(c.clone());
+                    self.sign_in(c, None)
+                }
+            }
             list::Effect::Edit(sid) => {
                 let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else {
                     return Task::none();
@@ -260,6 +378,17 @@ impl App {
             form::Effect::None => Task::none(),
             form::Effect::Cancel => window::close(id),
             form::Effect::Save(out) => self.save(id, out),
+        }
+    }
+
+    fn sso_form_msg(&mut self, id: window::Id, msg: sso_form::Msg) -> Task<Message> {
+        let Some(Window::SsoForm(f)) = self.windows.get_mut(&id) else {
+            return Task::none();
+        };
+        match f.update(msg) {
+            sso_form::Effect::None => Task::none(),
+            sso_form::Effect::Cancel => window::close(id),
+            sso_form::Effect::Save(c) => self.add_connection(id, c),
         }
     }
 

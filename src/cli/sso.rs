@@ -62,14 +62,6 @@ pub enum SsoCommand {
     },
 }
 
-/// Opens `url` with `$BROWSER` when set (one argument: the URL), else the desktop's opener.
-pub fn open_browser(url: &str) -> std::io::Result<()> {
-    match std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
-        Some(browser) => std::process::Command::new(browser).arg(url).spawn().map(drop),
-        None => open::that_detached(url),
-    }
-}
-
 fn prompt(no_browser: bool, name: &str) -> impl FnOnce(&SignInPrompt) + '_ {
     move |p: &SignInPrompt| {
         let mut out = std::io::stdout().lock();
@@ -85,7 +77,7 @@ fn prompt(no_browser: bool, name: &str) -> impl FnOnce(&SignInPrompt) + '_ {
         if let Some(code) = &p.user_code {
             eprintln!("Confirm the code {code} in the browser to sign in to {name}.");
         }
-        if let Err(e) = open_browser(&p.url) {
+        if let Err(e) = crate::browser::open(&p.url) {
             eprintln!(
                 "keyhop: cannot open a browser ({e}); open this URL to sign in:\n{}",
                 p.url

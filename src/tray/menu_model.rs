@@ -40,14 +40,16 @@ pub struct SessionEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuAction {
     AddSession,
+    AddSsoConnection,
     OpenWindow,
     Settings,
     Quit,
 }
 
 impl MenuAction {
-    pub const ALL: [MenuAction; 4] = [
+    pub const ALL: [MenuAction; 5] = [
         MenuAction::AddSession,
+        MenuAction::AddSsoConnection,
         MenuAction::OpenWindow,
         MenuAction::Settings,
         MenuAction::Quit,
@@ -55,6 +57,7 @@ impl MenuAction {
     pub fn label(self) -> &'static str {
         match self {
             MenuAction::AddSession => "Add session…",
+            MenuAction::AddSsoConnection => "Add SSO connection…",
             MenuAction::OpenWindow => "Open keyhop…",
             MenuAction::Settings => "Settings…",
             MenuAction::Quit => "Quit keyhop",
@@ -63,6 +66,7 @@ impl MenuAction {
     pub fn id(self) -> &'static str {
         match self {
             MenuAction::AddSession => "action:add",
+            MenuAction::AddSsoConnection => "action:add-sso",
             MenuAction::OpenWindow => "action:open",
             MenuAction::Settings => "action:settings",
             MenuAction::Quit => "action:quit",
@@ -86,6 +90,8 @@ pub struct MenuModel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attention {
     MfaDue,
+    /// The session's SSO connection needs a sign-in in the browser.
+    SignInNeeded(String),
     RefreshFailed(String),
 }
 
@@ -106,10 +112,12 @@ pub fn build(
     let mut entries = vec![];
     if sessions.is_empty() {
         entries.push(Entry::Action(MenuAction::AddSession));
+        entries.push(Entry::Action(MenuAction::AddSsoConnection));
     } else if sessions.len() <= FLAT_LIMIT {
         entries.extend(ordered.iter().map(|s| Entry::Session(entry(s))));
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
+        entries.push(Entry::Action(MenuAction::AddSsoConnection));
     } else {
         let (active, inactive): (Vec<&SessionView>, Vec<&SessionView>) =
             ordered.iter().copied().partition(|s| s.is_active());
@@ -119,6 +127,7 @@ pub fn build(
         entries.extend(grouped(&inactive, 0, &entry));
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
+        entries.push(Entry::Action(MenuAction::AddSsoConnection));
     }
     entries.extend([
         Entry::Action(MenuAction::OpenWindow),
@@ -175,6 +184,7 @@ fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: Offset
     }
     match (attention, s.expiration) {
         (Some(Attention::MfaDue), _) => format!("⚠ {head} · MFA code needed"),
+        (Some(Attention::SignInNeeded(_)), _) => format!("⚠ {head} · sign-in needed"),
         (Some(Attention::RefreshFailed(_)), _) => format!("⚠ {head} · refresh failed"),
         (None, Some(exp)) if exp <= now => format!("● {head} · expired"),
         (None, Some(exp)) => format!("● {head} · {} left", remaining(exp - now)),

@@ -27,7 +27,14 @@ fn empty_menu_offers_to_add_a_session() {
     let m = build(&[], &HashMap::new(), &[], NOW);
     assert_eq!(
         labels(&m),
-        ["Add session…", "Open keyhop…", "Settings…", "---", "Quit keyhop"]
+        [
+            "Add session…",
+            "Add SSO connection…",
+            "Open keyhop…",
+            "Settings…",
+            "---",
+            "Quit keyhop"
+        ]
     );
     assert_eq!(m.icon, IconState::Idle);
 }

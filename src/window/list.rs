@@ -1,9 +1,11 @@
 //! The session list: every session with kind, profile, region, status and expiration; start or
-//! stop, edit, delete (asks once more), add.
+//! stop, edit, delete (asks once more), add. A search box filters as you type (alias, profile,
+//! account, role); IAM Identity Center connections sit on top with Sign in and Sync.
 
-use iced::widget::{button, column, container, row, scrollable, text};
+use iced::widget::{button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
 use keyhop_core::SessionView;
+use keyhop_core::engine::ConnectionView;
 use keyhop_core::session::SessionId;
 use time::OffsetDateTime;
 
@@ -17,6 +19,28 @@ pub struct List {
     /// The session whose Delete was clicked once: the next click deletes.
     pub confirm_delete: Option<SessionId>,
     pub error: Option<String>,
+    /// What the search box holds.
+    pub query: String,
+}
+
+/// Rows drawn at most: a search narrows the rest (hundreds of synced sessions stay fluid).
+pub const MAX_ROWS: usize = 100;
+
+pub const SEARCH_INPUT: &str = "list-search";
+
+/// Does `s` match every word of `query` (in alias, profile, account or role, any case)?
+pub fn matches(s: &SessionView, query: &str) -> bool {
+    let hay = [
+        s.alias.as_str(),
+        s.profile.as_str(),
+        s.account_name.as_deref().unwrap_or(""),
+        s.account_id.as_deref().unwrap_or(""),
+        s.role_name.as_deref().unwrap_or(""),
+        s.sso_connection.as_deref().unwrap_or(""),
+    ]
+    .join("\n")
+    .to_lowercase();
+    query.split_whitespace().all(|w| hay.contains(&w.to_lowercase()))
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +49,10 @@ pub enum Msg {
     Edit(SessionId),
     Delete(SessionId),
     Add,
+    AddSso,
+    Search(String),
+    SignIn(String),
+    Sync(String),
 }
 
 pub enum Effect {
@@ -33,6 +61,9 @@ pub enum Effect {
     Edit(SessionId),
     Delete(SessionId),
     Add,
+    AddSso,
+    SignIn(String),
+    Sync(String),
 }
 
 impl List {
@@ -53,32 +84,73 @@ impl List {
             }
             Msg::Edit(id) => Effect::Edit(id),
             Msg::Add => Effect::Add,
+            Msg::AddSso => Effect::AddSso,
+            Msg::Search(q) => {
+                self.query = q;
+                Effect::None
+            }
+            Msg::SignIn(c) => Effect::SignIn(c),
+            Msg::Sync(c) => Effect::Sync(c),
         }
     }
 
     pub fn view<'a>(
         &'a self,
         sessions: &'a [SessionView],
+        connections: &'a [ConnectionView],
         busy: &[SessionId],
         attention: &HashMap<SessionId, Attention>,
         now: OffsetDateTime,
     ) -> Element<'a, Msg> {
         let header = row![
             text("Sessions").size(22).width(Length::Fill),
+            button("Add SSO connection…")
+                .style(button::secondary)
+                .on_press(Msg::AddSso),
             button("Add session…").style(button::primary).on_press(Msg::Add),
         ]
+        .spacing(8)
         .align_y(Alignment::Center);
+        let search = text_input("Search alias, profile, account, role…", &self.query)
+            .id(SEARCH_INPUT)
+            .on_input(Msg::Search);
         let mut rows = column![].spacing(6);
+        for c in connections {
+            let state = if c.signed_in { "signed in" } else { "not signed in" };
+            let line = row![
+                column![
+                    text(format!("IAM Identity Center · {}", c.name)).size(15),
+                    text(format!("{} · {} · {} session(s)", c.start_url, state, c.sessions))
+                        .size(12)
+                        .style(text::secondary),
+                ]
+                .width(Length::Fill),
+                button("Sign in")
+                    .style(button::secondary)
+                    .on_press(Msg::SignIn(c.name.to_string())),
+                button("Sync")
+                    .style(button::secondary)
+                    .on_press(Msg::Sync(c.name.to_string())),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center);
+            rows = rows.push(container(line).padding(8).style(container::bordered_box));
+        }
         if sessions.is_empty() {
             rows = rows.push(
-                text("No sessions yet. Add an IAM user with its access keys, then chain roles on top of it.")
+                text("No sessions yet. Add an IAM user with its access keys, then chain roles on top of it, or add an SSO connection.")
                     .style(text::secondary),
             );
         }
-        for s in sessions {
+        let shown: Vec<&SessionView> = sessions.iter().filter(|s| matches(s, &self.query)).collect();
+        if !sessions.is_empty() && shown.is_empty() {
+            rows = rows.push(text(format!("No session matches {:?}.", self.query)).style(text::secondary));
+        }
+        for s in shown.iter().take(MAX_ROWS) {
             let is_busy = busy.contains(&s.id);
             let status = match s.expiration {
                 _ if is_busy => "working…".to_owned(),
+                _ if matches!(attention.get(&s.id), Some(Attention::SignInNeeded(_))) => "sign-in needed".to_owned(),
                 Some(exp) if attention.get(&s.id) == Some(&Attention::MfaDue) => {
                     format!("MFA code needed · {} left", remaining(exp - now))
                 }
@@ -93,6 +165,7 @@ impl List {
             // A session whose MFA code is due: the button asks for it (the app opens the popup).
             let label = match attention.get(&s.id) {
                 Some(Attention::MfaDue) => "Code…",
+                Some(Attention::SignInNeeded(_)) => "Sign in…",
                 _ if s.is_active() => "Stop",
                 _ => "Start",
             };
@@ -134,7 +207,16 @@ impl List {
             .align_y(Alignment::Center);
             rows = rows.push(container(line).padding(8).style(container::rounded_box));
         }
-        let mut c = column![header].spacing(12);
+        if shown.len() > MAX_ROWS {
+            rows = rows.push(
+                text(format!(
+                    "{} more match; type in the search box to narrow the list.",
+                    shown.len() - MAX_ROWS
+                ))
+                .style(text::secondary),
+            );
+        }
+        let mut c = column![header, search].spacing(12);
         if let Some(e) = &self.error {
             c = c.push(banner(e.clone()));
         }
@@ -146,6 +228,27 @@ impl List {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_matches_every_word_in_alias_profile_account_or_role() {
+        let mut v = crate::test_support::views(&[crate::test_support::session(
+            "Dev/Admin",
+            keyhop_core::kinds::KindName::IamUser,
+            None,
+            None,
+        )])
+        .remove(0);
+        v.account_name = Some("Payments Prod".into());
+        v.role_name = Some("PowerUser".into());
+        assert!(matches(&v, ""));
+        assert!(matches(&v, "dev"));
+        assert!(matches(&v, "payments power"), "words may come from different fields");
+        assert!(matches(&v, "P-DEV"), "the profile, any case");
+        assert!(!matches(&v, "payments readonly"));
+        let mut l = List::default();
+        assert!(matches!(l.update(Msg::Search("prod".into())), Effect::None));
+        assert_eq!(l.query, "prod");
+    }
 
     #[test]
     fn delete_asks_once_more_and_any_other_action_cancels_that() {

@@ -5,6 +5,7 @@ pub mod form;
 pub mod list;
 pub mod mfa;
 pub mod settings;
+pub mod sso_form;
 mod widgets;
 
 pub use form::{FIRST_INPUT, view as form_view};
@@ -19,6 +20,7 @@ pub enum Window {
     Form(form::Form),
     Mfa(mfa::Mfa),
     Settings(settings::SettingsForm),
+    SsoForm(sso_form::SsoForm),
 }
 
 impl Window {
@@ -30,6 +32,7 @@ impl Window {
             Window::Form(_) => "keyhop - Add session".into(),
             Window::Mfa(m) => format!("keyhop - MFA code for {}", m.alias),
             Window::Settings(_) => "keyhop - Settings".into(),
+            Window::SsoForm(_) => "keyhop - Add SSO connection".into(),
         }
     }
 
@@ -40,6 +43,7 @@ impl Window {
             Window::Form(_) => (Size::new(520.0, 640.0), Size::new(420.0, 420.0)),
             Window::Mfa(_) => (Size::new(380.0, 230.0), Size::new(320.0, 200.0)),
             Window::Settings(_) => (Size::new(480.0, 560.0), Size::new(400.0, 420.0)),
+            Window::SsoForm(_) => (Size::new(520.0, 520.0), Size::new(420.0, 420.0)),
         };
         let icon = crate::tray::icons::window_icon();
         window::Settings {
