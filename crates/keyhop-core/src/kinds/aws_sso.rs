@@ -53,10 +53,7 @@ impl AwsSso {
             .find(|c| c.id == self.connection)
             .map_or_else(|| self.connection.to_string(), |c| c.name.to_string());
         Details {
-            summary: format!(
-                "IAM Identity Center · {} ({}) · {}",
-                self.account_name, self.account_id, self.role_name
-            ),
+            summary: format!("IAM Identity Center · {connection} · account {}", self.account_id),
             group: vec![connection.clone(), self.account_name.clone()],
             sso_connection: Some(connection),
             account_id: Some(self.account_id.clone()),
