@@ -44,8 +44,10 @@ impl App {
         self.handled.retain(|h| all.contains(h));
         let any_active = self.sessions().iter().any(keyhop_core::SessionView::is_active);
         self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
-        self.tray
-            .show(menu_model::build(self.sessions(), &self.attention, &self.busy, now));
+        let built = std::time::Instant::now();
+        let model = menu_model::build(self.sessions(), &self.attention, &self.busy, now);
+        tracing::debug!(sessions = self.sessions().len(), micros = built.elapsed().as_micros(), "menu model built");
+        self.tray.show(model);
     }
 
     pub(super) fn tick(&mut self) -> Task<Message> {

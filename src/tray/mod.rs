@@ -112,10 +112,12 @@ fn apply(tray: &tray_icon::TrayIcon, shown: &mut MenuModel, model: MenuModel) {
         let _ = tray.set_tooltip(Some(&model.tooltip));
     }
     if model.entries != shown.entries {
+        let started = std::time::Instant::now();
         match build_menu(&model) {
             Ok(menu) => tray.set_menu(Some(Box::new(menu))),
             Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
         }
+        tracing::debug!(micros = started.elapsed().as_micros(), "native tray menu rebuilt");
     }
     *shown = model;
 }
