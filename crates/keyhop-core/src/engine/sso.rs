@@ -230,8 +230,11 @@ impl<S: SecretStore> Engine<S> {
     pub async fn sso_sync(&self, name: &str, dry_run: bool) -> Result<SyncReport> {
         let snapshot = self.store.load()?;
         let conn = connection(&snapshot, name)?.clone();
-        let token = sso::access_token(&self.secrets, &self.endpoints, self.store.dir(), &conn).await?;
-        let assignments = sso::portal::assignments(&self.endpoints, &conn, &token).await?;
+        let assignments = sso::with_token(&self.secrets, &self.endpoints, self.store.dir(), &conn, |token| {
+            let (endpoints, conn) = (&self.endpoints, &conn);
+            async move { sso::portal::assignments(endpoints, conn, &token).await }
+        })
+        .await?;
         if dry_run {
             let mut copy = snapshot.clone();
             return self.apply_sync(&mut copy, &conn.id, &assignments, false);

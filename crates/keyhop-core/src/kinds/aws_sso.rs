@@ -29,15 +29,12 @@ impl AwsSso {
 
     pub(super) async fn fetch<S: SecretStore>(&self, p: &Providers<'_, S>, s: &Session) -> Result<StsCredentials> {
         let conn = self.connection_in(p.connections)?;
-        let token = sso::access_token(p.secrets, p.endpoints, p.state_dir, conn).await?;
-        Ok(
+        sso::with_token(p.secrets, p.endpoints, p.state_dir, conn, |token| async move {
             sso::portal::role_credentials(p.endpoints, conn, &token, &self.account_id, &self.role_name)
                 .await
-                .map_err(|e| {
-                    tracing::warn!(alias = %s.alias, error = %e, "GetRoleCredentials failed");
-                    e
-                })?,
-        )
+                .inspect_err(|e| tracing::warn!(alias = %s.alias, error = %e, "GetRoleCredentials failed"))
+        })
+        .await
     }
 
     pub(crate) fn connection_in<'a>(&self, connections: &'a [SsoConnection]) -> Result<&'a SsoConnection> {

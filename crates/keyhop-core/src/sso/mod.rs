@@ -60,12 +60,38 @@ pub async fn access_token<S: SecretStore>(
     state_dir: &std::path::Path,
     conn: &SsoConnection,
 ) -> Result<SecretString, crate::Error> {
+    token_unless(secrets, endpoints, state_dir, conn, None).await
+}
+
+/// A new access token after the portal refused `rejected` before its time (revoked, or its
+/// recorded expiry was off): renewed with the refresh token unless another process already did.
+pub async fn renewed_token<S: SecretStore>(
+    secrets: &Secrets<S>,
+    endpoints: &Endpoints,
+    state_dir: &std::path::Path,
+    conn: &SsoConnection,
+    rejected: &SecretString,
+) -> Result<SecretString, crate::Error> {
+    token_unless(secrets, endpoints, state_dir, conn, Some(rejected)).await
+}
+
+async fn token_unless<S: SecretStore>(
+    secrets: &Secrets<S>,
+    endpoints: &Endpoints,
+    state_dir: &std::path::Path,
+    conn: &SsoConnection,
+    rejected: Option<&SecretString>,
+) -> Result<SecretString, crate::Error> {
+    use secrecy::ExposeSecret;
     let now = time::OffsetDateTime::now_utc();
+    let usable = |t: &tokens::Token| {
+        t.valid_for(TOKEN_MARGIN, now) && rejected.is_none_or(|r| r.expose_secret() != t.access_token.expose_secret())
+    };
     let sign_in = || SsoError::SignInNeeded {
         connection: conn.name.to_string(),
     };
     if let Some(t) = secrets.sso_token(&conn.id)?
-        && t.valid_for(TOKEN_MARGIN, now)
+        && usable(&t)
     {
         return Ok(t.access_token);
     }
@@ -74,7 +100,7 @@ pub async fn access_token<S: SecretStore>(
     let Some(t) = secrets.sso_token(&conn.id)? else {
         return Err(sign_in().into());
     };
-    if t.valid_for(TOKEN_MARGIN, now) {
+    if usable(&t) {
         return Ok(t.access_token);
     }
     let (Some(refresh), Some(reg)) = (&t.refresh_token, secrets.sso_registration(&conn.id)?) else {
@@ -91,5 +117,29 @@ pub async fn access_token<S: SecretStore>(
             Err(e.into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Runs a portal call with a good access token; when the portal refuses the token before its
+/// recorded expiry, renews it with the refresh token and runs the call once more.
+pub async fn with_token<S: SecretStore, T, F, Fut>(
+    secrets: &Secrets<S>,
+    endpoints: &Endpoints,
+    state_dir: &std::path::Path,
+    conn: &SsoConnection,
+    call: F,
+) -> Result<T, crate::Error>
+where
+    F: Fn(SecretString) -> Fut,
+    Fut: std::future::Future<Output = Result<T, SsoError>>,
+{
+    let token = access_token(secrets, endpoints, state_dir, conn).await?;
+    match call(token.clone()).await {
+        Err(SsoError::SignInNeeded { .. }) => {
+            tracing::info!(connection = %conn.name, "the portal refused the access token; renewing it");
+            let renewed = renewed_token(secrets, endpoints, state_dir, conn, &token).await?;
+            Ok(call(renewed).await?)
+        }
+        other => Ok(other?),
     }
 }
