@@ -46,7 +46,11 @@ impl App {
         self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
         let built = std::time::Instant::now();
         let model = menu_model::build(self.sessions(), &self.attention, &self.busy, now);
-        tracing::debug!(sessions = self.sessions().len(), micros = built.elapsed().as_micros(), "menu model built");
+        tracing::debug!(
+            sessions = self.sessions().len(),
+            micros = built.elapsed().as_micros(),
+            "menu model built"
+        );
         self.tray.show(model);
     }
 
