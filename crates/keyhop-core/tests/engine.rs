@@ -338,3 +338,40 @@ fn chained_edits_refuse_cycles_and_removal_respects_dependants() {
     assert!(w.engine.secrets().long_term(&user).unwrap().is_none());
     assert!(w.engine.list().unwrap().is_empty());
 }
+
+#[test]
+fn a_start_that_fails_after_the_credentials_were_written_is_undone() {
+    let Some(w) = world() else { return };
+    let rt = rt();
+    let id = w.user("half", false);
+    // A directory where the config file should be: the region cannot be written.
+    std::fs::create_dir_all(&w.files.config).unwrap();
+    let err = rt.block_on(w.engine.start(&id, None)).unwrap_err().to_string();
+    assert!(err.contains(&w.files.config.display().to_string()), "{err}");
+    assert_eq!(w.key_in_profile("half"), None, "no live credentials left behind");
+    assert_eq!(w.engine.session(&id).unwrap().status(), SessionStatus::Inactive);
+    // The profile stays usable: fix the config file and start again.
+    std::fs::remove_dir(&w.files.config).unwrap();
+    rt.block_on(w.engine.start(&id, None)).unwrap();
+    assert!(w.key_in_profile("half").is_some());
+}
+
+#[test]
+fn a_refresh_leaves_the_config_file_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let Some(w) = world() else { return };
+    let rt = rt();
+    let id = w.user("steady", false);
+    rt.block_on(w.engine.start(&id, None)).unwrap();
+    let before = std::fs::metadata(&w.files.config).unwrap();
+    let bytes = std::fs::read(&w.files.config).unwrap();
+    next_second();
+    rt.block_on(w.engine.refresh(&id)).unwrap().unwrap();
+    let after = std::fs::metadata(&w.files.config).unwrap();
+    assert_eq!(std::fs::read(&w.files.config).unwrap(), bytes);
+    assert_eq!(
+        (before.ino(), before.mtime_nsec()),
+        (after.ino(), after.mtime_nsec()),
+        "the config file was rewritten (its region changed for a moment)"
+    );
+}

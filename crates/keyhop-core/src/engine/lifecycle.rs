@@ -58,9 +58,15 @@ impl<S: SecretStore> Engine<S> {
         let creds = self
             .obtain(&snapshot, &target, mfa.as_ref(), Freshness::FreshTarget)
             .await?;
-        self.store.update(|st| self.activate(st, &target, &creds))
+        // The state is saved even when the start fails part way: it then says what the files hold.
+        self.store
+            .update(|st| Ok::<_, Error>(self.activate(st, &target, &creds)))?
     }
 
+    /// Writes `creds` into the target's profile and marks it active. The credentials go first
+    /// (one atomic write: a failure there changes nothing); if anything after them fails, they
+    /// are taken out again, so no live credentials stay in a profile the state calls inactive.
+    /// `st` always ends up saying what the files hold, also on error.
     fn activate(&self, st: &mut State, target: &Session, creds: &StsCredentials) -> Result<StartOutcome> {
         // The session may have been edited or removed while STS answered.
         let idx = index_of(&st.sessions, &target.id)?;
@@ -74,14 +80,6 @@ impl<S: SecretStore> Engine<S> {
                 path: self.files.credentials.clone(),
             });
         }
-        let mut replaced = vec![];
-        for i in holders {
-            let prior = st.sessions[i].active.take().expect("holder is active").region_prior;
-            self.files.restore_region(profile.as_str(), &prior)?;
-            if i != idx {
-                replaced.push(st.sessions[i].alias.clone());
-            }
-        }
         let expiration = creds.expiration;
         self.files.write_credentials(
             profile.as_str(),
@@ -92,8 +90,50 @@ impl<S: SecretStore> Engine<S> {
                 expiration: &rfc3339(expiration),
             },
         )?;
+        // The profile holds our credentials now: whoever held it before no longer does.
+        let mut replaced = vec![];
+        let mut own_prior = None;
+        let mut other_priors = vec![];
+        for i in holders {
+            let prior = st.sessions[i].active.take().expect("holder is active").region_prior;
+            if i == idx {
+                own_prior = Some(prior);
+            } else {
+                replaced.push(st.sessions[i].alias.clone());
+                other_priors.push(prior);
+            }
+        }
+        let region = st.sessions[idx].region.clone();
+        let region_prior = (|| {
+            for prior in &other_priors {
+                self.files.restore_region(profile.as_str(), prior)?;
+            }
+            match own_prior.clone() {
+                // A refresh or restart: the region is in place already; rewriting it would change
+                // the profile for a moment for nothing.
+                Some(prior) => Ok(prior),
+                None => self.files.write_region(profile.as_str(), region.as_str()),
+            }
+        })();
+        let region_prior = match region_prior {
+            Ok(prior) => prior,
+            Err(e) => {
+                match self.files.remove_credentials(profile.as_str()) {
+                    Ok(()) => tracing::warn!(profile = %profile, "start undone: the config file could not be written"),
+                    Err(undo) => {
+                        // Still in the file: the state must say so, or the profile turns foreign.
+                        tracing::warn!(profile = %profile, error = %undo, "cannot take the credentials out again");
+                        st.sessions[idx].active = Some(Activation {
+                            expiration,
+                            started_at: OffsetDateTime::now_utc(),
+                            region_prior: own_prior.unwrap_or(crate::aws_files::RegionPrior::Same),
+                        });
+                    }
+                }
+                return Err(e.into());
+            }
+        };
         let session = &mut st.sessions[idx];
-        let region_prior = self.files.write_region(profile.as_str(), session.region.as_str())?;
         session.active = Some(Activation {
             expiration,
             started_at: OffsetDateTime::now_utc(),
@@ -119,10 +159,10 @@ impl<S: SecretStore> Engine<S> {
         self.store.update(|st| {
             // Stopped (or taken over) while STS answered: leave it stopped.
             if !st.sessions.iter().any(|s| s.id == target.id && s.is_active()) {
-                return Ok(None);
+                return Ok(Ok(None));
             }
-            self.activate(st, &target, &creds).map(Some)
-        })
+            Ok::<_, Error>(self.activate(st, &target, &creds).map(Some))
+        })?
     }
 
     /// For each active session: from when refreshing it needs a new MFA code (the expiry of
@@ -181,17 +221,24 @@ impl<S: SecretStore> Engine<S> {
 
     /// Stops `id`: removes its keys from the profile and puts the config region back.
     pub fn stop(&self, id: &SessionId) -> Result<StopOutcome> {
+        // Saved even on error: `deactivate` leaves the session saying what the files hold.
         self.store.update(|st| {
             let idx = index_of(&st.sessions, id)?;
-            self.deactivate(&mut st.sessions[idx])
-        })
+            Ok::<_, Error>(self.deactivate(&mut st.sessions[idx]))
+        })?
     }
 
+    /// Takes the session's credentials out of its profile and puts its region back. If the
+    /// credentials cannot be removed it stays active; once they are gone it is inactive, even
+    /// when the region cannot be put back (the error says so).
     pub(crate) fn deactivate(&self, s: &mut Session) -> Result<StopOutcome> {
         let Some(active) = s.active.take() else {
             return Ok(StopOutcome::WasNotActive);
         };
-        self.files.remove_credentials(s.profile.as_str())?;
+        if let Err(e) = self.files.remove_credentials(s.profile.as_str()) {
+            s.active = Some(active);
+            return Err(e.into());
+        }
         self.files.restore_region(s.profile.as_str(), &active.region_prior)?;
         tracing::info!(alias = %s.alias, profile = %s.profile, "session stopped");
         Ok(StopOutcome::Stopped)
