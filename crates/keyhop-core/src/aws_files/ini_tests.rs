@@ -342,3 +342,17 @@ fn a_new_key_never_swallows_an_indented_header() {
     assert_eq!(doc.get("b", "k").as_deref(), Some("1"));
     assert_eq!(edited(&out, |d| assert!(d.remove("a", "x"))), text);
 }
+
+#[test]
+fn an_empty_section_stays_if_removing_it_would_swallow_the_next_header() {
+    // Without `[P]`, the indented `[b]` would continue `k` of `[a]` and section b would vanish.
+    let text = "[a]\nk = 1\n[P]\n  [b]\nj = 2\n";
+    let mut doc = IniDoc::parse(text);
+    assert_eq!(doc.sections(), ["a", "P", "b"]);
+    assert!(!doc.remove_section_if_empty("P"));
+    assert_eq!(doc.render(), text);
+    // An ordinary next header: the empty section goes.
+    let mut doc = IniDoc::parse("[a]\nk = 1\n[P]\n[b]\nj = 2\n");
+    assert!(doc.remove_section_if_empty("P"));
+    assert_eq!(doc.render(), "[a]\nk = 1\n[b]\nj = 2\n");
+}
