@@ -44,6 +44,13 @@ pub fn parse_access_key_csv(text: &str) -> Result<LongTermKeys> {
         }
     };
     let field = |i: usize| row.get(i).unwrap_or_default();
+    // A secret under "Access key ID" and a key id under "Secret access key": say so, and
+    // echo neither (both errors below would otherwise be about the wrong field).
+    if AccessKeyId::parse(field(id_col)).is_err() && AccessKeyId::parse(field(secret_col)).is_ok() {
+        return Err(Error::Csv(
+            "has its columns swapped: an access key id is under \"Secret access key\" and something else under \"Access key ID\"; fix the header row or the values".into(),
+        ));
+    }
     Ok(LongTermKeys {
         access_key_id: AccessKeyId::parse(field(id_col))?,
         secret_access_key: SecretAccessKey::parse(field(secret_col))?,
@@ -91,5 +98,15 @@ mod tests {
         .to_string();
         assert!(e.contains("2 access keys"), "{e}");
         assert!(parse_access_key_csv("Access key ID,Secret access key\n").is_err());
+    }
+
+    #[test]
+    fn swapped_columns_echo_neither_value() {
+        // The secret sits under "Access key ID": the classic paste mistake.
+        let e = parse_access_key_csv(&format!("Access key ID,Secret access key\n{SECRET},{ID}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains(SECRET) && !e.contains("wJalr") && !e.contains(ID), "{e}");
+        assert!(e.contains("swapped"), "{e}");
     }
 }

@@ -162,12 +162,33 @@ impl StateStore {
     }
 }
 
+/// Creates `dir` (and its parents) 0700, and makes an existing `dir` 0700 too: the mode of
+/// `DirBuilder` only applies to directories it creates, and a state dir that others can list
+/// shows which profiles and roles a user has.
 pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir)
+    b.create(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)?.permissions().mode() & 0o7777;
+        if mode != 0o700 {
+            // Not fatal: on a file system without Unix modes this cannot succeed, and the
+            // files inside are 0600 anyway.
+            match fs::set_permissions(dir, fs::Permissions::from_mode(0o700)) {
+                Ok(()) => {
+                    tracing::info!(dir = %dir.display(), from = format!("{mode:04o}"), "made the state directory private (0700)");
+                }
+                Err(e) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "cannot make the state directory private (0700)");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// temp file in the same directory + fsync + rename + fsync of the directory; mode 0600.

@@ -135,3 +135,15 @@ fn concurrent_updates_lose_nothing() {
     }
     assert_eq!(s.load().unwrap().sessions.len(), 80);
 }
+
+#[cfg(unix)]
+#[test]
+fn an_existing_state_dir_is_made_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_d, s) = store();
+    fs::create_dir_all(s.dir()).unwrap();
+    fs::set_permissions(s.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    s.load().unwrap();
+    let mode = fs::metadata(s.dir()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}

@@ -42,6 +42,10 @@ pub enum StsError {
     RegionDisabled(String),
     #[error("STS error {code}: {message}")]
     Other { code: String, message: String },
+    #[error(
+        "STS refused the request as expired or not yet valid ({code}): this computer's clock is probably wrong; check the system time, date and time zone, then try again"
+    )]
+    ClockSkew { code: String },
 }
 
 async fn client(endpoints: &Endpoints, region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
@@ -185,8 +189,16 @@ fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
 }
 
 fn classify(status: u16, code: Option<&str>, message: &str, region: &Region) -> StsError {
+    // A signature outside AWS's 15-minute window means the clock is off, not the secret.
+    let clock = message.contains("Signature expired") || message.contains("Signature not yet current");
     match code {
         Some("InvalidClientTokenId") => StsError::InvalidClientToken,
+        Some(code @ ("SignatureDoesNotMatch" | "InvalidSignatureException")) if clock => {
+            StsError::ClockSkew { code: code.to_owned() }
+        }
+        Some("RequestExpired") => StsError::ClockSkew {
+            code: "RequestExpired".to_owned(),
+        },
         Some("SignatureDoesNotMatch") => StsError::BadSignature,
         Some("ExpiredToken") => StsError::ExpiredToken,
         Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => StsError::Throttled,
@@ -217,6 +229,43 @@ fn xml_tag(body: &str, tag: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expired_signature_is_a_wrong_clock_not_a_wrong_secret() {
+        let r = Region::parse("us-east-1").unwrap();
+        let cases = [
+            (
+                "SignatureDoesNotMatch",
+                "Signature expired: 20240101T000000Z is now earlier than 20240101T001000Z (20240101T002500Z - 15 min.)",
+            ),
+            (
+                "InvalidSignatureException",
+                "Signature expired: 20240101T000000Z is now earlier than 20240101T001000Z (20240101T002500Z - 15 min.)",
+            ),
+            (
+                "SignatureDoesNotMatch",
+                "Signature not yet current: 20240101T010000Z is still later than 20240101T001500Z (20240101T000000Z + 15 min.)",
+            ),
+            ("RequestExpired", "Request has expired."),
+        ];
+        for (code, message) in cases {
+            let e = classify(403, Some(code), message, &r);
+            assert_ne!(e, StsError::BadSignature, "{code}: {message}");
+            let text = e.to_string();
+            assert!(text.contains("clock"), "{code}: {text}");
+            assert!(!text.contains("secret"), "{code}: {text}");
+        }
+        // A real signature mismatch is still the secret.
+        assert_eq!(
+            classify(
+                403,
+                Some("SignatureDoesNotMatch"),
+                "The request signature we calculated does not match the signature you provided.",
+                &r
+            ),
+            StsError::BadSignature
+        );
+    }
 
     #[test]
     fn classifies_service_errors() {

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::regions::KNOWN_REGIONS;
 
-/// What is wrong with a typed value; each message names the field and the rule, never the
-/// value itself when the value may be secret.
+/// What is wrong with a typed value; each message names the field and the rule. A value is
+/// shown only for fields that are never secret, and then cut to a short prefix (`shown`): a
+/// secret pasted into the wrong field, or a megabyte of junk, must not come back in the error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
     #[error("session alias must not be empty")]
@@ -21,13 +22,24 @@ pub enum ValidationError {
     #[error("profile name must not be empty")]
     EmptyProfile,
     #[error(
-        "profile name {0:?} is not valid: it may not contain '[', ']', '#', ';', '=', a line break or a control character, start or end with a space, or be longer than 64 characters"
+        "profile name {0:?} is not valid: it may not contain '[', ']', '#', ';', '=', a line break or a control character, or be longer than 64 characters"
     )]
     BadProfile(String),
+    #[error(
+        "profile name {0:?} is not valid: the AWS CLI cannot address a profile whose name contains a space (or other whitespace), a quote or a backslash; botocore ignores a [profile a b] section in ~/.aws/config"
+    )]
+    ProfileUnaddressable(String),
+    #[error(
+        "profile name \"DEFAULT\" is not valid: in an AWS credentials file [DEFAULT] is not a profile but lends its keys to every profile of the file; choose another name"
+    )]
+    ProfileDefault,
     #[error("region {0:?} is not an AWS region (expected e.g. us-east-1, eu-west-2, us-gov-west-1)")]
     BadRegion(String),
-    #[error("access key id {0:?} is not valid: expected AKIA or ASIA followed by 16 upper-case letters or digits")]
-    BadAccessKeyId(String),
+    #[error(
+        "access key id is not valid: expected 20 characters, AKIA or ASIA followed by 16 upper-case letters or digits (like AKIAIOSFODNN7EXAMPLE); got {len} characters{hint}",
+        hint = if *.len == 40 { ", the length of a secret access key: was the secret pasted as the access key id?" } else { "" }
+    )]
+    BadAccessKeyId { len: usize },
     #[error("secret access key is not valid: expected 40 characters without spaces, got {0}")]
     BadSecretAccessKey(usize),
     #[error(
@@ -42,6 +54,17 @@ pub enum ValidationError {
     BadRoleSessionName(String),
     #[error("session duration {0} s is out of range: GetSessionToken takes 900 s (15 min) to 129600 s (36 h)")]
     BadDuration(u64),
+}
+
+/// Longest prefix of a typed value that an error message shows.
+const SHOWN_CHARS: usize = 40;
+
+/// `s` as an error message may show it: at most `SHOWN_CHARS` characters, then "…".
+pub(crate) fn shown(s: &str) -> String {
+    match s.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
 }
 
 macro_rules! string_newtype {
@@ -109,10 +132,10 @@ impl SessionAlias {
             return Err(ValidationError::EmptyAlias);
         }
         if s.chars().count() > 64 {
-            return Err(ValidationError::AliasTooLong(s.to_owned()));
+            return Err(ValidationError::AliasTooLong(shown(s)));
         }
         if s.chars().any(char::is_control) {
-            return Err(ValidationError::AliasControlChar(s.to_owned()));
+            return Err(ValidationError::AliasControlChar(shown(s)));
         }
         Ok(Self(s.to_owned()))
     }
@@ -123,12 +146,19 @@ impl ProfileName {
         if s.is_empty() {
             return Err(ValidationError::EmptyProfile);
         }
-        let bad = s.chars().count() > 64
-            || s.starts_with(char::is_whitespace)
-            || s.ends_with(char::is_whitespace)
-            || s.chars().any(|c| c.is_control() || "[]#;=".contains(c));
-        if bad {
-            return Err(ValidationError::BadProfile(s.to_owned()));
+        // Characters that would break out of the INI section.
+        if s.chars().count() > 64 || s.chars().any(|c| c.is_control() || "[]#;=".contains(c)) {
+            return Err(ValidationError::BadProfile(shown(s)));
+        }
+        // botocore finds `[profile NAME]` in the config file by shlex-splitting the section
+        // name into exactly two words, so a name with whitespace, a quote or a backslash is
+        // not found (`aws --profile "a b"` says "could not be found").
+        if s.chars().any(|c| c.is_whitespace() || "\"'\\".contains(c)) {
+            return Err(ValidationError::ProfileUnaddressable(shown(s)));
+        }
+        // configparser's defaults section: its keys would appear in every profile.
+        if s == "DEFAULT" {
+            return Err(ValidationError::ProfileDefault);
         }
         Ok(Self(s.to_owned()))
     }
@@ -149,7 +179,7 @@ impl Region {
         if KNOWN_REGIONS.contains(&s) || looks_like_region(s) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ValidationError::BadRegion(s.to_owned()))
+            Err(ValidationError::BadRegion(shown(s)))
         }
     }
 }
@@ -176,7 +206,7 @@ impl AccessKeyId {
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ValidationError::BadAccessKeyId(s.to_owned()))
+            Err(ValidationError::BadAccessKeyId { len: s.chars().count() })
         }
     }
 }
@@ -184,7 +214,7 @@ impl AccessKeyId {
 impl MfaDevice {
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
-        let bad = || ValidationError::BadMfaDevice(s.to_owned());
+        let bad = || ValidationError::BadMfaDevice(shown(s));
         if s.starts_with("arn:") {
             let rest = ["arn:aws:iam::", "arn:aws-cn:iam::", "arn:aws-us-gov:iam::"]
                 .iter()
@@ -211,7 +241,7 @@ fn is_account_id(s: &str) -> bool {
 impl RoleArn {
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
-        let bad = || ValidationError::BadRoleArn(s.to_owned());
+        let bad = || ValidationError::BadRoleArn(shown(s));
         let mut it = s.splitn(6, ':');
         let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(res)) =
             (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
@@ -241,7 +271,7 @@ impl RoleSessionName {
         if (2..=64).contains(&s.len()) && s.chars().all(is_arn_name_char) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ValidationError::BadRoleSessionName(s.to_owned()))
+            Err(ValidationError::BadRoleSessionName(shown(s)))
         }
     }
 }

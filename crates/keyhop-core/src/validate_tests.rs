@@ -18,7 +18,7 @@ fn profile_names_that_could_break_an_ini_file_are_refused() {
     ] {
         assert!(ProfileName::parse(bad).is_err(), "{bad:?} should be refused");
     }
-    for good in ["default", "dev", "corp-prod.admin", "with space", "x_y@z"] {
+    for good in ["default", "dev", "corp-prod.admin", "x_y@z", "Default", "a:b", "ünï"] {
         assert_eq!(ProfileName::parse(good).unwrap().as_str(), good);
     }
     let msg = ProfileName::parse("a]b").unwrap_err().to_string();
@@ -168,4 +168,58 @@ fn durations() {
 fn serde_rejects_invalid_values() {
     assert!(serde_json::from_str::<ProfileName>("\"a]b\"").is_err());
     assert_eq!(serde_json::from_str::<ProfileName>("\"dev\"").unwrap().as_str(), "dev");
+}
+
+#[test]
+fn profile_names_the_aws_cli_cannot_address_are_refused_with_the_reason() {
+    // botocore splits `[profile a b]` with shlex and ignores it: `--profile "a b"` finds nothing.
+    for bad in ["a b", "with space", "a\"b", "a'b", "a\\b", "a\u{a0}b"] {
+        let msg = ProfileName::parse(bad).unwrap_err().to_string();
+        assert!(
+            msg.contains("profile name") && msg.contains("AWS CLI"),
+            "{bad:?}: {msg}"
+        );
+    }
+    // configparser's DEFAULT section lends its keys to every profile of the file.
+    let msg = ProfileName::parse("DEFAULT").unwrap_err().to_string();
+    assert!(msg.contains("DEFAULT") && msg.contains("every"), "{msg}");
+}
+
+#[test]
+fn a_secret_pasted_as_the_access_key_id_is_not_echoed() {
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let msg = AccessKeyId::parse(secret).unwrap_err().to_string();
+    assert!(!msg.contains(secret) && !msg.contains("wJalr"), "{msg}");
+    assert!(msg.contains("40 characters") && msg.contains("AKIA"), "{msg}");
+    assert!(
+        msg.contains("secret access key"),
+        "a 40-character value is the secret: say so: {msg}"
+    );
+    for bad in ["AKIA123", "akiaiosfodnn7example", "AKIAIOSFODNN7EXAMPLEX"] {
+        let msg = AccessKeyId::parse(bad).unwrap_err().to_string();
+        assert!(!msg.contains(bad) && msg.contains("access key id"), "{msg}");
+    }
+}
+
+#[test]
+fn no_error_echoes_a_huge_input() {
+    let huge = "x".repeat(1 << 20);
+    let errors = [
+        SessionAlias::parse(&huge).unwrap_err(),
+        SessionAlias::parse(&format!("a\n{huge}")).unwrap_err(),
+        ProfileName::parse(&huge).unwrap_err(),
+        Region::parse(&huge).unwrap_err(),
+        AccessKeyId::parse(&huge).unwrap_err(),
+        MfaDevice::parse(&huge).unwrap_err(),
+        RoleArn::parse(&huge).unwrap_err(),
+        RoleSessionName::parse(&huge).unwrap_err(),
+        SecretAccessKey::parse(&huge).unwrap_err(),
+    ];
+    for e in errors {
+        let msg = e.to_string();
+        assert!(msg.len() < 400, "{} bytes: {}…", msg.len(), &msg[..200]);
+    }
+    // A short prefix is shown, marked as cut.
+    let msg = Region::parse(&format!("eu-west-{huge}")).unwrap_err().to_string();
+    assert!(msg.contains("eu-west-xxxx") && msg.contains('…'), "{msg}");
 }

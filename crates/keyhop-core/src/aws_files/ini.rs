@@ -2,13 +2,16 @@
 //!
 //! Users hand-edit these files and the AWS CLI edits them line by line, so
 //! every line keyhop does not own is kept byte-for-byte (comments, spacing,
-//! CRLF, a missing final newline). Parsing mirrors Python's `configparser`
-//! (which botocore uses) where it matters: keys are case-insensitive, `=` or
-//! `:` separates key and value, and a line indented deeper than the key
-//! line above it continues that key's value.
+//! CRLF, a lone CR, a missing final newline). Lines are read exactly as botocore
+//! reads them (see `botocore.rs`): what keyhop calls section `dev` is what the
+//! AWS CLI calls `dev`. Edits assume a file botocore accepts (`check`); the
+//! writers in `mod.rs` refuse the others.
 
 use std::fmt;
 use std::ops::Range;
+
+use super::botocore::{self, Kind, header_name, indent_str, is_py_space, py_strip};
+pub use super::botocore::{IniProblem, IniValue, View};
 
 /// A parsed INI file that renders back to exactly the text it came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +32,8 @@ enum Eol {
     None,
     Lf,
     CrLf,
+    /// A lone CR: Python's universal newlines end a line there too.
+    Cr,
 }
 
 impl Eol {
@@ -37,20 +42,9 @@ impl Eol {
             Eol::None => "",
             Eol::Lf => "\n",
             Eol::CrLf => "\r\n",
+            Eol::Cr => "\r",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Blank,
-    Comment,
-    Header,
-    Key,
-    /// An indented line that belongs to the key line above it.
-    Continuation,
-    /// Anything else (e.g. text before the first section); kept verbatim.
-    Other,
 }
 
 /// One section: its header line and the end (exclusive) of its body.
@@ -62,27 +56,28 @@ struct Section {
 impl IniDoc {
     /// Parses any text; unknown lines are kept as they are, so this never fails.
     pub fn parse(text: &str) -> IniDoc {
-        let lines = text
-            .split_inclusive('\n')
-            .map(|piece| {
-                if let Some(t) = piece.strip_suffix("\r\n") {
-                    Line {
-                        text: t.to_owned(),
-                        eol: Eol::CrLf,
-                    }
-                } else if let Some(t) = piece.strip_suffix('\n') {
-                    Line {
-                        text: t.to_owned(),
-                        eol: Eol::Lf,
-                    }
-                } else {
-                    Line {
-                        text: piece.to_owned(),
-                        eol: Eol::None,
-                    }
-                }
-            })
-            .collect();
+        let mut lines = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find(['\n', '\r']) {
+            let (eol, len) = if rest[i..].starts_with("\r\n") {
+                (Eol::CrLf, 2)
+            } else if rest[i..].starts_with('\r') {
+                (Eol::Cr, 1)
+            } else {
+                (Eol::Lf, 1)
+            };
+            lines.push(Line {
+                text: rest[..i].to_owned(),
+                eol,
+            });
+            rest = &rest[i + len..];
+        }
+        if !rest.is_empty() {
+            lines.push(Line {
+                text: rest.to_owned(),
+                eol: Eol::None,
+            });
+        }
         IniDoc { lines }
     }
 
@@ -91,17 +86,37 @@ impl IniDoc {
         self.to_string()
     }
 
-    /// Names of all sections, in file order (duplicates included).
+    /// Names of all sections, in file order (duplicates included), as botocore names them:
+    /// untrimmed, and without configparser's `DEFAULT`, which is not a section.
     pub fn sections(&self) -> Vec<String> {
         let kinds = self.kinds();
         (0..self.lines.len())
             .filter(|&i| kinds[i] == Kind::Header)
-            .filter_map(|i| header_name(&self.lines[i].text).map(str::to_owned))
+            .filter_map(|i| header_name(&self.lines[i].text))
+            .filter(|&name| name != "DEFAULT")
+            .map(str::to_owned)
             .collect()
     }
 
     pub fn has_section(&self, name: &str) -> bool {
-        self.find_section(&self.kinds(), name).is_some()
+        name != "DEFAULT" && self.find_section(&self.kinds(), name).is_some()
+    }
+
+    /// The file as botocore reads it (`raw_config_parse`), or why botocore refuses it.
+    pub fn botocore_view(&self) -> Result<View, IniProblem> {
+        botocore::read(self.lines.iter().map(|l| l.text.as_str()))
+    }
+
+    /// `botocore_view`, plus the keys configparser's `DEFAULT` section lends every section.
+    pub fn botocore_view_with_defaults(
+        &self,
+    ) -> Result<(View, std::collections::BTreeMap<String, IniValue>), IniProblem> {
+        botocore::read_with_defaults(self.lines.iter().map(|l| l.text.as_str()))
+    }
+
+    /// `Ok` if botocore reads this file; the editing methods assume it does.
+    pub fn check(&self) -> Result<(), IniProblem> {
+        self.botocore_view().map(|_| ())
     }
 
     /// Value of `key` in the first section called `section` (first match wins).
@@ -125,11 +140,12 @@ impl IniDoc {
         check_value(value);
         let kinds = self.kinds();
         let Some(sec) = self.find_section(&kinds, section) else {
+            check_new_section(section);
             self.append_section(section, key, value);
             return;
         };
         if let Some(i) = self.find_key(&kinds, &sec, key) {
-            self.remove_lines(i + 1..continuation_end(&kinds, i));
+            self.remove_each(&continuations(&kinds, i));
             let line = &mut self.lines[i];
             line.text = replace_value(&line.text, value);
             return;
@@ -143,7 +159,14 @@ impl IniDoc {
             .find(|&j| matches!(kinds[j], Kind::Key | Kind::Continuation | Kind::Other))
             .unwrap_or(sec.header)
             + 1;
-        self.insert_line(at, format!("{key} = {value}"));
+        // An indented header after the new key would continue its value (and its section
+        // would vanish) unless the key is indented as deep; that depth is never deeper than
+        // the key line before, or the header would already be a continuation of it.
+        let indent = match self.lines.get(sec.end) {
+            Some(next) => indent_str(&next.text).to_owned(),
+            None => String::new(),
+        };
+        self.insert_line(at, format!("{indent}{key} = {value}"));
     }
 
     /// Removes `key` and its continuation lines from `section`.
@@ -155,7 +178,9 @@ impl IniDoc {
         let Some(i) = self.find_key(&kinds, &sec, key) else {
             return false;
         };
-        self.remove_lines(i..continuation_end(&kinds, i));
+        let mut gone = continuations(&kinds, i);
+        gone.insert(0, i);
+        self.remove_each(&gone);
         true
     }
 
@@ -173,42 +198,24 @@ impl IniDoc {
             Some(prev) if kinds[prev] == Kind::Blank => prev,
             _ => sec.header,
         };
-        self.remove_lines(start..sec.end);
+        let mut without = self.clone();
+        without.remove_lines(start..sec.end);
+        // An indented header right after it would become a continuation of the section
+        // before: then the empty header stays.
+        let mut want = self.sections();
+        if let Some(p) = want.iter().position(|s| s == section) {
+            want.remove(p);
+        }
+        if without.sections() != want {
+            return false;
+        }
+        *self = without;
         true
     }
 
-    /// Classifies every line; needs context because of continuation lines.
+    /// Classifies every line as botocore does; needs context because of continuations.
     fn kinds(&self) -> Vec<Kind> {
-        let mut kinds = Vec::with_capacity(self.lines.len());
-        let mut in_section = false;
-        // Indentation of the key line whose value may still continue.
-        let mut key_indent: Option<usize> = None;
-        for line in &self.lines {
-            let text = line.text.as_str();
-            let trimmed = text.trim();
-            let indent = indent_of(text);
-            let kind = if trimmed.is_empty() {
-                Kind::Blank
-            } else if trimmed.starts_with(['#', ';']) {
-                Kind::Comment
-            } else if in_section && key_indent.is_some_and(|k| indent > k) {
-                Kind::Continuation
-            } else if header_name(text).is_some() {
-                in_section = true;
-                Kind::Header
-            } else if in_section && split_key(text).is_some() {
-                Kind::Key
-            } else {
-                Kind::Other
-            };
-            key_indent = match kind {
-                Kind::Key => Some(indent),
-                Kind::Continuation => key_indent,
-                _ => None,
-            };
-            kinds.push(kind);
-        }
-        kinds
+        botocore::kinds(self.lines.iter().map(|l| l.text.as_str()))
     }
 
     fn find_section(&self, kinds: &[Kind], name: &str) -> Option<Section> {
@@ -268,6 +275,13 @@ impl IniDoc {
         }
     }
 
+    /// Removes the lines at `indices` (ascending), from the last one back.
+    fn remove_each(&mut self, indices: &[usize]) {
+        for &i in indices.iter().rev() {
+            self.remove_lines(i..i + 1);
+        }
+    }
+
     /// Appends a blank line, the header and the key. The blank line and the
     /// moved "no final newline" make `remove_section_if_empty` reversible.
     fn append_section(&mut self, section: &str, key: &str, value: &str) {
@@ -278,9 +292,11 @@ impl IniDoc {
                 last.eol = eol;
                 last_eol = Eol::None;
             }
+            // An empty LF line right after a lone CR would read back as one CRLF.
+            let blank_eol = if last.eol == Eol::Cr { Eol::Cr } else { eol };
             self.lines.push(Line {
                 text: String::new(),
-                eol,
+                eol: blank_eol,
             });
         }
         self.lines.push(Line {
@@ -304,35 +320,26 @@ impl fmt::Display for IniDoc {
     }
 }
 
-/// End (exclusive) of the continuation lines following key line `i`.
-fn continuation_end(kinds: &[Kind], i: usize) -> usize {
+/// The continuation lines of key line `i`: configparser lets blank lines and comments sit
+/// between them, so they need not be contiguous.
+fn continuations(kinds: &[Kind], i: usize) -> Vec<usize> {
     (i + 1..kinds.len())
-        .find(|&j| kinds[j] != Kind::Continuation)
-        .unwrap_or(kinds.len())
+        .take_while(|&j| matches!(kinds[j], Kind::Continuation | Kind::Blank | Kind::Comment))
+        .filter(|&j| kinds[j] == Kind::Continuation)
+        .collect()
 }
 
-fn indent_of(text: &str) -> usize {
-    text.chars().take_while(|c| c.is_whitespace()).count()
-}
-
-/// `Some(name)` if the line is a section header, name trimmed.
-fn header_name(text: &str) -> Option<&str> {
-    let t = text.trim();
-    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
-    Some(inner.trim())
-}
-
-/// Splits a key line at its first `=` or `:` into the trimmed key and the
-/// byte range of the trimmed value; `None` if there is no non-empty key.
+/// Splits a key line at its first `=` or `:` into the stripped key and the
+/// byte range of the stripped value; `None` if there is no non-empty key.
 fn split_key(text: &str) -> Option<(&str, Range<usize>)> {
     let d = text.find(['=', ':'])?;
-    let key = text[..d].trim();
+    let key = py_strip(&text[..d]);
     if key.is_empty() {
         return None;
     }
     let after = &text[d + 1..];
-    let start = d + 1 + (after.len() - after.trim_start().len());
-    let end = text.trim_end().len().max(start);
+    let start = d + 1 + (after.len() - after.trim_start_matches(is_py_space).len());
+    let end = text.trim_end_matches(is_py_space).len().max(start);
     Some((key, start..end))
 }
 
@@ -350,11 +357,18 @@ fn replace_value(text: &str, value: &str) -> String {
 
 // Names come validated from the caller; a bad one would corrupt the file, so
 // these are hard asserts. Messages never include the value (it may be secret).
+// A section name is whatever botocore read between `[` and the last `]`, so
+// surrounding spaces are part of it; a new section's name has no `]`.
 fn check_section(name: &str) {
     assert!(
-        !name.is_empty() && name == name.trim() && !name.contains(['[', ']', '\n', '\r']),
+        !name.is_empty() && !name.contains(['\n', '\r']),
         "invalid INI section name"
     );
+}
+
+fn check_new_section(name: &str) {
+    check_section(name);
+    assert!(!name.contains(']'), "invalid INI section name");
 }
 
 fn check_key(key: &str) {

@@ -67,7 +67,8 @@ fn value() -> impl Strategy<Value = String> {
     "[A-Za-z0-9/+=]{0,12}"
 }
 
-/// Reference header finder: (line index, section name) of every header.
+/// Reference header finder: (line index, section name) of every header. As in botocore the
+/// name is what stands between the brackets, spaces included.
 fn headers(lines: &[&str]) -> Vec<(usize, String)> {
     lines
         .iter()
@@ -75,7 +76,7 @@ fn headers(lines: &[&str]) -> Vec<(usize, String)> {
         .filter_map(|(i, l)| {
             let t = l.trim();
             let name = t.strip_prefix('[')?.strip_suffix(']')?;
-            (!l.starts_with([' ', '\t'])).then(|| (i, name.trim().to_owned()))
+            (!l.starts_with([' ', '\t'])).then(|| (i, name.to_owned()))
         })
         .collect()
 }

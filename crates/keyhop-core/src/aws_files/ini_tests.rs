@@ -35,9 +35,10 @@ fn render_is_identity() {
 #[test]
 fn sections_and_headers() {
     let doc = IniDoc::parse(CREDS_COMMENTS);
-    assert_eq!(doc.sections(), ["default", "ci", "spaced"]);
-    assert!(doc.has_section("spaced"));
-    assert!(!doc.has_section("  spaced  "));
+    // botocore does not trim section names: the AWS CLI knows this one as "  spaced  ".
+    assert_eq!(doc.sections(), ["default", "ci", "  spaced  "]);
+    assert!(doc.has_section("  spaced  "));
+    assert!(!doc.has_section("spaced"));
     let doc = IniDoc::parse(CONFIG_MIXED);
     assert_eq!(
         doc.sections(),
@@ -56,11 +57,11 @@ fn sections_and_headers() {
 fn get_reads_odd_spacing_tabs_and_case() {
     let doc = IniDoc::parse(CREDS_COMMENTS);
     assert_eq!(
-        doc.get("spaced", "aws_access_key_id").as_deref(),
+        doc.get("  spaced  ", "aws_access_key_id").as_deref(),
         Some("AKIAEXAMPLESPACED03")
     );
     assert_eq!(
-        doc.get("spaced", "AWS_Secret_Access_Key").as_deref(),
+        doc.get("  spaced  ", "AWS_Secret_Access_Key").as_deref(),
         Some("spacedSecretExampleXXXXXXXXXXXXXXXXXXXXX")
     );
     assert_eq!(doc.get("ci", "region").as_deref(), Some("us-east-1"));
@@ -109,7 +110,7 @@ fn set_existing_key_changes_only_the_value() {
         out,
         CREDS_COMMENTS.replace("aws_access_key_id=AKIAEXAMPLECIUSER002", "aws_access_key_id=NEW")
     );
-    let out = edited(CREDS_COMMENTS, |d| d.set("spaced", "AWS_ACCESS_KEY_ID", "NEW"));
+    let out = edited(CREDS_COMMENTS, |d| d.set("  spaced  ", "AWS_ACCESS_KEY_ID", "NEW"));
     assert_eq!(out, CREDS_COMMENTS.replace("=   AKIAEXAMPLESPACED03", "=   NEW"));
     // CRLF and the missing final newline are kept on the rewritten line.
     let out = edited(CREDS_CRLF, |d| d.set("work", "aws_secret_access_key", "S"));
@@ -260,4 +261,98 @@ fn bad_section_name_panics() {
 #[should_panic(expected = "line break")]
 fn value_with_newline_panics_without_echoing_it() {
     IniDoc::parse("").set("a", "k", "secret\nmore");
+}
+
+// ---- botocore's reading (configparser as `raw_config_parse` uses it) ----
+
+#[test]
+fn header_followed_by_a_comment_is_that_section() {
+    // botocore reads `[dev] # sandbox` as section "dev": keyhop must edit it, not add a second one.
+    for (text, name) in [
+        ("[dev] # sandbox\nregion = eu-west-1\n", "dev"),
+        ("[profile dev] ; note\nregion = eu-west-1\n", "profile dev"),
+        ("[dev]x\n", "dev"),
+    ] {
+        assert_eq!(IniDoc::parse(text).sections(), [name], "{text:?}");
+        let out = edited(text, |d| d.set(name, "k", "v"));
+        assert_eq!(out.matches('[').count(), 1, "a second section was added: {out:?}");
+        assert!(out.ends_with("k = v\n"), "{out:?}");
+    }
+}
+
+#[test]
+fn a_lone_cr_ends_a_line() {
+    let text = "[dev]\rregion = eu-west-1\r";
+    let doc = IniDoc::parse(text);
+    assert_eq!(doc.sections(), ["dev"]);
+    assert_eq!(doc.get("dev", "region").as_deref(), Some("eu-west-1"));
+    assert_eq!(doc.render(), text);
+    assert_eq!(
+        edited(text, |d| d.set("dev", "k", "v")),
+        "[dev]\rregion = eu-west-1\rk = v\r"
+    );
+    // A new section after a CR-ended line in an LF file: its blank line must not turn that CR
+    // into a CRLF (the bytes would then read back as one line less).
+    for before in ["x\ny\r", "A\r"] {
+        let mut doc = IniDoc::parse(before);
+        doc.set("P", "k", "v");
+        let mid = doc.render();
+        assert_eq!(IniDoc::parse(&mid).sections(), ["P"], "{mid:?}");
+        assert!(doc.remove("P", "k") && doc.remove_section_if_empty("P"));
+        assert_eq!(doc.render(), before);
+        let mut again = IniDoc::parse(&mid);
+        assert!(again.remove("P", "k") && again.remove_section_if_empty("P"));
+        assert_eq!(again.render(), before, "re-parsed from {mid:?}");
+    }
+}
+
+#[test]
+fn blank_lines_and_comments_do_not_end_a_continuation() {
+    // configparser keeps blank lines inside values: the indented `[b]` continues `k`.
+    let doc = IniDoc::parse("[a]\nk = 1\n\n  [b]\nj = 2\n");
+    assert_eq!(doc.sections(), ["a"]);
+    assert_eq!(doc.get("a", "j").as_deref(), Some("2"));
+    let doc = IniDoc::parse("[a]\ns3 =\n  x = 1\n# c\n  y = 2\n");
+    assert_eq!(doc.get("a", "y"), None);
+}
+
+#[test]
+fn section_names_are_not_trimmed() {
+    let doc = IniDoc::parse("[ dev ]\nk = 1\n");
+    assert_eq!(doc.sections(), [" dev "]);
+    assert!(!doc.has_section("dev"));
+    assert_eq!(doc.get(" dev ", "k").as_deref(), Some("1"));
+}
+
+#[test]
+fn default_is_not_a_section() {
+    // configparser's DEFAULT section lends its keys to every section; it is not one itself.
+    assert_eq!(IniDoc::parse("[DEFAULT]\nk = 1\n[a]\n").sections(), ["a"]);
+}
+
+#[test]
+fn a_new_key_never_swallows_an_indented_header() {
+    // `  [b]` is a header here (no key before it); a key inserted before it at column 0 would
+    // make it that key's continuation and section b would vanish.
+    let text = "[a]\n\n  [b]\nk = 1\n";
+    let out = edited(text, |d| d.set("a", "x", "1"));
+    let doc = IniDoc::parse(&out);
+    assert_eq!(doc.sections(), ["a", "b"], "{out:?}");
+    assert_eq!(doc.get("a", "x").as_deref(), Some("1"));
+    assert_eq!(doc.get("b", "k").as_deref(), Some("1"));
+    assert_eq!(edited(&out, |d| assert!(d.remove("a", "x"))), text);
+}
+
+#[test]
+fn an_empty_section_stays_if_removing_it_would_swallow_the_next_header() {
+    // Without `[P]`, the indented `[b]` would continue `k` of `[a]` and section b would vanish.
+    let text = "[a]\nk = 1\n[P]\n  [b]\nj = 2\n";
+    let mut doc = IniDoc::parse(text);
+    assert_eq!(doc.sections(), ["a", "P", "b"]);
+    assert!(!doc.remove_section_if_empty("P"));
+    assert_eq!(doc.render(), text);
+    // An ordinary next header: the empty section goes.
+    let mut doc = IniDoc::parse("[a]\nk = 1\n[P]\n[b]\nj = 2\n");
+    assert!(doc.remove_section_if_empty("P"));
+    assert_eq!(doc.render(), "[a]\nk = 1\n[b]\nj = 2\n");
 }

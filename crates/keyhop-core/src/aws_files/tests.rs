@@ -244,15 +244,141 @@ fn errors_never_carry_secrets() {
     );
     assert_eq!(read(&files.credentials), CREDS_COMMENTS);
 
-    // An unreadable target: the error names the path, not the values.
+    // A directory in the way: the error names the path, not the values.
     fs::remove_file(&files.credentials).unwrap();
     fs::create_dir(&files.credentials).unwrap();
     let msg = files.write_credentials("p", &CREDS).unwrap_err().to_string();
     assert!(
-        msg.starts_with(&format!("cannot read {}", files.credentials.display())),
+        msg.starts_with(&format!("{} is not a regular file", files.credentials.display())),
         "{msg}"
     );
     for secret in [CREDS.access_key_id, CREDS.secret_access_key, CREDS.session_token] {
         assert!(!msg.contains(secret));
     }
+}
+
+// ---- hardening ----
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn backup_of(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".keyhop-backup");
+    name.into()
+}
+
+#[test]
+fn files_botocore_cannot_read_are_refused_and_left_alone() {
+    for bad in [
+        "[dev]\nk = 1\n[dev]\nj = 2\n",
+        "k = 1\n[a]\n",
+        "\u{feff}[default]\nk = 1\n",
+        "[a]\nstray line\n",
+        "[a]\nK = 1\nk = 2\n",
+    ] {
+        let (_home, files) = setup(Some(bad), None);
+        let err = files.write_credentials("dev", &CREDS).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains(&files.credentials.display().to_string()), "{msg}");
+        assert!(msg.contains("line "), "{msg}");
+        assert_eq!(read(&files.credentials), bad);
+        let (_home, files) = setup(None, Some(bad));
+        assert!(files.write_region("dev", "eu-west-1").is_err(), "{bad:?}");
+        assert_eq!(read(&files.config), bad);
+    }
+}
+
+#[test]
+fn credentials_are_not_written_when_the_config_would_be_refused() {
+    // A start writes both files; refusing the config only after the credentials were written
+    // would leave keys behind that no session owns.
+    let (_home, files) = setup(Some(CREDS_COMMENTS), Some("[profile x]\n[profile x]\n"));
+    assert!(files.write_credentials("keyhop-new", &CREDS).is_err());
+    assert_eq!(read(&files.credentials), CREDS_COMMENTS);
+}
+
+#[test]
+fn region_goes_into_the_section_botocore_uses_for_the_profile() {
+    // botocore finds profile dev in `[profile "dev"]` and `[profile  dev ]` too (shlex).
+    for text in ["[profile \"dev\"]\noutput = json\n", "[profile  dev ]\noutput = json\n"] {
+        let (_home, files) = setup(None, Some(text));
+        let prior = files.write_region("dev", "eu-west-1").unwrap();
+        let now = read(&files.config);
+        assert_eq!(now, format!("{text}region = eu-west-1\n"));
+        files.restore_region("dev", &prior).unwrap();
+        assert_eq!(read(&files.config), text);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn credentials_end_up_0600() {
+    let (_home, files) = setup(Some(CREDS_COMMENTS), Some(CONFIG_MIXED));
+    chmod(&files.credentials, 0o644);
+    chmod(&files.config, 0o644);
+    files.write_credentials("p", &CREDS).unwrap();
+    assert_eq!(mode(&files.credentials), 0o600);
+    files.write_region("p", "eu-west-1").unwrap();
+    assert_eq!(mode(&files.config), 0o644, "the config holds no secret: its mode stays");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_refused_and_left_alone() {
+    let (_home, files) = setup(Some(CREDS_COMMENTS), None);
+    chmod(&files.credentials, 0o444);
+    let msg = files.write_credentials("p", &CREDS).unwrap_err().to_string();
+    assert!(
+        msg.contains("read-only") && msg.contains(&files.credentials.display().to_string()),
+        "{msg}"
+    );
+    assert_eq!(read(&files.credentials), CREDS_COMMENTS);
+    assert_eq!(mode(&files.credentials), 0o444);
+}
+
+#[test]
+fn stale_temp_files_of_keyhop_are_removed_by_the_next_write() {
+    let (home, files) = setup(Some(CREDS_COMMENTS), None);
+    let aws = home.path().join(".aws");
+    let stale = aws.join(".keyhop-tmp-AbC123");
+    fs::write(&stale, "[p]\naws_secret_access_key = leftover\n").unwrap();
+    let foreign = aws.join(".tmpXYZ");
+    fs::write(&foreign, "not ours").unwrap();
+    files.write_credentials("p", &CREDS).unwrap();
+    assert!(!stale.exists(), "a killed keyhop's temp file stays");
+    assert!(foreign.exists(), "a file keyhop did not name was removed");
+}
+
+#[test]
+fn a_backup_is_kept_before_the_first_edit_and_never_overwritten() {
+    let (_home, files) = setup(Some(CREDS_COMMENTS), Some(CONFIG_MIXED));
+    files.write_credentials("p", &CREDS).unwrap();
+    files.write_region("p", "eu-west-1").unwrap();
+    assert_eq!(read(&backup_of(&files.credentials)), CREDS_COMMENTS);
+    assert_eq!(read(&backup_of(&files.config)), CONFIG_MIXED);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&backup_of(&files.credentials)), 0o600);
+        assert_eq!(mode(&backup_of(&files.config)), 0o600);
+    }
+    files.remove_credentials("p").unwrap();
+    files.write_credentials("q", &CREDS).unwrap();
+    assert_eq!(
+        read(&backup_of(&files.credentials)),
+        CREDS_COMMENTS,
+        "backup overwritten"
+    );
+}
+
+#[test]
+fn no_backup_of_a_file_keyhop_creates() {
+    let (_home, files) = setup(None, None);
+    files.write_credentials("p", &CREDS).unwrap();
+    files.write_region("p", "eu-west-1").unwrap();
+    assert!(!backup_of(&files.credentials).exists());
+    assert!(!backup_of(&files.config).exists());
 }
