@@ -50,12 +50,19 @@ pub fn normalize(s: &str) -> String {
 
 /// The text lines of the part of `shot` covered by `w`, top to bottom.
 pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
+    read_filtered(shot, w, &[])
+}
+
+/// `read` with extra ImageMagick operators applied after the crop, greying and scaling (e.g.
+/// `-threshold 35%` for dark text on a grey button, which the plain read misses).
+pub fn read_filtered(shot: &Path, w: &Win, filter: &[&str]) -> Vec<Line> {
     let big = shot.with_extension(format!("{}-ocr.png", w.id));
     let crop = format!("{}x{}+{}+{}", w.w, w.h, w.x.max(0), w.y.max(0));
     let scale = format!("{}%", SCALE * 100);
     let status = Command::new("convert")
         .arg(shot)
         .args(["-crop", &crop, "+repage", "-colorspace", "Gray", "-resize", &scale])
+        .args(filter)
         .arg(&big)
         .status()
         .expect("run convert");

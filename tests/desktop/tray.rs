@@ -29,10 +29,20 @@ pub fn keyhop_cmd(desk: &Desktop, rig: &Rig, args: &[&str]) -> Command {
 impl<'d> TrayApp<'d> {
     /// Starts the tray and waits (≤ 20 s) until its icon is embedded in trayer.
     pub fn start(desk: &'d Desktop, rig: &Rig) -> TrayApp<'d> {
+        Self::start_with_env(desk, rig, &[])
+    }
+
+    /// `start` with these variables added to the tray's environment (e.g. the SSO endpoints
+    /// and a BROWSER script).
+    pub fn start_with_env(desk: &'d Desktop, rig: &Rig, env: &[(&str, &str)]) -> TrayApp<'d> {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let log = desk.dir.path().join(format!("tray-{n}.log"));
-        let mut bg = Bg::spawn(keyhop_cmd(desk, rig, &["tray"]), log);
+        let mut cmd = keyhop_cmd(desk, rig, &["tray"]);
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let mut bg = Bg::spawn(cmd, log);
         let icon = wait_for(20.0, || {
             if !bg.alive() {
                 return Some(Err(()));
