@@ -275,8 +275,8 @@ fn a_click_on_a_session_of_a_signed_out_connection_signs_in_and_starts_it() {
 
     let menu = tray.open_menu("1-menu-signed-out");
     assert!(
-        inactive_line(&menu, "Dev/Admin", "Dev-Admin"),
-        "no inactive Dev/Admin line:\n{}",
+        inactive_line(&menu, "Dev/Admin", "Dev-Admin") && menu.line("Dev/Admin").has("sign-in needed"),
+        "no ⚠ sign-in needed on the Dev/Admin line of a signed-out connection:\n{}",
         menu.show()
     );
     menu.click(&tray, "Dev/Admin");
@@ -308,8 +308,8 @@ fn a_click_on_a_session_of_a_signed_out_connection_signs_in_and_starts_it() {
         menu.show()
     );
     assert!(
-        inactive_line(&menu, "Dev/ReadOnly", "Dev-ReadOnly"),
-        "Dev/ReadOnly is not shown inactive:\n{}",
+        inactive_line(&menu, "Dev/ReadOnly", "Dev-ReadOnly") && !menu.line("Dev/ReadOnly").has("sign-in"),
+        "Dev/ReadOnly is not shown inactive (and signed in):\n{}",
         menu.show()
     );
     tray.close_menu();

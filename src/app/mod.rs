@@ -162,6 +162,27 @@ impl App {
         Some(if self.dark { Theme::Dark } else { Theme::Light })
     }
 
+    /// What needs the user, per session: what the app found (MFA due, a failed refresh, a
+    /// sign-in a refresh needed), plus a sign-in for every session of a signed-out connection.
+    fn shown_attention(&self) -> HashMap<SessionId, Attention> {
+        let mut shown = self.attention.clone();
+        let Some(snap) = &self.snapshot else { return shown };
+        let signed_out: Vec<&str> = snap
+            .connections
+            .iter()
+            .filter(|c| !c.signed_in)
+            .map(|c| c.name.as_str())
+            .collect();
+        for s in &snap.views {
+            if let Some(c) = s.sso_connection.as_deref().filter(|c| signed_out.contains(c)) {
+                shown
+                    .entry(s.id.clone())
+                    .or_insert_with(|| Attention::SignInNeeded(c.to_owned()));
+            }
+        }
+        shown
+    }
+
     fn sessions(&self) -> &[keyhop_core::SessionView] {
         self.snapshot.as_ref().map_or(&[], |s| &s.views)
     }
@@ -173,7 +194,7 @@ impl App {
                     self.sessions(),
                     self.snapshot.as_ref().map_or(&[], |s| &s.connections),
                     &self.busy,
-                    &self.attention,
+                    &self.shown_attention(),
                     OffsetDateTime::now_utc(),
                 )
                 .map(move |m| Message::List(id, m)),

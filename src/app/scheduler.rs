@@ -45,7 +45,7 @@ impl App {
         let any_active = self.sessions().iter().any(keyhop_core::SessionView::is_active);
         self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
         let built = std::time::Instant::now();
-        let model = menu_model::build(self.sessions(), &self.attention, &self.busy, now);
+        let model = menu_model::build(self.sessions(), &self.shown_attention(), &self.busy, now);
         tracing::debug!(
             sessions = self.sessions().len(),
             micros = built.elapsed().as_micros(),

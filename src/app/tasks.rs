@@ -15,6 +15,13 @@ use super::{App, Failure, Message, Op, Snapshot};
 /// How long a sign-in started from the tray waits for the browser.
 const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// What a start says about the AWS files (a mode made 0600, a backup kept): once, as a notification.
+fn tell(notices: &[String]) {
+    for n in notices {
+        crate::notify::info("keyhop changed an AWS file", n);
+    }
+}
+
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
     let views = keyhop_core::SessionView::all(&state);
@@ -52,8 +59,11 @@ impl App {
         Task::perform(
             async move {
                 match op {
-                    Op::Start => e.start(&id, None).await.map(drop),
-                    Op::Refresh => e.refresh(&id).await.map(drop),
+                    Op::Start => e.start(&id, None).await.map(|o| tell(&o.notices)),
+                    Op::Refresh => e
+                        .refresh(&id)
+                        .await
+                        .map(|o| tell(o.map(|o| o.notices).as_deref().unwrap_or(&[]))),
                     Op::Stop => blocking(&e, move |e| e.stop(&id).map(drop)).await,
                 }
                 .map_err(Failure::from)
@@ -76,7 +86,10 @@ impl App {
                     needs_mfa: true,
                     sign_in: None,
                 })?;
-                e.start(&id, Some(code)).await.map(drop).map_err(Failure::from)
+                e.start(&id, Some(code))
+                    .await
+                    .map(|o| tell(&o.notices))
+                    .map_err(Failure::from)
             },
             move |result| Message::MfaDone { window, result },
         )

@@ -169,7 +169,7 @@ impl App {
         let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else {
             return Task::none();
         };
-        match self.attention.get(&id) {
+        match self.shown_attention().get(&id) {
             Some(Attention::MfaDue) => return self.open_mfa(&id),
             Some(Attention::SignInNeeded(connection)) => return self.sign_in(connection.clone(), Some(id)),
             _ => {}

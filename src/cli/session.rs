@@ -241,6 +241,9 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
                 code = prompt::mfa_code(&root, &device)?;
             }
             let out = engine.start(&id, code).await?;
+            for n in &out.notices {
+                eprintln!("keyhop: note: {n}");
+            }
             for r in &out.replaced {
                 println!("Stopped {:?}, which held profile {}.", r.as_str(), out.session.profile);
             }

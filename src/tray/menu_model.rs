@@ -137,14 +137,21 @@ pub fn build(
     ]);
 
     let active = sessions.iter().filter(|s| s.is_active()).count();
-    let icon = if !attention.is_empty() {
+    // Amber when something running needs the user; a signed-out connection's idle sessions
+    // show their ⚠ in the menu without that.
+    let urgent = sessions.iter().any(|s| s.is_active() && attention.contains_key(&s.id));
+    let icon = if urgent {
         IconState::Attention
     } else if active > 0 {
         IconState::Active
     } else {
         IconState::Idle
     };
-    let tooltip = match (active, attention.len()) {
+    let needing = sessions
+        .iter()
+        .filter(|s| s.is_active() && attention.contains_key(&s.id))
+        .count();
+    let tooltip = match (active, needing) {
         (_, n) if n > 0 => format!("keyhop: {n} session(s) need attention"),
         (0, _) => "keyhop: no session active".to_owned(),
         (n, _) => format!("keyhop: {n} session(s) active"),

@@ -95,3 +95,19 @@ fn action_ids_round_trip() {
     }
     assert_eq!(MenuAction::from_id("session:x"), None);
 }
+
+#[test]
+fn a_signed_out_connection_marks_its_idle_sessions_without_turning_the_icon_amber() {
+    let sessions = [view("idle", KindName::IamUser, None)];
+    let attention = HashMap::from([(
+        SessionId::from_string("id-idle"),
+        Attention::SignInNeeded("acme".into()),
+    )]);
+    let m = build(&sessions, &attention, &[], NOW);
+    let Entry::Session(s) = &m.entries[0] else { panic!() };
+    assert_eq!(s.label, "⚠ idle — p-idle · sign-in needed");
+    assert_eq!(m.icon, IconState::Idle, "nothing running needs the user");
+    let active = [view("run", KindName::IamUser, Some(NOW + time::Duration::minutes(30)))];
+    let attention = HashMap::from([(SessionId::from_string("id-run"), Attention::SignInNeeded("acme".into()))]);
+    assert_eq!(build(&active, &attention, &[], NOW).icon, IconState::Attention);
+}

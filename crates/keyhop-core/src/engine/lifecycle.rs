@@ -22,6 +22,9 @@ pub struct StartOutcome {
     pub expiration: OffsetDateTime,
     /// Sessions on the same profile that were active and are now stopped.
     pub replaced: Vec<SessionAlias>,
+    /// Sentences about the AWS files worth telling the user once (a mode made 0600, a backup
+    /// kept before keyhop's first change).
+    pub notices: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +84,7 @@ impl<S: SecretStore> Engine<S> {
             });
         }
         let expiration = creds.expiration;
-        self.files.write_credentials(
+        let wrote = self.files.write_credentials(
             profile.as_str(),
             &ProfileCredentials {
                 access_key_id: &creds.access_key_id,
@@ -104,6 +107,7 @@ impl<S: SecretStore> Engine<S> {
             }
         }
         let region = st.sessions[idx].region.clone();
+        let mut config_notices = vec![];
         let region_prior = (|| {
             for prior in &other_priors {
                 self.files.restore_region(profile.as_str(), prior)?;
@@ -112,14 +116,20 @@ impl<S: SecretStore> Engine<S> {
                 // A refresh or restart: the region is in place already; rewriting it would change
                 // the profile for a moment for nothing.
                 Some(prior) => Ok(prior),
-                None => self.files.write_region(profile.as_str(), region.as_str()),
+                None => self
+                    .files
+                    .write_region_reporting(profile.as_str(), region.as_str())
+                    .map(|(prior, write)| {
+                        config_notices = write.notices();
+                        prior
+                    }),
             }
         })();
         let region_prior = match region_prior {
             Ok(prior) => prior,
             Err(e) => {
                 match self.files.remove_credentials(profile.as_str()) {
-                    Ok(()) => tracing::warn!(profile = %profile, "start undone: the config file could not be written"),
+                    Ok(_) => tracing::warn!(profile = %profile, "start undone: the config file could not be written"),
                     Err(undo) => {
                         // Still in the file: the state must say so, or the profile turns foreign.
                         tracing::warn!(profile = %profile, error = %undo, "cannot take the credentials out again");
@@ -140,10 +150,13 @@ impl<S: SecretStore> Engine<S> {
             region_prior,
         });
         tracing::info!(alias = %session.alias, profile = %profile, %expiration, "session started");
+        let mut notices = wrote.notices();
+        notices.extend(config_notices);
         Ok(StartOutcome {
             session: session.clone(),
             expiration,
             replaced,
+            notices,
         })
     }
 
