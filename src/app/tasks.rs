@@ -35,6 +35,21 @@ fn load(engine: &Engine) -> Result<Snapshot, String> {
     })
 }
 
+/// An async engine call (STS, the portal) on a blocking thread too: its keyring and file calls
+/// block, and a keyring waiting on an unlock prompt must not stall the workers the windows use.
+async fn off_runtime<T, F, Fut>(engine: &Arc<Engine>, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<Engine>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
+    let e = Arc::clone(engine);
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(f(e)))
+        .await
+        .expect("engine task does not panic")
+}
+
 async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
     let e = Arc::clone(engine);
     tokio::task::spawn_blocking(move || f(&e))
@@ -59,9 +74,10 @@ impl App {
         Task::perform(
             async move {
                 match op {
-                    Op::Start => e.start(&id, None).await.map(|o| tell(&o.notices)),
-                    Op::Refresh => e
-                        .refresh(&id)
+                    Op::Start => off_runtime(&e, move |e| async move { e.start(&id, None).await })
+                        .await
+                        .map(|o| tell(&o.notices)),
+                    Op::Refresh => off_runtime(&e, move |e| async move { e.refresh(&id).await })
                         .await
                         .map(|o| tell(o.map(|o| o.notices).as_deref().unwrap_or(&[]))),
                     Op::Stop => blocking(&e, move |e| e.stop(&id).map(drop)).await,
@@ -86,7 +102,7 @@ impl App {
                     needs_mfa: true,
                     sign_in: None,
                 })?;
-                e.start(&id, Some(code))
+                off_runtime(&e, move |e| async move { e.start(&id, Some(code)).await })
                     .await
                     .map(|o| tell(&o.notices))
                     .map_err(Failure::from)
@@ -129,10 +145,13 @@ impl App {
         let name = connection.clone();
         Task::perform(
             async move {
-                e.sso_login(&name, Flow::AuthorizationCode, SIGN_IN_TIMEOUT, |p| {
-                    if let Err(err) = crate::browser::open(&p.url) {
-                        tracing::warn!(error = %err, "cannot open the browser for the sign-in");
-                    }
+                off_runtime(&e, move |e| async move {
+                    e.sso_login(&name, Flow::AuthorizationCode, SIGN_IN_TIMEOUT, |p| {
+                        if let Err(err) = crate::browser::open(&p.url) {
+                            tracing::warn!(error = %err, "cannot open the browser for the sign-in");
+                        }
+                    })
+                    .await
                 })
                 .await
                 .map(drop)
@@ -151,7 +170,9 @@ impl App {
         let name = connection.clone();
         Task::perform(
             async move {
-                let r = e.sso_sync(&name, false).await.map_err(|err| err.to_string())?;
+                let r = off_runtime(&e, move |e| async move { e.sso_sync(&name, false).await })
+                    .await
+                    .map_err(|err| err.to_string())?;
                 Ok(format!(
                     "{} session(s) added, {} removed{}",
                     r.added.len(),
