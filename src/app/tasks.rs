@@ -127,6 +127,18 @@ impl App {
         )
     }
 
+    pub(super) fn pin(&self, list: window::Id, id: SessionId, pinned: bool) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                blocking(&e, move |e| e.set_pinned(&id, pinned).map(drop))
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+            move |result| Message::Saved { window: list, result },
+        )
+    }
+
     pub(super) fn remove(&self, list: window::Id, id: SessionId) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(

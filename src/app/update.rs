@@ -335,6 +335,7 @@ impl App {
             list::Effect::Toggle(sid) => self.toggle(sid),
             list::Effect::Add => self.open_add_form(),
             list::Effect::AddSso => self.open_sso_form(),
+            list::Effect::Pin(sid, pinned) => self.pin(id, sid, pinned),
             list::Effect::SignIn(c) => self.sign_in(c, None),
             list::Effect::Sync(c) => {
                 let signed_in = self

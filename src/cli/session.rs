@@ -39,6 +39,10 @@ pub enum SessionCommand {
     Edit(EditArgs),
     /// Stop a session, delete its keyring items and forget it
     Remove { alias: String },
+    /// Keep a session on top of the tray menu, however many there are
+    Pin { alias: String },
+    /// Undo `pin`
+    Unpin { alias: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -282,6 +286,14 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             if out.stopped {
                 println!("It was active and its credentials changed, so it was stopped; start it again to use it.");
             }
+        }
+        SessionCommand::Pin { alias } => {
+            engine.set_pinned(&engine.resolve(&alias)?, true)?;
+            println!("Pinned {alias:?} on top of the tray menu.");
+        }
+        SessionCommand::Unpin { alias } => {
+            engine.set_pinned(&engine.resolve(&alias)?, false)?;
+            println!("Unpinned {alias:?}.");
         }
         SessionCommand::Remove { alias } => {
             let s = engine.remove(&engine.resolve(&alias)?)?;

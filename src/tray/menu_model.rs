@@ -108,7 +108,7 @@ pub fn build(
     };
     let mut ordered: Vec<&SessionView> = sessions.iter().collect();
     // Active first (they are what the user reaches for to stop), then alphabetical.
-    ordered.sort_by_key(|s| (!s.is_active(), s.alias.as_str().to_lowercase()));
+    ordered.sort_by_key(|s| (!s.is_active(), !s.pinned, s.alias.as_str().to_lowercase()));
     let mut entries = vec![];
     if sessions.is_empty() {
         entries.push(Entry::Action(MenuAction::AddSession));
@@ -119,9 +119,10 @@ pub fn build(
         entries.push(Entry::Action(MenuAction::AddSession));
         entries.push(Entry::Action(MenuAction::AddSsoConnection));
     } else {
-        let (active, inactive): (Vec<&SessionView>, Vec<&SessionView>) =
-            ordered.iter().copied().partition(|s| s.is_active());
-        entries.extend(active.iter().map(|s| Entry::Session(entry(s))));
+        // Active and pinned sessions stay on top; the rest go into submenus.
+        let (on_top, inactive): (Vec<&SessionView>, Vec<&SessionView>) =
+            ordered.iter().copied().partition(|s| s.is_active() || s.pinned);
+        entries.extend(on_top.iter().map(|s| Entry::Session(entry(s))));
         let mut inactive = inactive;
         inactive.sort_by(|a, b| (a.kind, &a.group).cmp(&(b.kind, &b.group)));
         entries.extend(grouped(&inactive, 0, &entry));

@@ -111,3 +111,15 @@ fn a_signed_out_connection_marks_its_idle_sessions_without_turning_the_icon_ambe
     let attention = HashMap::from([(SessionId::from_string("id-run"), Attention::SignInNeeded("acme".into()))]);
     assert_eq!(build(&active, &attention, &[], NOW).icon, IconState::Attention);
 }
+
+#[test]
+fn pinned_sessions_stay_on_top_of_a_long_menu() {
+    let mut sessions: Vec<_> = (0..20)
+        .map(|i| view(&format!("user{i:02}"), KindName::IamUser, None))
+        .collect();
+    sessions[17].pinned = true;
+    let m = build(&sessions, &HashMap::new(), &[], NOW);
+    let l = labels(&m);
+    assert_eq!(l[0], "○ user17 — p-user17", "{l:?}");
+    assert_eq!(l[1], "IAM users (19): 19");
+}

@@ -48,6 +48,7 @@ pub enum Msg {
     Toggle(SessionId),
     Edit(SessionId),
     Delete(SessionId),
+    Pin(SessionId, bool),
     Add,
     AddSso,
     Search(String),
@@ -60,6 +61,7 @@ pub enum Effect {
     Toggle(SessionId),
     Edit(SessionId),
     Delete(SessionId),
+    Pin(SessionId, bool),
     Add,
     AddSso,
     SignIn(String),
@@ -83,6 +85,7 @@ impl List {
                 Effect::Toggle(id)
             }
             Msg::Edit(id) => Effect::Edit(id),
+            Msg::Pin(id, pinned) => Effect::Pin(id, pinned),
             Msg::Add => Effect::Add,
             Msg::AddSso => Effect::AddSso,
             Msg::Search(q) => {
@@ -198,6 +201,9 @@ impl List {
                         text::default
                     }),
                 toggle,
+                button(if s.pinned { "Unpin" } else { "Pin" })
+                    .style(button::secondary)
+                    .on_press(Msg::Pin(s.id.clone(), !s.pinned)),
                 button("Edit")
                     .style(button::secondary)
                     .on_press(Msg::Edit(s.id.clone())),

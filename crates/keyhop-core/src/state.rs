@@ -20,6 +20,9 @@ pub struct State {
     /// IAM Identity Center connections (absent from files written before keyhop had them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sso_connections: Vec<crate::sso::SsoConnection>,
+    /// Sessions the user pinned: on top of the tray menu however long it gets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pinned: Vec<crate::session::SessionId>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -375,3 +375,17 @@ fn a_refresh_leaves_the_config_file_alone() {
         "the config file was rewritten (its region changed for a moment)"
     );
 }
+
+#[test]
+fn a_pin_is_kept_in_the_state_and_shown_in_the_list() {
+    let Some(w) = world() else { return };
+    let id = w.user("pinme", false);
+    assert!(!w.engine.list().unwrap()[0].pinned);
+    assert!(w.engine.set_pinned(&id, true).unwrap());
+    assert!(!w.engine.set_pinned(&id, true).unwrap(), "already pinned");
+    assert!(w.engine.list().unwrap()[0].pinned);
+    let json = serde_json::to_value(w.engine.list().unwrap()).unwrap();
+    assert_eq!(json[0]["pinned"], true);
+    assert!(w.engine.set_pinned(&id, false).unwrap());
+    assert!(!w.engine.list().unwrap()[0].pinned);
+}

@@ -84,6 +84,20 @@ impl<S: SecretStore> Engine<S> {
             .ok_or_else(|| Error::NoSuchSession(alias.trim().to_owned()))
     }
 
+    /// Pins a session on top of the tray menu, or unpins it. `false`: it already was so.
+    pub fn set_pinned(&self, id: &SessionId, pinned: bool) -> Result<bool> {
+        self.store.update(|st| {
+            by_id(&st.sessions, id)?;
+            let was = st.pinned.contains(id);
+            if pinned && !was {
+                st.pinned.push(id.clone());
+            } else if !pinned {
+                st.pinned.retain(|p| p != id);
+            }
+            Ok(was != pinned)
+        })
+    }
+
     /// One session as it is now.
     pub fn session(&self, id: &SessionId) -> Result<Session> {
         by_id(&self.store.load()?.sessions, id).cloned()

@@ -17,6 +17,8 @@ pub struct SessionView {
     pub profile: ProfileName,
     pub region: Region,
     pub status: SessionStatus,
+    /// Pinned on top of the tray menu.
+    pub pinned: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expiration: Option<OffsetDateTime>,
     pub mfa_device: Option<MfaDevice>,
@@ -52,6 +54,7 @@ impl SessionView {
             profile: s.profile.clone(),
             region: s.region.clone(),
             status: s.status(),
+            pinned: st.pinned.contains(&s.id),
             expiration: s.expiration(),
             mfa_device: d.mfa_device,
             duration_seconds: d.duration_seconds,
