@@ -143,7 +143,10 @@ impl App {
                 MenuAction::AddSession => self.open_add_form(),
                 MenuAction::AddSsoConnection => self.open_sso_form(),
                 MenuAction::OpenWindow => self.open(Window::List(list::List::default())),
-                MenuAction::Settings => self.open(Window::Settings(settings::SettingsForm::new(&self.settings))),
+                MenuAction::Settings => {
+                    let at_login = crate::autostart::is_enabled().unwrap_or(false);
+                    self.open(Window::Settings(settings::SettingsForm::new(&self.settings, at_login)))
+                }
                 MenuAction::Quit => self.quit(),
             },
             External::OpenRequested => self.open(Window::List(list::List::default())),
@@ -414,11 +417,11 @@ impl App {
         match s.update(msg) {
             settings::Effect::None => Task::none(),
             settings::Effect::Cancel => window::close(id),
-            settings::Effect::Save(new) => {
+            settings::Effect::Save(new, start_at_login) => {
                 let result = new
                     .save(self.engine.state_store())
                     .map_err(|e| e.to_string())
-                    .and_then(|()| crate::autostart::set(new.start_at_login).map_err(|e| e.to_string()));
+                    .and_then(|()| crate::autostart::set(start_at_login).map_err(|e| e.to_string()));
                 if result.is_ok() {
                     self.settings = new;
                     self.reschedule();

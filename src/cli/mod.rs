@@ -5,6 +5,7 @@ mod credential_process;
 mod import;
 mod prompt;
 mod session;
+mod settings;
 mod sso;
 pub mod table;
 
@@ -39,6 +40,9 @@ enum Command {
     /// IAM Identity Center (AWS SSO) connections: add, sign in, sync their accounts and roles
     #[command(subcommand)]
     Sso(sso::SsoCommand),
+    /// Show or change the settings (the same ones as the Settings window)
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
     /// Import long-term access keys
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -149,6 +153,7 @@ pub fn run(cli: Cli) -> ExitCode {
             match command {
                 Command::Session(c) => session::run(&engine, c).await,
                 Command::Sso(c) => sso::run(&engine, c).await,
+                Command::Settings(c) => settings::run(&engine, c),
                 Command::Import(c) => import::run(&engine, c),
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await,
                 #[cfg(feature = "desktop")]

@@ -34,14 +34,16 @@ pub enum Msg {
 
 pub enum Effect {
     None,
-    Save(Settings),
+    /// The settings, and whether keyhop starts at login (the system's autostart entry).
+    Save(Settings, bool),
     Cancel,
 }
 
 impl SettingsForm {
-    pub fn new(s: &Settings) -> Self {
+    /// `start_at_login`: what the system's autostart entry says now.
+    pub fn new(s: &Settings, start_at_login: bool) -> Self {
         Self {
-            start_at_login: s.start_at_login,
+            start_at_login,
             stop_all_on_quit: s.stop_all_on_quit,
             lead: s.notify_lead_minutes.to_string(),
             margin: s.refresh_margin_minutes.to_string(),
@@ -64,7 +66,6 @@ impl SettingsForm {
             .parse()
             .map_err(|_| "session duration must be a number of hours".to_owned())?;
         let s = Settings {
-            start_at_login: self.start_at_login,
             stop_all_on_quit: self.stop_all_on_quit,
             notify_lead_minutes: minutes(&self.lead, "notification lead time")?,
             refresh_margin_minutes: minutes(&self.margin, "refresh margin")?,
@@ -86,7 +87,7 @@ impl SettingsForm {
             Msg::DurationHours(v) => self.duration_hours = v,
             Msg::Cancel => return Effect::Cancel,
             Msg::Save => match self.parsed() {
-                Ok(s) => return Effect::Save(s),
+                Ok(s) => return Effect::Save(s, self.start_at_login),
                 Err(e) => self.error = Some(e),
             },
         }
@@ -162,16 +163,16 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_nonsense() {
-        let mut f = SettingsForm::new(&Settings::default());
+        let mut f = SettingsForm::new(&Settings::default(), false);
         assert_eq!(f.parsed().unwrap(), Settings::default());
         f.update(Msg::Lead("3".into()));
         f.update(Msg::DurationHours("1.5".into()));
         f.update(Msg::StartAtLogin(true));
         match f.update(Msg::Save) {
-            Effect::Save(s) => {
+            Effect::Save(s, start_at_login) => {
                 assert_eq!(s.notify_lead_minutes, 3);
                 assert_eq!(s.default_duration.secs(), 5400);
-                assert!(s.start_at_login);
+                assert!(start_at_login);
             }
             _ => panic!("valid settings save"),
         }

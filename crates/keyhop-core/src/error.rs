@@ -24,6 +24,8 @@ pub enum Error {
     AwsFiles(#[from] AwsFilesError),
     #[error(transparent)]
     Sso(#[from] crate::sso::SsoError),
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
     #[error("{step} for session {alias:?} failed: {source}")]
     Sts {
         step: &'static str,

@@ -1,5 +1,7 @@
 //! The user's preferences (`$KEYHOP_HOME/settings.json`): small, non-secret, read by the tray.
-//! A missing file means defaults; a damaged one is reported, never silently replaced.
+//! A missing file means defaults; a damaged one is reported, never silently replaced. Start at
+//! login is not kept here: the system's autostart entry is its only record, so the CLI and the
+//! Settings window can never disagree about it.
 
 use std::path::PathBuf;
 
@@ -12,7 +14,6 @@ use crate::validate::{Region, SessionDuration};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
-    pub start_at_login: bool,
     /// Warn this many minutes before credentials that need a new MFA code expire.
     pub notify_lead_minutes: u32,
     /// Refresh this many minutes before credentials expire.
@@ -25,7 +26,6 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            start_at_login: false,
             notify_lead_minutes: 10,
             refresh_margin_minutes: 5,
             default_region: Region::parse("us-east-1").expect("a known region"),
@@ -68,6 +68,59 @@ impl Settings {
         Ok(())
     }
 
+    /// The keys of `keyhop settings get|set`, in the order `list` shows them.
+    pub const KEYS: [&'static str; 5] = [
+        "notify-lead-minutes",
+        "refresh-margin-minutes",
+        "default-region",
+        "default-duration-seconds",
+        "stop-all-on-quit",
+    ];
+
+    fn unknown(key: &str) -> SettingsError {
+        SettingsError::Invalid(format!(
+            "no setting named {:?}; the settings are: start-at-login, {}",
+            key.chars().take(40).collect::<String>(),
+            Self::KEYS.join(", ")
+        ))
+    }
+
+    /// One setting, as JSON.
+    pub fn get(&self, key: &str) -> Result<serde_json::Value, SettingsError> {
+        use serde_json::json;
+        Ok(match key {
+            "notify-lead-minutes" => json!(self.notify_lead_minutes),
+            "refresh-margin-minutes" => json!(self.refresh_margin_minutes),
+            "default-region" => json!(self.default_region.as_str()),
+            "default-duration-seconds" => json!(self.default_duration.secs()),
+            "stop-all-on-quit" => json!(self.stop_all_on_quit),
+            other => return Err(Self::unknown(other)),
+        })
+    }
+
+    /// Changes one setting from its text form, checked like the Settings window checks it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsError> {
+        let v = value.trim();
+        let number = |what: &str| {
+            v.parse::<u32>()
+                .map_err(|_| SettingsError::Invalid(format!("{what} must be a whole number")))
+        };
+        match key {
+            "notify-lead-minutes" => self.notify_lead_minutes = number("notify-lead-minutes")?,
+            "refresh-margin-minutes" => self.refresh_margin_minutes = number("refresh-margin-minutes")?,
+            "default-region" => {
+                self.default_region = Region::parse(v).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+            }
+            "default-duration-seconds" => {
+                self.default_duration = SessionDuration::from_secs(u64::from(number("default-duration-seconds")?))
+                    .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+            }
+            "stop-all-on-quit" => self.stop_all_on_quit = parse_bool(v)?,
+            other => return Err(Self::unknown(other)),
+        }
+        self.validate()
+    }
+
     pub fn path(store: &StateStore) -> PathBuf {
         store.dir().join("settings.json")
     }
@@ -92,6 +145,18 @@ impl Settings {
         crate::state::create_private_dir(store.dir())
             .and_then(|()| crate::state::atomic_write(&path, json.as_bytes()))
             .map_err(|source| SettingsError::Write { path, source })
+    }
+}
+
+/// `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`.
+pub fn parse_bool(v: &str) -> Result<bool, SettingsError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(SettingsError::Invalid(format!(
+            "expected true or false, not {:?}",
+            v.chars().take(20).collect::<String>()
+        ))),
     }
 }
 
@@ -122,8 +187,39 @@ mod tests {
             .save(&store)
             .is_err()
         );
-        // Older files without newer fields still load.
-        std::fs::write(Settings::path(&store), r#"{"start_at_login": true}"#).unwrap();
-        assert!(Settings::load(&store).unwrap().start_at_login);
+        // Older files, with fields no longer kept here, still load.
+        std::fs::write(
+            Settings::path(&store),
+            r#"{"start_at_login": true, "notify_lead_minutes": 7}"#,
+        )
+        .unwrap();
+        assert_eq!(Settings::load(&store).unwrap().notify_lead_minutes, 7);
+    }
+
+    #[test]
+    fn every_key_gets_and_sets_with_the_windows_checks() {
+        let mut s = Settings::default();
+        for key in Settings::KEYS {
+            let shown = s.get(key).unwrap();
+            let text = shown.as_str().map_or_else(|| shown.to_string(), str::to_owned);
+            s.set(key, &text).unwrap();
+            assert_eq!(s.get(key).unwrap(), shown, "{key} round-trips");
+        }
+        s.set("default-region", "eu-west-3").unwrap();
+        assert_eq!(s.default_region.as_str(), "eu-west-3");
+        s.set("stop-all-on-quit", "no").unwrap();
+        assert!(!s.stop_all_on_quit);
+        for (key, bad) in [
+            ("refresh-margin-minutes", "0"),
+            ("notify-lead-minutes", "soon"),
+            ("default-region", "mars-1"),
+            ("default-duration-seconds", "60"),
+            ("stop-all-on-quit", "maybe"),
+        ] {
+            let before = s.clone();
+            assert!(s.set(key, bad).is_err(), "{key}={bad}");
+            s = before;
+        }
+        assert!(s.get("nonsense").unwrap_err().to_string().contains("start-at-login"));
     }
 }
