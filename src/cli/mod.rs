@@ -2,6 +2,7 @@
 //! calls the engine once, prints, and maps errors to one line on stderr and an exit code.
 
 mod credential_process;
+mod env;
 mod import;
 mod prompt;
 mod session;
@@ -48,6 +49,10 @@ enum Command {
     Import(import::ImportCommand),
     /// Print a session's credentials in the AWS `credential_process` format
     CredentialProcess(credential_process::Args),
+    /// Run a command with a session's credentials in its environment (the profile is not written)
+    Exec(env::ExecArgs),
+    /// Print a session's credentials as variables for a shell to evaluate (or as JSON)
+    Export(env::ExportArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -151,11 +156,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = Engine::from_env().and_then(|engine| {
         rt.block_on(async {
             match command {
-                Command::Session(c) => session::run(&engine, c).await,
-                Command::Sso(c) => sso::run(&engine, c).await,
-                Command::Settings(c) => settings::run(&engine, c),
-                Command::Import(c) => import::run(&engine, c),
-                Command::CredentialProcess(a) => credential_process::run(&engine, a).await,
+                Command::Session(c) => session::run(&engine, c).await.map(|()| ExitCode::SUCCESS),
+                Command::Sso(c) => sso::run(&engine, c).await.map(|()| ExitCode::SUCCESS),
+                Command::Settings(c) => settings::run(&engine, c).map(|()| ExitCode::SUCCESS),
+                Command::Import(c) => import::run(&engine, c).map(|()| ExitCode::SUCCESS),
+                Command::CredentialProcess(a) => credential_process::run(&engine, a).await.map(|()| ExitCode::SUCCESS),
+                Command::Exec(a) => env::exec(&engine, a).await,
+                Command::Export(a) => env::export(&engine, a).await.map(|()| ExitCode::SUCCESS),
                 #[cfg(feature = "desktop")]
                 Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
                 Command::Completions { .. } | Command::Manpage => unreachable!("handled above"),
@@ -163,7 +170,7 @@ pub fn run(cli: Cli) -> ExitCode {
         })
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => report(&e),
     }
 }

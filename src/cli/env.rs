@@ -1,0 +1,238 @@
+//! `keyhop exec` and `keyhop export`: a session's credentials as environment variables, for one
+//! command or for the shell, without writing its named profile.
+
+use std::process::{Command, ExitCode};
+
+use keyhop_core::secrets::StsCredentials;
+use keyhop_core::validate::MfaCode;
+use keyhop_core::{Engine, Result};
+use secrecy::ExposeSecret;
+
+use super::prompt;
+
+#[derive(clap::Args, Debug)]
+pub struct ExecArgs {
+    alias: String,
+    /// The 6-digit MFA code, when one is due (asked for on a terminal otherwise)
+    #[arg(long, value_name = "CODE")]
+    mfa_code: Option<String>,
+    /// The command and its arguments (after `--`)
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    command: Vec<std::ffi::OsString>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// `export K='V'` lines for sh, bash, zsh
+    #[default]
+    Env,
+    Fish,
+    Powershell,
+    /// The `credential_process` JSON
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    alias: String,
+    #[arg(long, value_enum, default_value_t = Format::Env)]
+    format: Format,
+    #[arg(long, value_name = "CODE")]
+    mfa_code: Option<String>,
+}
+
+/// Variables that would point a tool at other credentials than the ones keyhop hands over.
+const CLEARED: [&str; 10] = [
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CREDENTIAL_PROCESS",
+];
+
+/// The session's credentials (starting them if needed, asking for an MFA code on a terminal)
+/// and the variables that carry them.
+async fn variables(engine: &Engine, alias: &str, mfa_code: Option<&str>) -> Result<(StsCredentials, Vec<(&'static str, String)>)> {
+    let id = engine.resolve(alias)?;
+    let mut code = mfa_code.map(MfaCode::parse).transpose()?;
+    if code.is_none()
+        && let Some((root, device)) = engine.mfa_needed(&id)?
+    {
+        code = prompt::mfa_code(&root, &device)?;
+    }
+    let session = engine.session(&id)?;
+    let c = engine.credentials(&id, code).await?;
+    let region = session.region.to_string();
+    let vars = vec![
+        ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
+        ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose_secret().to_owned()),
+        ("AWS_SESSION_TOKEN", c.session_token.expose_secret().to_owned()),
+        ("AWS_REGION", region.clone()),
+        ("AWS_DEFAULT_REGION", region),
+        ("AWS_CREDENTIAL_EXPIRATION", keyhop_core::engine::rfc3339(c.expiration)),
+    ];
+    Ok((c, vars))
+}
+
+/// `'…'` for POSIX shells: a `'` becomes `'\''`.
+fn sh_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', r"'\''"))
+}
+
+/// `'…'` for fish: `\` and `'` are escaped with `\`.
+fn fish_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// `'…'` for PowerShell: a `'` is doubled.
+fn ps_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "''"))
+}
+
+pub fn render(format: Format, c: &StsCredentials, vars: &[(&'static str, String)]) -> String {
+    let mut out = String::new();
+    match format {
+        Format::Env => {
+            out.push_str(&format!("unset {}\n", CLEARED.join(" ")));
+            for (k, v) in vars {
+                out.push_str(&format!("export {k}={}\n", sh_quote(v)));
+            }
+        }
+        Format::Fish => {
+            for k in CLEARED {
+                out.push_str(&format!("set -e {k};\n"));
+            }
+            for (k, v) in vars {
+                out.push_str(&format!("set -gx {k} {};\n", fish_quote(v)));
+            }
+        }
+        Format::Powershell => {
+            for k in CLEARED {
+                out.push_str(&format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue\n"));
+            }
+            for (k, v) in vars {
+                out.push_str(&format!("$env:{k} = {}\n", ps_quote(v)));
+            }
+        }
+        Format::Json => {
+            let json = serde_json::json!({
+                "Version": 1,
+                "AccessKeyId": c.access_key_id,
+                "SecretAccessKey": c.secret_access_key.expose_secret(),
+                "SessionToken": c.session_token.expose_secret(),
+                "Expiration": keyhop_core::engine::rfc3339(c.expiration),
+            });
+            out.push_str(&json.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub async fn export(engine: &Engine, a: ExportArgs) -> Result<()> {
+    let (c, vars) = variables(engine, &a.alias, a.mfa_code.as_deref()).await?;
+    print!("{}", render(a.format, &c, &vars));
+    Ok(())
+}
+
+/// Runs the command with the session's credentials; its exit code becomes ours.
+pub async fn exec(engine: &Engine, a: ExecArgs) -> Result<ExitCode> {
+    let (_, vars) = variables(engine, &a.alias, a.mfa_code.as_deref()).await?;
+    let (program, args) = a.command.split_first().expect("clap requires a command");
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    for k in CLEARED {
+        cmd.env_remove(k);
+    }
+    cmd.envs(vars.iter().map(|(k, v)| (*k, v)));
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("keyhop: cannot run {}: {e}", program.to_string_lossy());
+            // As shells do: 127 not found, 126 not runnable.
+            return Ok(ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 }));
+        }
+    };
+    let _forward = signals::forward_to(child.id());
+    let status = child.wait().map_err(|e| keyhop_core::Error::Csv(format!("waiting for the command failed: {e}")))?;
+    Ok(ExitCode::from(exit_code(status)))
+}
+
+/// The child's exit code, or 128 + the signal that ended it, as shells report it.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return u8::try_from(128 + sig).unwrap_or(u8::MAX);
+        }
+    }
+    status.code().map_or(1, |c| u8::try_from(c & 0xff).unwrap_or(1))
+}
+
+#[cfg(unix)]
+mod signals {
+    //! SIGINT and SIGTERM that reach keyhop go on to the command it runs (a terminal's Ctrl-C
+    //! reaches both anyway; a `kill` of keyhop alone must not orphan the command).
+
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static CHILD: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" fn forward(sig: libc::c_int) {
+        let pid = CHILD.load(Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: kill(2) is async-signal-safe.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(pid, sig);
+            }
+        }
+    }
+
+    pub struct Forward;
+
+    pub fn forward_to(pid: u32) -> Forward {
+        CHILD.store(pid.cast_signed(), Ordering::SeqCst);
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: the handler only reads an atomic and calls kill(2).
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::signal(sig, forward as extern "C" fn(libc::c_int) as libc::sighandler_t);
+            }
+        }
+        Forward
+    }
+
+    impl Drop for Forward {
+        fn drop(&mut self) {
+            CHILD.store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod signals {
+    //! On Windows a console's Ctrl-C reaches every process attached to it.
+    pub struct Forward;
+    pub fn forward_to(_pid: u32) -> Forward {
+        Forward
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_quoted_for_each_shell() {
+        assert_eq!(sh_quote("a'b c"), r"'a'\''b c'");
+        assert_eq!(fish_quote(r"a'b\c"), r"'a\'b\\c'");
+        assert_eq!(ps_quote("a'b"), "'a''b'");
+    }
+}
