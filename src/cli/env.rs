@@ -17,7 +17,12 @@ pub struct ExecArgs {
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
     /// The command and its arguments (after `--`)
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
     command: Vec<std::ffi::OsString>,
 }
 
@@ -57,7 +62,11 @@ const CLEARED: [&str; 10] = [
 
 /// The session's credentials (starting them if needed, asking for an MFA code on a terminal)
 /// and the variables that carry them.
-async fn variables(engine: &Engine, alias: &str, mfa_code: Option<&str>) -> Result<(StsCredentials, Vec<(&'static str, String)>)> {
+async fn variables(
+    engine: &Engine,
+    alias: &str,
+    mfa_code: Option<&str>,
+) -> Result<(StsCredentials, Vec<(&'static str, String)>)> {
     let id = engine.resolve(alias)?;
     let mut code = mfa_code.map(MfaCode::parse).transpose()?;
     if code.is_none()
@@ -95,28 +104,29 @@ fn ps_quote(v: &str) -> String {
 }
 
 pub fn render(format: Format, c: &StsCredentials, vars: &[(&'static str, String)]) -> String {
+    use std::fmt::Write;
     let mut out = String::new();
     match format {
         Format::Env => {
-            out.push_str(&format!("unset {}\n", CLEARED.join(" ")));
+            let _ = writeln!(out, "unset {}", CLEARED.join(" "));
             for (k, v) in vars {
-                out.push_str(&format!("export {k}={}\n", sh_quote(v)));
+                let _ = writeln!(out, "export {k}={}", sh_quote(v));
             }
         }
         Format::Fish => {
             for k in CLEARED {
-                out.push_str(&format!("set -e {k};\n"));
+                let _ = writeln!(out, "set -e {k};");
             }
             for (k, v) in vars {
-                out.push_str(&format!("set -gx {k} {};\n", fish_quote(v)));
+                let _ = writeln!(out, "set -gx {k} {};", fish_quote(v));
             }
         }
         Format::Powershell => {
             for k in CLEARED {
-                out.push_str(&format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue\n"));
+                let _ = writeln!(out, "Remove-Item Env:{k} -ErrorAction SilentlyContinue");
             }
             for (k, v) in vars {
-                out.push_str(&format!("$env:{k} = {}\n", ps_quote(v)));
+                let _ = writeln!(out, "$env:{k} = {}", ps_quote(v));
             }
         }
         Format::Json => {
@@ -155,11 +165,17 @@ pub async fn exec(engine: &Engine, a: ExecArgs) -> Result<ExitCode> {
         Err(e) => {
             eprintln!("keyhop: cannot run {}: {e}", program.to_string_lossy());
             // As shells do: 127 not found, 126 not runnable.
-            return Ok(ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 }));
+            return Ok(ExitCode::from(if e.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            }));
         }
     };
     let _forward = signals::forward_to(child.id());
-    let status = child.wait().map_err(|e| keyhop_core::Error::Csv(format!("waiting for the command failed: {e}")))?;
+    let status = child
+        .wait()
+        .map_err(|e| keyhop_core::Error::Csv(format!("waiting for the command failed: {e}")))?;
     Ok(ExitCode::from(exit_code(status)))
 }
 
