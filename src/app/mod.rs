@@ -55,8 +55,8 @@ pub fn run() -> ExitCode {
         // SAFETY: no other thread exists yet; the tray, iced and tokio all start below.
         #[allow(unsafe_code)]
         unsafe {
-            std::env::set_var("GDK_GL", "disable")
-        };
+            std::env::set_var("GDK_GL", "disable");
+        }
     }
     let engine = match Engine::from_env() {
         Ok(e) => Arc::new(e),
