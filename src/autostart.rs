@@ -9,8 +9,10 @@ pub enum AutostartError {
     #[error("cannot find keyhop's own executable: {0}")]
     NoExe(std::io::Error),
     #[error("cannot find the autostart directory (no HOME or XDG_CONFIG_HOME)")]
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     NoDir,
     #[error("cannot change start at login ({path}): {source}")]
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Io { path: PathBuf, source: std::io::Error },
     #[error("cannot change start at login: {0}")]
     #[cfg_attr(target_os = "linux", allow(dead_code))]

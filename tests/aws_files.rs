@@ -32,6 +32,7 @@ fn start_stop_over(credentials: &[u8], config: &[u8]) {
             .as_deref(),
         Some(REGION)
     );
+    #[cfg(unix)] // file modes; Windows files take their directory's ACL
     assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials mode while active");
     assert!(rig.caller_arn("keyhop-new").contains("123456789012"));
     // The foreign profiles still read the same through the AWS CLI.
@@ -55,6 +56,7 @@ fn start_stop_over(credentials: &[u8], config: &[u8]) {
         "config not byte-identical after start+stop:\n{:?}",
         rig.config()
     );
+    #[cfg(unix)] // file modes; Windows files take their directory's ACL
     assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials mode after stop");
 }
 
@@ -90,6 +92,7 @@ fn start_stop_without_files_leaves_no_profile() {
     let alias = unique("nofiles");
     rig.add_user(&alias, "fresh", &keys, &[]).ok();
     rig.start(&alias).ok();
+    #[cfg(unix)] // file modes; Windows files take their directory's ACL
     assert_eq!(
         mode(&rig.credentials_path()),
         0o600,

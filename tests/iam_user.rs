@@ -66,6 +66,7 @@ fn iam_user_add_start_list_stop() {
     );
     let config = ini_section(&rig.config(), "profile work").expect("no [profile work] in config");
     assert_eq!(config.get("region").map(String::as_str), Some(REGION));
+    #[cfg(unix)] // file modes; Windows files take their directory's ACL
     assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials file mode");
 
     // Two independent readers of the profile: the AWS CLI and boto3.

@@ -19,6 +19,8 @@ pub enum External {
     /// A second `keyhop tray` asked us to show the session list.
     OpenRequested,
     /// The machine woke from suspend: recheck expirations now.
+    // Only Linux notices a resume (logind, src/resume.rs); elsewhere the minute tick does.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Resumed,
     /// "Enter MFA code" on a notification.
     EnterMfa {

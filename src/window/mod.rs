@@ -11,6 +11,7 @@ mod widgets;
 pub use form::{FIRST_INPUT, view as form_view};
 
 /// The desktop entry's basename (installers/linux).
+#[cfg(target_os = "linux")]
 pub const APP_ID: &str = "io.github.keyhop.keyhop";
 
 #[derive(Debug, Clone)]

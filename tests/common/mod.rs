@@ -294,12 +294,17 @@ pub fn keyhop_bin() -> &'static str {
     env!("CARGO_BIN_EXE_keyhop")
 }
 
+/// Writes a file only its owner may read (Unix: mode 0600; Windows: the directory's ACL).
 pub fn write_0600(path: &Path, bytes: &[u8]) {
-    use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, bytes).expect("write file");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    }
 }
 
+#[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).expect("stat").permissions().mode() & 0o777

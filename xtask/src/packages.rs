@@ -168,7 +168,7 @@ fn python_stdout(code: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn externally_managed() -> bool {
+pub fn externally_managed() -> bool {
     python_stdout(
         "import os, sysconfig; print(os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))",
     )

@@ -394,7 +394,10 @@ fn set_permissions(file: &File, existing: Option<&fs::Metadata>, mode: Option<u3
     Ok(old.filter(|&old| old != new).map(|from| ModeChange { from, to: new }))
 }
 
+/// Windows: no mode bits; the new file inherits the directory's ACL, as the replaced file did
+/// (under the user's profile: the user, SYSTEM and administrators only).
 #[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)] // the Unix version's signature
 fn set_permissions(
     _file: &File,
     _existing: Option<&fs::Metadata>,
@@ -409,7 +412,9 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Windows: a directory cannot be opened as a file to flush it; NTFS journals the rename.
 #[cfg(not(unix))]
+#[allow(clippy::unnecessary_wraps)] // the Unix version's signature
 fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }

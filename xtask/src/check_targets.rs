@@ -1,0 +1,218 @@
+//! `cargo xtask check-targets [windows] [macos]`: type-checks and lints keyhop for Windows and
+//! macOS on Linux, without either OS (default: both).
+//!
+//! - `x86_64-pc-windows-gnu`: the rustup target, and MinGW's gcc (apt `gcc-mingw-w64-x86-64`)
+//!   for the C inside dependencies (aws-lc-sys).
+//! - `aarch64-apple-darwin`: the rustup target, and zig's clang (pip `ziglang`, with macOS libc
+//!   headers of its own) as the C compiler, through `xtask/cross/zig-cc-aarch64-macos`, which
+//!   drops the two flags of cc-rs that `zig cc` rejects. No Apple SDK: a crate that compiles
+//!   Objective-C against Cocoa cannot be checked (keyhop uses objc2, pure Rust, instead).
+//!
+//! Per target: `cargo check -p keyhop`, then `cargo clippy -p keyhop --all-targets` with the
+//! default features (the desktop) and with none (the CLI), `-D warnings`. Nothing is linked: no
+//! Windows or macOS linker is needed. Prints one result line per target; exits 1 if any failed.
+
+use crate::{Result, packages};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+struct Target {
+    /// What the command line calls it.
+    short: &'static str,
+    triple: &'static str,
+    /// Environment for cargo: the C compiler and archiver of the target, if not found by name.
+    env: fn() -> Vec<(String, PathBuf)>,
+}
+
+const TARGETS: &[Target] = &[
+    Target {
+        short: "windows",
+        triple: "x86_64-pc-windows-gnu",
+        // cc-rs finds x86_64-w64-mingw32-gcc on PATH by itself.
+        env: Vec::new,
+    },
+    Target {
+        short: "macos",
+        triple: "aarch64-apple-darwin",
+        env: zig_env,
+    },
+];
+
+/// The cargo runs per target: (what, arguments after `cargo`).
+const STEPS: &[(&str, &[&str])] = &[
+    ("check", &["check", "-p", "keyhop"]),
+    (
+        "clippy",
+        &["clippy", "-p", "keyhop", "--all-targets", "--", "-D", "warnings"],
+    ),
+    (
+        "clippy (no default features)",
+        &[
+            "clippy",
+            "-p",
+            "keyhop",
+            "--all-targets",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ),
+];
+
+pub fn run(args: &[String]) -> Result<i32> {
+    let mut chosen: Vec<&Target> = Vec::new();
+    for arg in args {
+        let target = TARGETS
+            .iter()
+            .find(|t| t.short == arg || t.triple == arg)
+            .ok_or_else(|| format!("unknown target `{arg}` (windows, macos)"))?;
+        chosen.push(target);
+    }
+    if chosen.is_empty() {
+        chosen = TARGETS.iter().collect();
+    }
+
+    ensure_rustup_targets(&chosen)?;
+    if chosen.iter().any(|t| t.short == "windows") {
+        packages::ensure_apt(&["gcc-mingw-w64-x86-64"])?;
+    }
+    if chosen.iter().any(|t| t.short == "macos") {
+        ensure_ziglang()?;
+    }
+
+    let mut results = Vec::new();
+    for target in &chosen {
+        println!("xtask: checking {}", target.triple);
+        let started = Instant::now();
+        let failed = STEPS
+            .iter()
+            .find(|(_, args)| !cargo_ok(target, args))
+            .map(|(what, _)| *what);
+        let took = started.elapsed().as_secs();
+        let line = match failed {
+            None => format!(
+                "{}: ok (check, clippy) in {}m{:02}s",
+                target.triple,
+                took / 60,
+                took % 60
+            ),
+            Some(what) => format!(
+                "{}: FAILED at {what} after {}m{:02}s",
+                target.triple,
+                took / 60,
+                took % 60
+            ),
+        };
+        println!("xtask: {line}");
+        results.push((line, failed.is_none()));
+    }
+    println!("xtask: check-targets:");
+    for (line, _) in &results {
+        println!("  {line}");
+    }
+    if results.iter().all(|(_, ok)| *ok) {
+        Ok(0)
+    } else {
+        Ok(1)
+    }
+}
+
+/// Runs `cargo ARGS --target TRIPLE` (the target goes before a `--`); whether it succeeded.
+fn cargo_ok(target: &Target, args: &[&str]) -> bool {
+    let split = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    let mut cmd = Command::new(crate::cargo());
+    cmd.current_dir(crate::repo_root())
+        .args(&args[..split])
+        .args(["--target", target.triple])
+        .args(&args[split..]);
+    for (key, value) in (target.env)() {
+        cmd.env(key, value);
+    }
+    println!("xtask: cargo {} --target {}", args[..split].join(" "), target.triple);
+    match cmd.status() {
+        Ok(status) => status.success(),
+        Err(e) => {
+            eprintln!("xtask: cannot run cargo: {e}");
+            false
+        }
+    }
+}
+
+fn ensure_rustup_targets(targets: &[&Target]) -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("cannot run rustup (needed to add the targets' std): {e}"))?;
+    let installed = String::from_utf8_lossy(&out.stdout);
+    let missing: Vec<&str> = targets
+        .iter()
+        .map(|t| t.triple)
+        .filter(|triple| !installed.lines().any(|l| l.trim() == *triple))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("xtask: rustup target add {}", missing.join(" "));
+    packages::run(
+        Command::new("rustup").args(["target", "add"]).args(&missing),
+        "rustup target add",
+    )
+}
+
+/// The Python module `ziglang` (zig's compiler, packaged for pip), installed if missing.
+fn ensure_ziglang() -> Result<()> {
+    let present = || {
+        Command::new("python3")
+            .args(["-m", "ziglang", "version"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if present() {
+        return Ok(());
+    }
+    let has_pip = Command::new("python3")
+        .args(["-m", "pip", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_pip {
+        packages::ensure_apt(&["python3", "python3-pip"])?;
+    }
+    println!("xtask: installing ziglang with pip (the C compiler for macOS targets)");
+    let mut pip = Command::new("python3");
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+    if packages::externally_managed() {
+        pip.arg("--break-system-packages");
+    }
+    packages::run(pip.arg("ziglang"), "pip install ziglang")?;
+    if present() {
+        Ok(())
+    } else {
+        Err("after pip install ziglang, `python3 -m ziglang version` still fails".into())
+    }
+}
+
+/// `CC`/`AR` for aarch64-apple-darwin: the wrappers in xtask/cross (made executable if a
+/// checkout lost the bit).
+fn zig_env() -> Vec<(String, PathBuf)> {
+    let dir = crate::repo_root().join("xtask").join("cross");
+    let cc = dir.join("zig-cc-aarch64-macos");
+    let ar = dir.join("zig-ar");
+    for script in [&cc, &ar] {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = script.metadata()
+            && meta.permissions().mode() & 0o111 == 0
+        {
+            let _ = std::fs::set_permissions(script, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+    vec![
+        ("CC_aarch64_apple_darwin".into(), cc),
+        ("AR_aarch64_apple_darwin".into(), ar),
+    ]
+}
