@@ -1,5 +1,7 @@
 //! A command whose reader went away (`keyhop session list --json | head -c0`) ends quietly:
 //! no panic, no abort, nothing on stderr.
+// Unix signals, modes and symlinks are what these tests are about.
+#![cfg(unix)]
 
 mod common;
 use common::*;

@@ -3,6 +3,8 @@
 //! by the real AWS CLI: the profiles keyhop does not own read the same before, during and after,
 //! keyhop's profile works while active, and stop leaves the files byte-identical. A refused
 //! start says why in one line and changes no byte of state.json or the AWS files.
+// Unix signals, modes and symlinks are what these tests are about.
+#![cfg(unix)]
 
 mod common;
 use common::*;

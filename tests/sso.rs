@@ -413,6 +413,7 @@ fn an_sso_session_starts_stops_and_serves_credential_process() {
     }
     let region = ini_section(&w.rig.config(), &format!("profile {profile}")).and_then(|s| s.get("region").cloned());
     assert_eq!(region.as_deref(), Some(DEFAULT_REGION), "{}", w.rig.config());
+    #[cfg(unix)]
     assert_eq!(mode(&w.rig.credentials_path()), 0o600);
     assert_eq!(w.rig.caller_arn(profile), expected);
     assert_eq!(w.rig.boto3_arn(profile), expected);

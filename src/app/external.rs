@@ -27,6 +27,7 @@ pub enum External {
         session_id: String,
     },
     /// "Sign in" on a notification: sign in to this SSO connection.
+    #[cfg_attr(target_os = "macos", allow(dead_code))] // the macOS notification has no button yet
     SignIn {
         connection: String,
     },

@@ -43,7 +43,11 @@ impl App {
         // Handled deadlines of past expirations can go.
         self.handled.retain(|h| all.contains(h));
         let any_active = self.sessions().iter().any(keyhop_core::SessionView::is_active);
-        self.next_wake = any_active.then(|| schedule::next_wake(&all, &self.handled, now));
+        // Busy sessions' deadlines wait for the reload that follows their operation; waking for
+        // them now would only spin.
+        let waiting: Vec<schedule::Deadline> =
+            all.iter().filter(|d| !self.busy.contains(&d.session)).cloned().collect();
+        self.next_wake = any_active.then(|| schedule::next_wake(&waiting, &self.handled, now));
         let built = std::time::Instant::now();
         let model = menu_model::build(self.sessions(), &self.shown_attention(), &self.busy, now);
         tracing::debug!(
@@ -65,6 +69,11 @@ impl App {
             .collect();
         let mut tasks = vec![];
         for d in due {
+            // A session busy with a start, stop or refresh keeps its deadline for when that
+            // ends (the reload after it reschedules): an expiry is never lost to a busy click.
+            if self.busy.contains(&d.session) {
+                continue;
+            }
             self.handled.push(d.clone());
             let id = d.session.clone();
             let Some(alias) = aliases.get(&id).cloned() else {
@@ -84,7 +93,7 @@ impl App {
                 Action::Expired => {
                     crate::notify::info(
                         &format!("{alias} expired"),
-                        "Its credentials ran out and were removed from the profile. Start it again from the tray.",
+                        "Its credentials ran out; keyhop takes them out of the profile. Start it again from the tray.",
                     );
                     self.attention.remove(&id);
                     tasks.push(self.run_op(id, alias, Op::Stop));

@@ -1,6 +1,7 @@
-//! The format and lint gates of `cargo xtask test`: `cargo fmt --check`, and clippy with
-//! warnings denied for the desktop build and for the CLI-only build. Each is reported as one
-//! pass or fail in the summary; the tests run either way.
+//! The gates of `cargo xtask test`: `cargo fmt --check`, clippy with warnings denied for the
+//! desktop build and for the CLI-only build, and the Windows and macOS checks
+//! (`cargo xtask check-targets`). Each is reported as one pass or fail in the summary; the
+//! tests run either way.
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -13,13 +14,15 @@ pub struct Gate {
 const CLIPPY: [&str; 5] = ["clippy", "--workspace", "--all-targets", "--quiet", "--locked"];
 
 pub fn run(path: &OsString) -> Vec<Gate> {
-    let gates: [(&'static str, Vec<&str>); 3] = [
+    let gates: [(&'static str, Vec<&str>); 5] = [
         ("cargo fmt --check", vec!["fmt", "--all", "--", "--check"]),
         ("clippy (desktop)", [&CLIPPY[..], &["--", "-D", "warnings"]].concat()),
         (
             "clippy (--no-default-features)",
             [&CLIPPY[..], &["--no-default-features", "--", "-D", "warnings"]].concat(),
         ),
+        ("windows: check + clippy", vec!["xtask", "check-targets", "windows"]),
+        ("macos: check + clippy", vec!["xtask", "check-targets", "macos"]),
     ];
     gates
         .into_iter()
