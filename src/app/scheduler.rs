@@ -45,8 +45,11 @@ impl App {
         let any_active = self.sessions().iter().any(keyhop_core::SessionView::is_active);
         // Busy sessions' deadlines wait for the reload that follows their operation; waking for
         // them now would only spin.
-        let waiting: Vec<schedule::Deadline> =
-            all.iter().filter(|d| !self.busy.contains(&d.session)).cloned().collect();
+        let waiting: Vec<schedule::Deadline> = all
+            .iter()
+            .filter(|d| !self.busy.contains(&d.session))
+            .cloned()
+            .collect();
         self.next_wake = any_active.then(|| schedule::next_wake(&waiting, &self.handled, now));
         let built = std::time::Instant::now();
         let model = menu_model::build(self.sessions(), &self.shown_attention(), &self.busy, now);
