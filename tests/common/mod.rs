@@ -9,6 +9,7 @@
 mod aws;
 mod process;
 mod sso;
+pub mod stubs;
 
 pub use aws::*;
 pub use process::*;
