@@ -31,25 +31,38 @@ fn main() -> ExitCode {
     #[cfg(windows)]
     attach_console();
     let args = cli::Cli::parse_args();
-    if !args.runs_tray() {
+    let tray = args.runs_tray();
+    if !tray {
         quiet_on_closed_stdout();
     }
-    init_tracing();
+    init_tracing(tray);
     cli::run(args)
 }
 
-/// Logs go to stderr, warnings only unless `KEYHOP_LOG` (an `EnvFilter` spec) asks for more.
-/// No secret is ever a field of a span or event, so any level is safe to turn on.
-fn init_tracing() {
+/// Logs go to stderr: a command prints only its one error line unless `KEYHOP_LOG` (an
+/// `EnvFilter` spec) asks for more; the tray logs warnings. No secret is ever a field of
+/// keyhop's spans or events, so any level is safe to turn on.
+fn init_tracing(tray: bool) {
+    // winit's warnings about the X server's quirks (XSETTINGS, 0 mm screens) are noise here.
+    let default = if tray { "warn,winit=error" } else { "error" };
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYHOP_LOG")
-        // winit's warnings about the X server's quirks (XSETTINGS, 0 mm screens) are noise here.
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,winit=error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // The SDK's request dump at trace level prints headers, among them the SSO portal's bearer
+    // token: dropped whatever KEYHOP_LOG says.
+    let no_request_dump = tracing_subscriber::filter::filter_fn(|meta| {
+        !(*meta.level() == tracing::Level::TRACE
+            && meta.target().starts_with("aws_smithy_runtime::client::orchestrator"))
+    });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
-        .init();
+        .with_filter(filter)
+        .with_filter(no_request_dump);
+    tracing_subscriber::registry().with(layer).init();
 }
 
 /// Rust ignores SIGPIPE, so a print to a closed pipe (`keyhop session list | head -c0`) would

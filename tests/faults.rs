@@ -313,10 +313,6 @@ fn sts_gone_between_the_assumer_and_the_role() {
 // --- product bugs, pinned ------------------------------------------------------------------
 
 #[test]
-#[ignore = "product bug: at the default log level a failed command prints WARN log lines before its \
-            one-line error (the SDK's `unrecognized error from Hyper` for a non-HTTP answer, keyhop's own \
-            `GetRoleCredentials failed …` repeating the error, `start undone: the config file could not be \
-            written`)"]
 fn failures_print_one_line_on_stderr() {
     let mut outs = vec![];
     // An STS that does not speak HTTP.
@@ -345,8 +341,6 @@ fn failures_print_one_line_on_stderr() {
 }
 
 #[test]
-#[ignore = "product bug: an unreadable answer or an HTTP 500 page from STS is reported as `STS error HTTP 200: ` \
-            / `STS error HTTP 500: `: no reason after the colon, and the endpoint is not named"]
 fn an_unreadable_or_failing_answer_names_the_endpoint_and_what_was_wrong() {
     let mut unclear = vec![];
     for reply in [

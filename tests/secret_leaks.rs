@@ -41,12 +41,6 @@ use std::time::{Duration, Instant};
 const MFA_CODE: &str = "731904";
 const MFA_DEVICE: &str = "arn:aws:iam::123456789012:mfa/leak-check";
 const FULL_TRACE: &str = "trace";
-/// Everything at trace, except the events of the SDK's orchestrator module itself
-/// ("transmitting request" with all request headers, "received response", the operation's
-/// output): the filter under which the SSO flows are clean today (see `sso_flows_*`).
-const TRACE_BUT_SDK_REQUEST_EVENTS: &str = "trace,aws_smithy_runtime::client::orchestrator=debug,\
-aws_smithy_runtime::client::orchestrator::auth=trace,aws_smithy_runtime::client::orchestrator::endpoints=trace,\
-aws_smithy_runtime::client::orchestrator::http=trace,aws_smithy_runtime::client::orchestrator::operation=trace";
 const FOREIGN_CREDENTIALS: &str = "# mine\n[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = otherSecretExampleXXXXXXXXXXXXXXXXXXXXXX\n";
 const FOREIGN_CONFIG: &str = "[profile other]\nregion = us-west-2\n";
 const STS_DELAY: Duration = Duration::from_millis(400);
@@ -721,9 +715,11 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
     let chained = hunt
         .run("session start (chained role)", &["session", "start", &role], "")
         .ok();
+    // keyhop drops the SDK's request dump (it printed the SSO bearer token); the rest of
+    // the trace level is there.
     assert!(
-        chained.stderr.contains("transmitting request") && chained.stderr.contains("TRACE"),
-        "control: the trace log lacks the SDK's request events: {chained}"
+        chained.stderr.contains("TRACE") && chained.stderr.contains("sts.assume_role"),
+        "control: the log is not at trace level: {chained}"
     );
     hunt.harvest_profiles(&profiles, "start of the chained role");
     hunt.run("session refresh (chained role)", &["session", "refresh", &role], "")
@@ -938,16 +934,6 @@ fn sso_flows(log: &'static str) {
 }
 
 #[test]
-#[ignore = "product bug: at KEYHOP_LOG=trace the AWS SDK's `transmitting request` event prints the \
-            x-amz-sso_bearer_token header, i.e. the IAM Identity Center access token, in clear (sso sync, \
-            aws-sso start/refresh/credential-process, sso logout)"]
 fn sso_flows_leak_no_secret_at_trace_level() {
     sso_flows(FULL_TRACE);
-}
-
-#[test]
-fn sso_flows_leak_no_secret_at_trace_level_but_the_sdk_request_events() {
-    // Everything at trace except the SDK orchestrator's own events (see the ignored test above
-    // for why): the rest of the trace log, stdout, files and command lines stay checked.
-    sso_flows(TRACE_BUT_SDK_REQUEST_EVENTS);
 }

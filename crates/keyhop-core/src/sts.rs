@@ -43,6 +43,10 @@ pub enum StsError {
     #[error("STS error {code}: {message}")]
     Other { code: String, message: String },
     #[error(
+        "STS at {url} gave an answer keyhop cannot read (HTTP {status}, no error code); is the endpoint really STS?"
+    )]
+    Unreadable { url: String, status: u16 },
+    #[error(
         "STS refused the request as expired or not yet valid ({code}): this computer's clock is probably wrong; check the system time, date and time zone, then try again"
     )]
     ClockSkew { code: String },
@@ -176,6 +180,14 @@ fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
                 .map(str::to_owned)
                 .or_else(|| xml_tag(&body, "Message"))
                 .unwrap_or_default();
+            if code.is_none() && message.is_empty() && status != 401 && status != 403 {
+                // No error code and no message: a proxy page, a server error, or not STS at all.
+                // (The body is not quoted: a proxy might echo a request header.)
+                return StsError::Unreadable {
+                    url: endpoints.sts_url(region.as_str()),
+                    status,
+                };
+            }
             classify(status, code.as_deref(), &message, region)
         }
         SdkError::ResponseError(_) => {

@@ -129,7 +129,7 @@ impl<S: SecretStore> Engine<S> {
             Ok(prior) => prior,
             Err(e) => {
                 match self.files.remove_credentials(profile.as_str()) {
-                    Ok(_) => tracing::warn!(profile = %profile, "start undone: the config file could not be written"),
+                    Ok(_) => tracing::info!(profile = %profile, "start undone: the config file could not be written"),
                     Err(undo) => {
                         // Still in the file: the state must say so, or the profile turns foreign.
                         tracing::warn!(profile = %profile, error = %undo, "cannot take the credentials out again");

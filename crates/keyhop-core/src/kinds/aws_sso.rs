@@ -32,7 +32,7 @@ impl AwsSso {
         sso::with_token(p.secrets, p.endpoints, p.state_dir, conn, |token| async move {
             sso::portal::role_credentials(p.endpoints, conn, &token, &self.account_id, &self.role_name)
                 .await
-                .inspect_err(|e| tracing::warn!(alias = %s.alias, error = %e, "GetRoleCredentials failed"))
+                .inspect_err(|e| tracing::debug!(alias = %s.alias, error = %e, "GetRoleCredentials failed"))
         })
         .await
     }
