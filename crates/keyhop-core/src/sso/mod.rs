@@ -43,6 +43,7 @@ pub enum SsoError {
     HasSessions { connection: String, count: usize },
 }
 
+use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use secrecy::SecretString;
 
 use crate::endpoints::Endpoints;
@@ -141,5 +142,37 @@ where
             Ok(call(renewed).await?)
         }
         other => Ok(other?),
+    }
+}
+
+/// An SDK failure of an IAM Identity Center call (OIDC or portal) as a message: not reached
+/// (naming `url`), a refused access token (a sign-in is needed), or the service's code.
+pub(crate) fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    operation: &'static str,
+    url: String,
+    conn: &SsoConnection,
+    err: &SdkError<E, R>,
+) -> SsoError {
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            SsoError::Unreachable {
+                url,
+                reason: crate::sdk_config::root_cause(err),
+            }
+        }
+        // The portal's answer to an expired or logged-out token.
+        SdkError::ServiceError(ctx) if ctx.err().code() == Some("UnauthorizedException") => SsoError::SignInNeeded {
+            connection: conn.name.to_string(),
+        },
+        SdkError::ServiceError(ctx) => SsoError::Service {
+            operation,
+            code: ctx.err().code().unwrap_or("Unknown").to_owned(),
+            message: ctx.err().message().unwrap_or_default().to_owned(),
+        },
+        _ => SsoError::Service {
+            operation,
+            code: "RequestFailed".to_owned(),
+            message: crate::sdk_config::root_cause(err),
+        },
     }
 }

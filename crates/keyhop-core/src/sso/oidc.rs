@@ -50,24 +50,7 @@ fn sso_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt:
     conn: &SsoConnection,
     err: &SdkError<E, R>,
 ) -> SsoError {
-    match err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            SsoError::Unreachable {
-                url: endpoints.sso_oidc_url(conn.region.as_str()),
-                reason: crate::sdk_config::root_cause(err),
-            }
-        }
-        SdkError::ServiceError(ctx) => SsoError::Service {
-            operation,
-            code: ctx.err().code().unwrap_or("Unknown").to_owned(),
-            message: ctx.err().message().unwrap_or_default().to_owned(),
-        },
-        _ => SsoError::Service {
-            operation,
-            code: "RequestFailed".to_owned(),
-            message: crate::sdk_config::root_cause(err),
-        },
-    }
+    super::sdk_error(operation, endpoints.sso_oidc_url(conn.region.as_str()), conn, err)
 }
 
 fn now() -> OffsetDateTime {

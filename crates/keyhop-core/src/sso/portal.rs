@@ -28,28 +28,7 @@ fn portal_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::f
     conn: &SsoConnection,
     err: &SdkError<E, R>,
 ) -> SsoError {
-    match err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            SsoError::Unreachable {
-                url: endpoints.sso_url(conn.region.as_str()),
-                reason: crate::sdk_config::root_cause(err),
-            }
-        }
-        // The token expired or was logged out elsewhere.
-        SdkError::ServiceError(ctx) if ctx.err().code() == Some("UnauthorizedException") => SsoError::SignInNeeded {
-            connection: conn.name.to_string(),
-        },
-        SdkError::ServiceError(ctx) => SsoError::Service {
-            operation,
-            code: ctx.err().code().unwrap_or("Unknown").to_owned(),
-            message: ctx.err().message().unwrap_or_default().to_owned(),
-        },
-        _ => SsoError::Service {
-            operation,
-            code: "RequestFailed".to_owned(),
-            message: crate::sdk_config::root_cause(err),
-        },
-    }
+    super::sdk_error(operation, endpoints.sso_url(conn.region.as_str()), conn, err)
 }
 
 /// Every (account, role) of the user, all pages of both listings, sorted.
