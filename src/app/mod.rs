@@ -83,7 +83,7 @@ pub fn run() -> ExitCode {
         }
     };
     let settings = Settings::load(engine.state_store()).unwrap_or_else(|e| {
-        crate::notify::info("keyhop settings", &format!("{e}; using the defaults"));
+        crate::notify::show(crate::notify::catalogue::settings_unreadable(&e.to_string()));
         Settings::default()
     });
     let views = engine.list().unwrap_or_default();

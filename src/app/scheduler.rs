@@ -87,17 +87,10 @@ impl App {
                 Action::WarnMfa => {
                     self.attention.insert(id.clone(), Attention::MfaDue);
                     let left = menu_model::remaining(d.expiration - now);
-                    crate::notify::mfa_needed(
-                        &format!("{alias}: MFA code needed soon"),
-                        &format!("The credentials of {alias} expire in {left} and need a new MFA code to renew."),
-                        id.as_str(),
-                    );
+                    crate::notify::show(crate::notify::catalogue::mfa_soon(&alias, &left, &id));
                 }
                 Action::Expired => {
-                    crate::notify::info(
-                        &format!("{alias} expired"),
-                        "Its credentials ran out; keyhop takes them out of the profile. Start it again from the tray.",
-                    );
+                    crate::notify::show(crate::notify::catalogue::expired(&alias));
                     self.attention.remove(&id);
                     tasks.push(self.run_op(id, alias, Op::Stop));
                 }

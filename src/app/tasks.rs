@@ -18,7 +18,7 @@ const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300)
 /// What a start says about the AWS files (a mode made 0600, a backup kept): once, as a notification.
 fn tell(notices: &[String]) {
     for n in notices {
-        crate::notify::info("keyhop changed an AWS file", n);
+        crate::notify::show(crate::notify::catalogue::aws_file_changed(n));
     }
 }
 

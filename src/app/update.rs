@@ -6,6 +6,7 @@ use keyhop_core::session::SessionId;
 
 use super::external::External;
 use super::{App, Failure, Message, Op};
+use crate::notify::{self, catalogue};
 use crate::tray::TrayEvent;
 use crate::tray::menu_model::{Attention, MenuAction};
 use crate::window::{Window, form, list, mfa, settings, sso_form};
@@ -29,7 +30,7 @@ impl App {
                 Task::none()
             }
             Message::Loaded(Err(e)) => {
-                crate::notify::info("keyhop cannot read its state", &e);
+                notify::show(catalogue::state_unreadable(&e));
                 Task::none()
             }
             Message::Done {
@@ -74,14 +75,14 @@ impl App {
             Message::SignedIn { connection, result } => self.signed_in(connection, result),
             Message::Synced { connection, result } => {
                 match result {
-                    Ok(summary) => crate::notify::info(&format!("{connection} synced"), &summary),
+                    Ok(summary) => notify::show(catalogue::synced(&connection, &summary)),
                     Err(e) => {
                         for w in self.windows.values_mut() {
                             if let Window::List(l) = w {
                                 l.error = Some(e.clone());
                             }
                         }
-                        crate::notify::info(&format!("Sync of {connection} failed"), &e);
+                        notify::show(catalogue::sync_failed(&connection, &e));
                     }
                 }
                 self.reload()
@@ -119,12 +120,7 @@ impl App {
                 for (id, alias, profile, key) in found {
                     // Once per foreign key, not on every later change of the file.
                     if self.overwrite_notified.insert((id, key)) {
-                        crate::notify::info(
-                            &format!("Profile {profile} was changed by another program"),
-                            &format!(
-                                "It no longer holds the credentials of {alias}. Stop and start {alias} to take it back."
-                            ),
-                        );
+                        notify::show(catalogue::profile_overwritten(&profile, &alias));
                     }
                 }
                 Task::none()
@@ -205,12 +201,12 @@ impl App {
                     .insert(id.clone(), Attention::SignInNeeded(connection.clone()));
                 if !self.sign_in_notified.contains(&connection) {
                     self.sign_in_notified.push(connection.clone());
-                    crate::notify::sign_in_needed(&format!("Sign in to {connection}"), &message, &connection);
+                    notify::show(catalogue::sign_in_needed(&connection, &message));
                 }
             }
             Err(f) if f.needs_mfa => {
                 self.attention.insert(id.clone(), Attention::MfaDue);
-                crate::notify::mfa_needed(&format!("{alias}: MFA code needed"), &f.message, id.as_str());
+                notify::show(catalogue::mfa_needed(&alias, &f.message, &id));
             }
             Err(f) => {
                 let now = time::OffsetDateTime::now_utc();
@@ -221,21 +217,16 @@ impl App {
                         .insert(sid, keyhop_core::schedule::Failure::next(prev, now));
                     // Notify once per run of failures, not on every retry.
                     if prev.is_none() {
-                        crate::notify::info(
-                            &format!("Refreshing {alias} failed"),
-                            &format!("{}. keyhop will retry.", f.message),
-                        );
+                        notify::show(catalogue::refresh_failed(&alias, &f.message));
                     }
                     self.attention
                         .insert(id.clone(), Attention::RefreshFailed(f.message.clone()));
                 } else {
-                    crate::notify::info(
-                        &format!(
-                            "keyhop could not {} {alias}",
-                            if op == Op::Stop { "stop" } else { "start" }
-                        ),
-                        &f.message,
-                    );
+                    notify::show(if op == Op::Stop {
+                        catalogue::stop_failed(&alias, &f.message)
+                    } else {
+                        catalogue::start_failed(&alias, &f.message)
+                    });
                 }
                 for w in self.windows.values_mut() {
                     if let Window::List(l) = w {
@@ -279,7 +270,7 @@ impl App {
         let queued = self.signing_in.remove(&connection).unwrap_or_default();
         self.sign_in_notified.retain(|c| *c != connection);
         if let Err(f) = result {
-            crate::notify::info(&format!("Sign-in to {connection} failed"), &f.message);
+            notify::show(catalogue::sign_in_failed(&connection, &f.message));
             return Task::none();
         }
         self.attention
@@ -438,10 +429,9 @@ impl App {
         }
         if active > 0 {
             // Sent before exiting, or the process could end before the message leaves.
-            let body =
-                format!("{active} session(s) stay active until their credentials expire; nothing will refresh them.");
+            let note = catalogue::quit_with_active(active);
             return Task::perform(
-                async move { tokio::task::spawn_blocking(move || crate::notify::info_now("keyhop quit", &body)).await },
+                async move { tokio::task::spawn_blocking(move || notify::show_now(&note)).await },
                 |_| Message::QuitDone,
             );
         }
