@@ -62,6 +62,7 @@ fn exec_runs_the_aws_cli_with_the_sessions_credentials_and_writes_no_profile() {
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
         "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_SESSION_EXPIRATION",
     ] {
         assert!(env.stdout.lines().any(|l| l == var), "{var} missing: {env}");
     }

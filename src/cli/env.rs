@@ -84,6 +84,8 @@ async fn variables(
         ("AWS_REGION", region.clone()),
         ("AWS_DEFAULT_REGION", region),
         ("AWS_CREDENTIAL_EXPIRATION", keyhop_core::engine::rfc3339(c.expiration)),
+        // What prompt tools read (starship's aws module, aws-vault's convention).
+        ("AWS_SESSION_EXPIRATION", keyhop_core::engine::rfc3339(c.expiration)),
     ];
     Ok((c, vars))
 }
