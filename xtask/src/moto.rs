@@ -24,7 +24,7 @@ pub fn start(log_dir: &Path, path: &OsString) -> Result<Moto> {
     let mut cmd = Command::new(program);
     cmd.env("PATH", path).args(["-H", "127.0.0.1", "-p", &port.to_string()]);
     let mut service = Service::spawn("moto", cmd, log_dir)?;
-    service.wait_ready(Duration::from_secs(30), || answers(port))?;
+    service.wait_ready(Duration::from_secs(30), || answers(port, "/moto-api/"))?;
     let url = format!("http://127.0.0.1:{port}");
     println!("xtask: moto is up at {url}");
     Ok(Moto { url, _service: service })
@@ -40,14 +40,15 @@ pub fn free_port() -> Result<u16> {
         .map_err(|e| format!("cannot read the bound port: {e}"))
 }
 
-/// True when `GET /moto-api/` answers with HTTP 200.
-fn answers(port: u16) -> bool {
+/// True when `GET path` on 127.0.0.1:`port` answers with HTTP 200 (the readiness probe of the
+/// rig's servers).
+pub fn answers(port: u16, path: &str) -> bool {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!("GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
     if stream.write_all(request.as_bytes()).is_err() {
         return false;
     }

@@ -7,8 +7,6 @@ use crate::packages;
 use crate::service::Service;
 use crate::test_run::LEAKY_AWS_VARS;
 use std::ffi::OsString;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -38,30 +36,8 @@ pub fn start(log_dir: &Path, path: &OsString, moto_url: &str) -> Result<Sso> {
         }
     }
     let mut service = Service::spawn("sso", cmd, log_dir)?;
-    service.wait_ready(Duration::from_secs(30), || answers(port))?;
+    service.wait_ready(Duration::from_secs(30), || crate::moto::answers(port, "/_rig/health"))?;
     let url = format!("http://127.0.0.1:{port}");
     println!("xtask: the IAM Identity Center rig server is up at {url}");
     Ok(Sso { url, _service: service })
-}
-
-/// True when `GET /_rig/health` answers with HTTP 200.
-fn answers(port: u16) -> bool {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!("GET /_rig/health HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    let mut got = 0;
-    while got < head.len() {
-        match stream.read(&mut head[got..]) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => got += n,
-        }
-    }
-    head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
 }
