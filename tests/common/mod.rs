@@ -7,6 +7,8 @@
 #![allow(dead_code)]
 
 mod aws;
+#[cfg(target_os = "linux")]
+pub mod leaks;
 mod process;
 mod sso;
 pub mod stubs;
