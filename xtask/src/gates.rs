@@ -9,6 +9,8 @@ use std::process::Command;
 pub struct Gate {
     pub name: &'static str,
     pub passed: bool,
+    /// Wall time of the gate, for the breakdown printed at the end.
+    pub took: std::time::Duration,
 }
 
 const CLIPPY: [&str; 5] = ["clippy", "--workspace", "--all-targets", "--quiet", "--locked"];
@@ -28,13 +30,18 @@ pub fn run(path: &OsString) -> Vec<Gate> {
         .into_iter()
         .map(|(name, args)| {
             println!("xtask: gate {name}");
+            let started = std::time::Instant::now();
             let passed = Command::new(crate::cargo())
                 .args(&args)
                 .current_dir(crate::repo_root())
                 .env("PATH", path)
                 .status()
                 .is_ok_and(|s| s.success());
-            Gate { name, passed }
+            Gate {
+                name,
+                passed,
+                took: started.elapsed(),
+            }
         })
         .collect()
 }

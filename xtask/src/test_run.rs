@@ -33,6 +33,7 @@ pub(crate) const LEAKY_AWS_VARS: &[&str] = &[
 ];
 
 pub fn run(cargo_args: &[String]) -> Result<i32> {
+    let mut phases = Phases::default();
     packages::ensure_apt(TEST_PACKAGES)?;
     let path = packages::ensure_python()?;
     for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
@@ -44,11 +45,29 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
 
     // The format and lint gates run with the whole suite (what CI runs), not with a subset.
+    phases.mark("apt + pip (packages, moto, AWS CLI)");
     let gates = if cargo_args.is_empty() {
         crate::gates::run(&path)
     } else {
         vec![]
     };
+    for g in &gates {
+        phases.add(format!("gate: {}", g.name), g.took);
+    }
+    phases.restart();
+
+    // Built before the services start, so the breakdown tells building from running.
+    let built = Command::new(crate::cargo())
+        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .args(cargo_args.iter().take_while(|a| *a != "--"))
+        .current_dir(crate::repo_root())
+        .env("PATH", &path)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    phases.mark("build the tests (cargo test --no-run)");
+    if !built.success() {
+        eprintln!("xtask: the tests did not build; cargo test below reports why");
+    }
 
     let work = crate::repo_root().join("target").join("xtask");
     // The keyring's files and sockets live here, not in the real home; removed at the end.
@@ -87,6 +106,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
     }
     let (code, totals) = run_streaming(cmd)?;
+    phases.mark("start the services + run the tests");
     drop(display);
     drop(sso);
     drop(moto);
@@ -103,6 +123,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     for g in &gates {
         println!("xtask: gate {}: {}", g.name, if g.passed { "ok" } else { "FAILED" });
     }
+    phases.print();
     println!(
         "summary: {} passed, {} failed, {} skipped",
         totals.passed - skipped_passes + (gates.len() - gates_failed.len()) as u64,
@@ -114,6 +135,42 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         return Ok(1);
     }
     Ok(code)
+}
+
+/// Where the time of a run went: printed before the summary, so a CI log shows it.
+pub(crate) struct Phases {
+    started: Instant,
+    done: Vec<(String, Duration)>,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases {
+            started: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+}
+
+impl Phases {
+    /// Ends the phase that began at the last mark (or restart).
+    fn mark(&mut self, name: &str) {
+        self.done.push((name.to_owned(), self.started.elapsed()));
+        self.started = Instant::now();
+    }
+    fn add(&mut self, name: String, took: Duration) {
+        self.done.push((name, took));
+    }
+    fn restart(&mut self) {
+        self.started = Instant::now();
+    }
+    fn print(&self) {
+        let total: Duration = self.done.iter().map(|(_, d)| *d).sum();
+        println!("xtask: where the time went ({}s in all):", total.as_secs());
+        for (name, took) in &self.done {
+            println!("xtask:   {:>5}s  {name}", took.as_secs());
+        }
+    }
 }
 
 /// A directory removed on drop.
