@@ -49,17 +49,18 @@ pub enum Op {
 pub enum Message {
     External(External),
     Loaded(Result<Snapshot, String>),
-    /// An engine operation on a session finished.
+    /// An engine operation on a session finished; on success, what it says about the AWS
+    /// files (a mode made 0600, a backup kept), shown once as notifications.
     Done {
         session_id: keyhop_core::session::SessionId,
         alias: String,
         op: Op,
-        result: Result<(), Failure>,
+        result: Result<Vec<String>, Failure>,
     },
-    /// The MFA popup's start finished.
+    /// The MFA popup's start finished (with the notices of a start, as above).
     MfaDone {
         window: window::Id,
-        result: Result<(), Failure>,
+        result: Result<Vec<String>, Failure>,
     },
     /// The scheduler's timer.
     Tick,

@@ -3,11 +3,15 @@
 //! expirations. Data flows one way: tray click / window event → message → engine task →
 //! state file → watcher → reload → tray menu and windows re-render.
 
+mod desktop;
 pub mod external;
 mod message;
 mod scheduler;
 mod tasks;
 mod update;
+
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -21,6 +25,7 @@ use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
 use time::OffsetDateTime;
 
+pub use desktop::Desktop;
 pub use message::{Failure, Message, Op, Snapshot};
 
 use crate::single_instance::{self, Instance};
@@ -31,9 +36,10 @@ use crate::window::Window;
 pub struct App {
     engine: Arc<Engine>,
     settings: Settings,
-    tray: Tray,
+    desktop: Box<dyn Desktop>,
     _watch: Option<crate::watch::FileWatch>,
-    _instance: single_instance::Guard,
+    /// The single-instance listener (none in tests).
+    _instance: Option<single_instance::Guard>,
     snapshot: Option<Snapshot>,
     windows: BTreeMap<window::Id, Window>,
     /// Sessions with an engine operation in flight.
@@ -99,25 +105,13 @@ pub fn run() -> ExitCode {
         .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
         .ok();
     crate::resume::watch();
-    let app = RefCell::new(Some(App {
-        engine,
-        settings,
-        tray,
+    let app = App {
         _watch: watch,
-        _instance: instance,
-        snapshot: None,
-        windows: BTreeMap::new(),
-        busy: vec![],
-        attention: HashMap::new(),
-        failures: HashMap::new(),
-        handled: vec![],
-        overwrite_notified: std::collections::HashSet::default(),
-        signing_in: HashMap::new(),
-        sync_after_sign_in: std::collections::HashSet::default(),
-        sign_in_notified: vec![],
-        next_wake: None,
+        _instance: Some(instance),
         dark: prefers_dark(),
-    }));
+        ..App::new(engine, settings, Box::new(desktop::Native { tray }))
+    };
+    let app = RefCell::new(Some(app));
     let result = iced::daemon(
         move || {
             let app = app.borrow_mut().take().expect("iced boots the app once");
@@ -153,6 +147,30 @@ fn prefers_dark() -> bool {
 }
 
 impl App {
+    /// An app with no snapshot yet and no window open; `run` adds the file watch, the
+    /// single-instance guard and the theme.
+    pub fn new(engine: Arc<Engine>, settings: Settings, desktop: Box<dyn Desktop>) -> App {
+        App {
+            engine,
+            settings,
+            desktop,
+            _watch: None,
+            _instance: None,
+            snapshot: None,
+            windows: BTreeMap::new(),
+            busy: vec![],
+            attention: HashMap::new(),
+            failures: HashMap::new(),
+            handled: vec![],
+            overwrite_notified: std::collections::HashSet::default(),
+            signing_in: HashMap::new(),
+            sync_after_sign_in: std::collections::HashSet::default(),
+            sign_in_notified: vec![],
+            next_wake: None,
+            dark: false,
+        }
+    }
+
     fn title(&self, id: window::Id) -> String {
         self.windows.get(&id).map_or_else(|| "keyhop".into(), Window::title)
     }

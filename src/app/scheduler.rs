@@ -58,7 +58,7 @@ impl App {
             micros = built.elapsed().as_micros(),
             "menu model built"
         );
-        self.tray.show(model);
+        self.desktop.show_menu(model);
     }
 
     pub(super) fn tick(&mut self) -> Task<Message> {
@@ -87,10 +87,11 @@ impl App {
                 Action::WarnMfa => {
                     self.attention.insert(id.clone(), Attention::MfaDue);
                     let left = menu_model::remaining(d.expiration - now);
-                    crate::notify::show(crate::notify::catalogue::mfa_soon(&alias, &left, &id));
+                    self.desktop
+                        .notify(crate::notify::catalogue::mfa_soon(&alias, &left, &id));
                 }
                 Action::Expired => {
-                    crate::notify::show(crate::notify::catalogue::expired(&alias));
+                    self.desktop.notify(crate::notify::catalogue::expired(&alias));
                     self.attention.remove(&id);
                     tasks.push(self.run_op(id, alias, Op::Stop));
                 }

@@ -15,13 +15,6 @@ use super::{App, Failure, Message, Op, Snapshot};
 /// How long a sign-in started from the tray waits for the browser.
 const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// What a start says about the AWS files (a mode made 0600, a backup kept): once, as a notification.
-fn tell(notices: &[String]) {
-    for n in notices {
-        crate::notify::show(crate::notify::catalogue::aws_file_changed(n));
-    }
-}
-
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
     let views = keyhop_core::SessionView::all(&state);
@@ -69,6 +62,8 @@ impl App {
             return Task::none();
         }
         self.busy.push(session_id.clone());
+        // The menu greys the line now, not when the operation ends.
+        self.reschedule();
         let e = Arc::clone(&self.engine);
         let id = session_id.clone();
         Task::perform(
@@ -76,11 +71,11 @@ impl App {
                 match op {
                     Op::Start => off_runtime(&e, move |e| async move { e.start(&id, None).await })
                         .await
-                        .map(|o| tell(&o.notices)),
+                        .map(|o| o.notices),
                     Op::Refresh => off_runtime(&e, move |e| async move { e.refresh(&id).await })
                         .await
-                        .map(|o| tell(o.map(|o| o.notices).as_deref().unwrap_or(&[]))),
-                    Op::Stop => blocking(&e, move |e| e.stop(&id).map(drop)).await,
+                        .map(|o| o.map(|o| o.notices).unwrap_or_default()),
+                    Op::Stop => blocking(&e, move |e| e.stop(&id).map(|_| vec![])).await,
                 }
                 .map_err(Failure::from)
             },
@@ -104,7 +99,7 @@ impl App {
                 })?;
                 off_runtime(&e, move |e| async move { e.start(&id, Some(code)).await })
                     .await
-                    .map(|o| tell(&o.notices))
+                    .map(|o| o.notices)
                     .map_err(Failure::from)
             },
             move |result| Message::MfaDone { window, result },

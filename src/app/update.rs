@@ -30,7 +30,7 @@ impl App {
                 Task::none()
             }
             Message::Loaded(Err(e)) => {
-                notify::show(catalogue::state_unreadable(&e));
+                self.desktop.notify(catalogue::state_unreadable(&e));
                 Task::none()
             }
             Message::Done {
@@ -40,7 +40,10 @@ impl App {
                 result,
             } => self.done(session_id, alias, op, result),
             Message::MfaDone { window, result } => match result {
-                Ok(()) => Task::batch([window::close(window), self.reload()]),
+                Ok(notices) => {
+                    self.tell(&notices);
+                    Task::batch([window::close(window), self.reload()])
+                }
                 Err(f) => {
                     if let Some(Window::Mfa(m)) = self.windows.get_mut(&window) {
                         m.rejected(f.message);
@@ -75,14 +78,14 @@ impl App {
             Message::SignedIn { connection, result } => self.signed_in(connection, result),
             Message::Synced { connection, result } => {
                 match result {
-                    Ok(summary) => notify::show(catalogue::synced(&connection, &summary)),
+                    Ok(summary) => self.desktop.notify(catalogue::synced(&connection, &summary)),
                     Err(e) => {
                         for w in self.windows.values_mut() {
                             if let Window::List(l) = w {
                                 l.error = Some(e.clone());
                             }
                         }
-                        notify::show(catalogue::sync_failed(&connection, &e));
+                        self.desktop.notify(catalogue::sync_failed(&connection, &e));
                     }
                 }
                 self.reload()
@@ -120,13 +123,13 @@ impl App {
                 for (id, alias, profile, key) in found {
                     // Once per foreign key, not on every later change of the file.
                     if self.overwrite_notified.insert((id, key)) {
-                        notify::show(catalogue::profile_overwritten(&profile, &alias));
+                        self.desktop.notify(catalogue::profile_overwritten(&profile, &alias));
                     }
                 }
                 Task::none()
             }
             Message::QuitDone => {
-                self.tray.shutdown();
+                self.desktop.shutdown();
                 iced::exit()
             }
         }
@@ -177,11 +180,19 @@ impl App {
         self.run_op(id, s.alias.to_string(), op)
     }
 
-    fn done(&mut self, id: SessionId, alias: String, op: Op, result: Result<(), super::Failure>) -> Task<Message> {
+    /// What a start said about the AWS files: once, as notifications.
+    fn tell(&self, notices: &[String]) {
+        for n in notices {
+            self.desktop.notify(catalogue::aws_file_changed(n));
+        }
+    }
+
+    fn done(&mut self, id: SessionId, alias: String, op: Op, result: Result<Vec<String>, Failure>) -> Task<Message> {
         self.busy.retain(|b| *b != id);
         let mut tasks = vec![self.reload()];
         match result {
-            Ok(()) => {
+            Ok(notices) => {
+                self.tell(&notices);
                 self.attention.remove(&id);
                 self.failures.remove(&id);
             }
@@ -201,12 +212,12 @@ impl App {
                     .insert(id.clone(), Attention::SignInNeeded(connection.clone()));
                 if !self.sign_in_notified.contains(&connection) {
                     self.sign_in_notified.push(connection.clone());
-                    notify::show(catalogue::sign_in_needed(&connection, &message));
+                    self.desktop.notify(catalogue::sign_in_needed(&connection, &message));
                 }
             }
             Err(f) if f.needs_mfa => {
                 self.attention.insert(id.clone(), Attention::MfaDue);
-                notify::show(catalogue::mfa_needed(&alias, &f.message, &id));
+                self.desktop.notify(catalogue::mfa_needed(&alias, &f.message, &id));
             }
             Err(f) => {
                 let now = time::OffsetDateTime::now_utc();
@@ -217,12 +228,12 @@ impl App {
                         .insert(sid, keyhop_core::schedule::Failure::next(prev, now));
                     // Notify once per run of failures, not on every retry.
                     if prev.is_none() {
-                        notify::show(catalogue::refresh_failed(&alias, &f.message));
+                        self.desktop.notify(catalogue::refresh_failed(&alias, &f.message));
                     }
                     self.attention
                         .insert(id.clone(), Attention::RefreshFailed(f.message.clone()));
                 } else {
-                    notify::show(if op == Op::Stop {
+                    self.desktop.notify(if op == Op::Stop {
                         catalogue::stop_failed(&alias, &f.message)
                     } else {
                         catalogue::start_failed(&alias, &f.message)
@@ -270,7 +281,7 @@ impl App {
         let queued = self.signing_in.remove(&connection).unwrap_or_default();
         self.sign_in_notified.retain(|c| *c != connection);
         if let Err(f) = result {
-            notify::show(catalogue::sign_in_failed(&connection, &f.message));
+            self.desktop.notify(catalogue::sign_in_failed(&connection, &f.message));
             return Task::none();
         }
         self.attention
