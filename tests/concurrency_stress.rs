@@ -16,7 +16,7 @@
 //! - every foreign byte kept: the foreign writer found its last value in place before each of
 //!   its writes, the last one is in the file, the other foreign sections are byte-identical.
 //!
-//! 3 rounds by default; 20 with `KEYHOP_LONG_TESTS=1`.
+//! 3 rounds by default; 20 with `cargo xtask test --long` (`KEYHOP_LONG_TESTS=1`).
 #![cfg(target_os = "linux")]
 
 mod common;

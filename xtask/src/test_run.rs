@@ -33,6 +33,9 @@ pub(crate) const LEAKY_AWS_VARS: &[&str] = &[
 ];
 
 pub fn run(cargo_args: &[String]) -> Result<i32> {
+    // `--long`: the slow suites at full length (concurrency_stress: 20 rounds instead of 3).
+    let long = cargo_args.first().is_some_and(|a| a == "--long");
+    let cargo_args = if long { &cargo_args[1..] } else { cargo_args };
     let mut phases = Phases::default();
     packages::ensure_apt(TEST_PACKAGES)?;
     let path = packages::ensure_python()?;
@@ -89,6 +92,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .env("PATH", &path)
         .env("KEYHOP_TEST_MOTO", &moto.url)
         .env("KEYHOP_TEST_SSO", &sso.url)
+        .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("XDG_DATA_HOME", scratch.0.join("data"))
         .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
