@@ -1,6 +1,9 @@
 //! `cargo xtask package`: the Linux packages (.deb and .rpm) of keyhop, in `target/dist/`.
 //!
-//! 1. `cargo build --release -p keyhop`;
+//! 1. `cargo build --release -p keyhop` (or, with `--binary PATH`, a binary built already: the
+//!    installer tests package the debug build they test, which saves CI a second build of every
+//!    dependency; it is staged as `target/package-staging/release/keyhop`, and both tools are
+//!    pointed there with `--target-dir`);
 //! 2. the built binary writes its shell completions and man page (generated from the clap
 //!    definitions, never written by hand) into `target/dist/assets/`;
 //! 3. `cargo deb --no-build` and `cargo generate-rpm` package the binary, those files and
@@ -26,9 +29,16 @@ const TOOLS: &[(&str, &str, &str)] = &[
 const COMPLETIONS: &[(&str, &str)] = &[("bash", "keyhop.bash"), ("zsh", "_keyhop"), ("fish", "keyhop.fish")];
 
 pub fn run(args: &[String]) -> Result<i32> {
-    if let Some(arg) = args.first() {
-        return Err(format!("`cargo xtask package` takes no arguments (got `{arg}`)"));
-    }
+    let given = match args {
+        [] => None,
+        [flag, path] if flag == "--binary" => Some(PathBuf::from(path)),
+        _ => {
+            return Err(format!(
+                "usage: cargo xtask package [--binary PATH] (got `{}`)",
+                args.join(" ")
+            ));
+        }
+    };
     // The build needs the -dev packages; cargo-deb's `$auto` dependencies need dpkg-shlibdeps.
     packages::ensure_apt(packages::BUILD_PACKAGES)?;
     packages::ensure_apt(&["dpkg-dev"])?;
@@ -42,10 +52,24 @@ pub fn run(args: &[String]) -> Result<i32> {
     // Two packaging runs at once would delete each other's files; the second waits.
     let _lock = lock(&dist)?;
 
-    println!("xtask: building the release binary");
-    cargo(&["build", "--release", "-p", "keyhop"])?;
-    // cargo-deb and cargo-generate-rpm take the binary from `target/release/` (Cargo.toml).
-    let binary = root.join("target").join("release").join("keyhop");
+    // cargo-deb and cargo-generate-rpm take the binary from `<target dir>/release/` (Cargo.toml).
+    let target_dir = if let Some(given) = &given {
+        let staging = root.join("target").join("package-staging");
+        let staged = staging.join("release").join("keyhop");
+        std::fs::create_dir_all(staging.join("release")).map_err(|e| format!("mkdir {}: {e}", staging.display()))?;
+        std::fs::copy(given, &staged)
+            .map_err(|e| format!("cannot copy {} to {}: {e}", given.display(), staged.display()))?;
+        println!("xtask: packaging {} (not building)", given.display());
+        staging
+    } else {
+        println!("xtask: building the release binary");
+        cargo(&["build", "--release", "-p", "keyhop"])?;
+        root.join("target")
+    };
+    let binary = target_dir.join("release").join("keyhop");
+    let target_dir_arg = path_arg(&target_dir)?;
+    // A test build is big (debug line tables): trade package size for time.
+    let fast: &[&str] = if given.is_some() { &["--fast"] } else { &[] };
     if !binary.is_file() {
         return Err(format!(
             "{} is missing after the build (is CARGO_TARGET_DIR set? the packages expect target/)",
@@ -77,13 +101,16 @@ pub fn run(args: &[String]) -> Result<i32> {
     // Only this run's packages in target/dist/.
     remove_packages(&dist)?;
     println!("xtask: cargo deb");
-    cargo(&["deb", "--no-build", "-p", "keyhop", "-o", &path_arg(&dist)?])?;
+    let dist_arg = path_arg(&dist)?;
+    let deb_args = [&["deb", "--no-build", "-p", "keyhop", "-o", &dist_arg][..], fast].concat();
+    // Both tools find the binary under CARGO_TARGET_DIR (cargo-deb has no flag for it).
+    cargo_in(&target_dir_arg, &deb_args)?;
     println!("xtask: cargo generate-rpm");
-    cargo(&["generate-rpm", "-o", &path_arg(&dist)?])?;
+    cargo_in(&target_dir_arg, &["generate-rpm", "-o", &dist_arg])?;
 
     let deb = single_package(&dist, "deb")?;
     let rpm = single_package(&dist, "rpm")?;
-    println!("xtask: release binary {} ({})", binary.display(), size_of(&binary));
+    println!("xtask: binary {} ({})", binary.display(), size_of(&binary));
     println!("xtask: deb: {} ({})", deb.display(), size_of(&deb));
     println!("xtask: rpm: {} ({})", rpm.display(), size_of(&rpm));
     Ok(0)
@@ -125,6 +152,17 @@ fn ensure_tool(subcommand: &str, krate: &str, version: &str) -> Result<()> {
 fn cargo(args: &[&str]) -> Result<()> {
     check(
         Command::new(crate::cargo()).args(args).current_dir(crate::repo_root()),
+        &format!("cargo {}", args.join(" ")),
+    )
+}
+
+/// `cargo ARGS` with `CARGO_TARGET_DIR=target_dir`.
+fn cargo_in(target_dir: &str, args: &[&str]) -> Result<()> {
+    check(
+        Command::new(crate::cargo())
+            .args(args)
+            .env("CARGO_TARGET_DIR", target_dir)
+            .current_dir(crate::repo_root()),
         &format!("cargo {}", args.join(" ")),
     )
 }
