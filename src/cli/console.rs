@@ -27,6 +27,19 @@ pub struct Args {
     mfa_code: Option<String>,
 }
 
+/// `word` as one word for a POSIX shell (aliases may hold spaces and slashes).
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-@+=,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 pub async fn run(engine: &Engine, a: Args) -> Result<ExitCode> {
     // Every argument is checked before any AWS call.
     let region = a.region.as_deref().map(Region::parse).transpose()?;
@@ -52,8 +65,21 @@ pub async fn run(engine: &Engine, a: Args) -> Result<ExitCode> {
         }
         Err(e) => {
             // The error of spawning the opener, which does not repeat its argument.
-            eprintln!("keyhop: cannot open the browser ({e}); run `keyhop console {} --print` and open the URL yourself", a.alias.trim());
+            eprintln!(
+                "keyhop: cannot open the browser ({e}); run `keyhop console {} --print` and open the URL yourself",
+                shell_word(a.alias.trim())
+            );
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aliases_are_quoted_for_the_shell_when_needed() {
+        assert_eq!(super::shell_word("Dev/Admin"), "Dev/Admin");
+        assert_eq!(super::shell_word("dev user"), "'dev user'");
+        assert_eq!(super::shell_word("it's"), r"'it'\''s'");
     }
 }

@@ -384,14 +384,19 @@ mod tests {
 
     #[test]
     fn federated_user_names_fit_what_aws_accepts() {
-        let ok = |s: &str| (2..=32).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+        let ok = |s: &str| {
+            (2..=32).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        };
         for (alias, want) in [
             ("dev", "dev"),
             ("Dev/Admin (prod)", "Dev-Admin--prod-"),
             ("x", "keyhop-x"),
             ("", "keyhop-"),
             ("ünïcode", "-n-code"),
-            ("a-very-long-alias-that-goes-on-and-on-for-ever", "a-very-long-alias-that-goes-on-a"),
+            (
+                "a-very-long-alias-that-goes-on-and-on-for-ever",
+                "a-very-long-alias-that-goes-on-a",
+            ),
         ] {
             let name = FederatedUserName::from_alias(alias);
             assert_eq!(name.as_str(), want, "{alias:?}");

@@ -43,12 +43,8 @@ impl Destination {
             }
             return Ok(Destination::Path(s.to_owned()));
         }
-        let url = Url::parse(s).map_err(|_| {
-            bad(&format!(
-                "give a path such as /s3/home, or an https URL on {}",
-                hosts()
-            ))
-        })?;
+        let url =
+            Url::parse(s).map_err(|_| bad(&format!("give a path such as /s3/home, or an https URL on {}", hosts())))?;
         if url.scheme() != "https" {
             return Err(bad("only https URLs are accepted"));
         }
@@ -115,9 +111,15 @@ mod tests {
     fn console_urls_and_paths_are_accepted() {
         let cases = [
             ("https://console.aws.amazon.com/s3/home", Some(Partition::Aws)),
-            ("https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#Instances:", Some(Partition::Aws)),
+            (
+                "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#Instances:",
+                Some(Partition::Aws),
+            ),
             ("https://console.amazonaws.cn/console/home", Some(Partition::China)),
-            ("https://console.amazonaws-us-gov.com/iam/home", Some(Partition::GovCloud)),
+            (
+                "https://console.amazonaws-us-gov.com/iam/home",
+                Some(Partition::GovCloud),
+            ),
             ("/s3/buckets", None),
         ];
         for (given, partition) in cases {

@@ -81,10 +81,12 @@ pub(crate) async fn signin_token(endpoint: &url::Url, creds: &StsCredentials) ->
             return Err(ConsoleError::Refused {
                 url: shown.clone(),
                 status,
-                hint: if status == 400 {
-                    "AWS signs in to the console only with role or federation-token credentials that are still valid"
-                } else {
-                    "try again later"
+                hint: match status {
+                    400..=403 => {
+                        "it refused the credentials (it takes only role or federation-token credentials that are still valid)"
+                    }
+                    500..=599 => "the service has a problem; try again later",
+                    _ => "is that URL the federation endpoint?",
                 },
             });
         }

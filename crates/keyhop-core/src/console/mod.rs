@@ -93,7 +93,7 @@ pub enum ConsoleError {
     #[error("--destination {given:?} is not a console page: {reason}")]
     BadDestination { given: String, reason: String },
     #[error(
-        "{what} is in partition {other}, but session {alias:?} signs in to {session} (its region is {region}); pick a {session} region or page"
+        "{what} is in partition {other}, but session {alias:?} signs in to partition {session} (its region is {region}); pick a region or page of {session}"
     )]
     OtherPartition {
         what: String,
@@ -106,9 +106,7 @@ pub enum ConsoleError {
     BadEndpoint(String),
     #[error("cannot reach the AWS sign-in federation endpoint at {url}: {reason}")]
     Unreachable { url: String, reason: String },
-    #[error(
-        "the AWS sign-in federation endpoint at {url} refused the credentials (HTTP {status}); {hint}"
-    )]
+    #[error("the AWS sign-in federation endpoint at {url} answered HTTP {status}: {hint}")]
     Refused {
         url: String,
         status: u16,
