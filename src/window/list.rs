@@ -1,6 +1,7 @@
 //! The session list: every session with kind, profile, region, status and expiration; start or
-//! stop, open the AWS console (active ones), edit, delete (asks once more), add. A search box filters as you type (alias, profile,
-//! account, role); IAM Identity Center connections sit on top with Sign in and Sync.
+//! stop, open the AWS console (active ones), edit, delete (asks once more), add. A search box
+//! filters as you type (alias, profile, account, role); IAM Identity Center connections sit on
+//! top with Sign in and Sync.
 
 use iced::widget::{button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
