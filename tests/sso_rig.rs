@@ -16,9 +16,21 @@ fn rig_var(name: &str) -> String {
 
 #[test]
 fn the_sso_rig_server_passes_its_own_test() {
+    passes("sso_server_test");
+}
+
+/// The rig's sign-in federation endpoint (`xtask/rig/federation_test.py`): the console tests
+/// may trust it to refuse what AWS refuses.
+#[test]
+fn the_federation_endpoint_of_the_rig_passes_its_own_test() {
+    passes("federation_test");
+}
+
+/// Runs `xtask/rig/<name>.py` against the rig; panics unless it reports no failure.
+fn passes(name: &str) {
     let sso = rig_var("KEYHOP_TEST_SSO");
     let moto = rig_var("KEYHOP_TEST_MOTO");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("xtask/rig/sso_server_test.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("xtask/rig/{name}.py"));
     let out = Command::new("python3")
         .arg(&script)
         .env("KEYHOP_TEST_SSO", &sso)
@@ -35,7 +47,7 @@ fn the_sso_rig_server_passes_its_own_test() {
         out.status
     );
     assert!(
-        stdout.contains("sso_server_test: ") && stdout.contains(" 0 failed"),
+        stdout.contains(&format!("{name}: ")) && stdout.contains(" 0 failed"),
         "no summary line from {}:\n{stdout}\n{stderr}",
         script.display()
     );

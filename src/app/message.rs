@@ -62,6 +62,11 @@ pub enum Message {
         window: window::Id,
         result: Result<Vec<String>, Failure>,
     },
+    /// A console sign-in was opened in the browser, or could not be (for the session `alias`).
+    ConsoleOpened {
+        alias: String,
+        result: Result<(), String>,
+    },
     /// The scheduler's timer.
     Tick,
     WindowClosed(window::Id),

@@ -88,6 +88,30 @@ impl App {
         )
     }
 
+    /// Signs in to the AWS console as an active session, in the browser. The URL (a bearer
+    /// credential) goes from the engine to the browser's opener and nowhere else.
+    pub(super) fn open_console(&self, id: SessionId) -> Task<Message> {
+        let Some(alias) = self.sessions().iter().find(|s| s.id == id).map(|s| s.alias.to_string()) else {
+            return Task::none();
+        };
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                let url = off_runtime(&e, move |e| async move { e.console_url(&id, None, None, None).await })
+                    .await
+                    .map_err(|err| err.to_string())?;
+                tokio::task::spawn_blocking(move || crate::browser::open(url.expose()))
+                    .await
+                    .expect("the opener does not panic")
+                    .map_err(|err| format!("cannot open the browser: {err}"))
+            },
+            move |result| Message::ConsoleOpened {
+                alias: alias.clone(),
+                result,
+            },
+        )
+    }
+
     pub(super) fn start_with_code(&mut self, window: window::Id, id: SessionId, code: String) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(

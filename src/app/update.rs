@@ -51,6 +51,12 @@ impl App {
                     Task::none()
                 }
             },
+            Message::ConsoleOpened { alias, result } => {
+                if let Err(why) = result {
+                    notify::show(catalogue::console_failed(&alias, &why));
+                }
+                Task::none()
+            }
             Message::Tick => self.tick(),
             Message::WindowClosed(id) => {
                 self.windows.remove(&id);
@@ -138,6 +144,7 @@ impl App {
     fn external(&mut self, e: External) -> Task<Message> {
         match e {
             External::Tray(TrayEvent::Session(id)) => self.toggle(id),
+            External::Tray(TrayEvent::Console(id)) => self.open_console(id),
             External::Tray(TrayEvent::Action(a)) => match a {
                 MenuAction::AddSession => self.open_add_form(),
                 MenuAction::AddSsoConnection => self.open_sso_form(),
@@ -338,6 +345,7 @@ impl App {
         match l.update(msg) {
             list::Effect::None => Task::none(),
             list::Effect::Toggle(sid) => self.toggle(sid),
+            list::Effect::Console(sid) => self.open_console(sid),
             list::Effect::Add => self.open_add_form(),
             list::Effect::AddSso => self.open_sso_form(),
             list::Effect::Pin(sid, pinned) => self.pin(id, sid, pinned),

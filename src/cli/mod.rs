@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand group. Parses and validates arguments at the edge,
 //! calls the engine once, prints, and maps errors to one line on stderr and an exit code.
 
+mod console;
 mod credential_process;
 mod env;
 mod import;
@@ -53,6 +54,8 @@ enum Command {
     Exec(env::ExecArgs),
     /// Print a session's credentials as variables for a shell to evaluate (or as JSON)
     Export(env::ExportArgs),
+    /// Sign in to the AWS console as a session, in the browser (or print the sign-in URL)
+    Console(console::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -163,6 +166,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await.map(|()| ExitCode::SUCCESS),
                 Command::Exec(a) => env::exec(&engine, a).await,
                 Command::Export(a) => env::export(&engine, a).await.map(|()| ExitCode::SUCCESS),
+                Command::Console(a) => console::run(&engine, a).await,
                 #[cfg(feature = "desktop")]
                 Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
                 Command::Completions { .. } | Command::Manpage => unreachable!("handled above"),

@@ -79,6 +79,10 @@ pub fn stop_failed(alias: &str, why: &str) -> Note {
     note(format!("keyhop could not stop {alias}"), why.to_owned())
 }
 
+pub fn console_failed(alias: &str, why: &str) -> Note {
+    note(format!("{alias}: cannot open the AWS console"), why.to_owned())
+}
+
 pub fn profile_overwritten(profile: &str, alias: &str) -> Note {
     note(
         format!("Profile {profile} was changed by another program"),
@@ -129,5 +133,7 @@ mod tests {
         assert!(refresh_failed("dev", "STS down").body.ends_with("keyhop will retry."));
         assert!(profile_overwritten("p", "dev").body.contains("Stop and start dev"));
         assert!(quit_with_active(2).body.starts_with("2 session(s)"));
+        let c = console_failed("dev", "cannot reach the AWS sign-in federation endpoint");
+        assert!(c.summary.contains("dev") && c.summary.contains("console") && c.body.contains("federation"));
     }
 }

@@ -27,6 +27,8 @@ pub enum Entry {
     },
     Separator,
     Action(MenuAction),
+    /// Opens the AWS console as this (active) session; lines of the "Open console" submenu.
+    Console(SessionEntry),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +80,9 @@ impl MenuAction {
 }
 
 pub const SESSION_ID_PREFIX: &str = "session:";
+pub const CONSOLE_ID_PREFIX: &str = "console:";
+/// The submenu of the active sessions' console sign-ins.
+pub const CONSOLE_MENU: &str = "Open console";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuModel {
@@ -109,12 +114,29 @@ pub fn build(
     let mut ordered: Vec<&SessionView> = sessions.iter().collect();
     // Active first (they are what the user reaches for to stop), then alphabetical.
     ordered.sort_by_key(|s| (!s.is_active(), !s.pinned, s.alias.as_str().to_lowercase()));
+    // A console sign-in needs the credentials of a running session.
+    let consoles: Vec<Entry> = ordered
+        .iter()
+        .filter(|s| s.is_active())
+        .map(|s| {
+            Entry::Console(SessionEntry {
+                session_id: s.id.clone(),
+                label: s.alias.to_string(),
+                enabled: !busy.contains(&s.id),
+            })
+        })
+        .collect();
+    let console_menu = (!consoles.is_empty()).then(|| Entry::Submenu {
+        label: CONSOLE_MENU.to_owned(),
+        entries: consoles,
+    });
     let mut entries = vec![];
     if sessions.is_empty() {
         entries.push(Entry::Action(MenuAction::AddSession));
         entries.push(Entry::Action(MenuAction::AddSsoConnection));
     } else if sessions.len() <= FLAT_LIMIT {
         entries.extend(ordered.iter().map(|s| Entry::Session(entry(s))));
+        entries.extend(console_menu);
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
         entries.push(Entry::Action(MenuAction::AddSsoConnection));
@@ -126,6 +148,7 @@ pub fn build(
         let mut inactive = inactive;
         inactive.sort_by(|a, b| (a.kind, &a.group).cmp(&(b.kind, &b.group)));
         entries.extend(grouped(&inactive, 0, &entry));
+        entries.extend(console_menu);
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
         entries.push(Entry::Action(MenuAction::AddSsoConnection));

@@ -18,6 +18,7 @@ fn labels(m: &MenuModel) -> Vec<String> {
             Entry::Submenu { label, entries } => format!("{label}: {}", entries.len()),
             Entry::Separator => "---".into(),
             Entry::Action(a) => a.label().into(),
+            Entry::Console(s) => format!("console: {}", s.label),
         })
         .collect()
 }
@@ -122,4 +123,60 @@ fn pinned_sessions_stay_on_top_of_a_long_menu() {
     let l = labels(&m);
     assert_eq!(l[0], "○ user17 — p-user17", "{l:?}");
     assert_eq!(l[1], "IAM users (19): 19");
+}
+
+#[test]
+fn open_console_lists_the_active_sessions_only() {
+    let sessions = [
+        view("idle", KindName::IamUser, None),
+        view("run", KindName::RoleChained, Some(NOW + time::Duration::minutes(30))),
+        view("work", KindName::IamUser, Some(NOW + time::Duration::minutes(50))),
+    ];
+    let m = build(&sessions, &HashMap::new(), &[SessionId::from_string("id-work")], NOW);
+    let consoles: Vec<&Entry> = m
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Submenu { label, entries } if label == CONSOLE_MENU => Some(entries),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let lines: Vec<(String, bool)> = consoles
+        .iter()
+        .map(|e| match e {
+            Entry::Console(s) => (s.label.clone(), s.enabled),
+            other => panic!("not a console line: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [("run".to_owned(), true), ("work".to_owned(), false)],
+        "active sessions only; one with an operation running is greyed"
+    );
+    let l = labels(&m);
+    let at = l.iter().position(|x| x == "Open console: 2").expect("the submenu");
+    assert_eq!(l[at + 1], "---", "below the sessions, above the actions: {l:?}");
+
+    // Nothing active: no console entry anywhere, also in a long menu.
+    let idle: Vec<_> = (0..20)
+        .map(|i| view(&format!("user{i:02}"), KindName::IamUser, None))
+        .collect();
+    for m in [
+        build(&idle[..2], &HashMap::new(), &[], NOW),
+        build(&idle, &HashMap::new(), &[], NOW),
+    ] {
+        assert!(
+            !labels(&m).iter().any(|x| x.starts_with(CONSOLE_MENU)),
+            "{:?}",
+            labels(&m)
+        );
+    }
+    let mut long = idle.clone();
+    long.push(view(
+        "busy-one",
+        KindName::RoleChained,
+        Some(NOW + time::Duration::hours(1)),
+    ));
+    assert!(labels(&build(&long, &HashMap::new(), &[], NOW)).contains(&"Open console: 1".to_owned()));
 }

@@ -15,13 +15,15 @@ mod main_thread;
 #[cfg(not(target_os = "linux"))]
 use main_thread as platform;
 
-use menu_model::{Entry, IconState, MenuAction, MenuModel, SESSION_ID_PREFIX};
+use menu_model::{CONSOLE_ID_PREFIX, Entry, IconState, MenuAction, MenuModel, SESSION_ID_PREFIX};
 use tray_icon::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrayEvent {
     /// A session's line was clicked: start it, or stop it if it is active.
     Session(keyhop_core::session::SessionId),
+    /// "Open console" of an active session.
+    Console(keyhop_core::session::SessionId),
     Action(MenuAction),
 }
 
@@ -52,12 +54,14 @@ impl Tray {
 }
 
 fn parse_event(id: &str) -> Option<TrayEvent> {
-    match id.strip_prefix(SESSION_ID_PREFIX) {
-        Some(session) => Some(TrayEvent::Session(keyhop_core::session::SessionId::from_string(
-            session,
-        ))),
-        None => MenuAction::from_id(id).map(TrayEvent::Action),
+    use keyhop_core::session::SessionId;
+    if let Some(session) = id.strip_prefix(SESSION_ID_PREFIX) {
+        return Some(TrayEvent::Session(SessionId::from_string(session)));
     }
+    if let Some(session) = id.strip_prefix(CONSOLE_ID_PREFIX) {
+        return Some(TrayEvent::Console(SessionId::from_string(session)));
+    }
+    MenuAction::from_id(id).map(TrayEvent::Action)
 }
 
 /// `&` marks a mnemonic in menu labels on every platform; a literal one is written `&&`.
@@ -92,6 +96,12 @@ fn item(entry: &Entry) -> Box<dyn tray_icon::menu::IsMenuItem> {
     match entry {
         Entry::Session(s) => Box::new(MenuItem::with_id(
             format!("{SESSION_ID_PREFIX}{}", s.session_id),
+            menu_text(&s.label),
+            s.enabled,
+            None,
+        )),
+        Entry::Console(s) => Box::new(MenuItem::with_id(
+            format!("{CONSOLE_ID_PREFIX}{}", s.session_id),
             menu_text(&s.label),
             s.enabled,
             None,
@@ -136,6 +146,10 @@ mod tests {
         assert_eq!(
             parse_event("session:abc"),
             Some(TrayEvent::Session(keyhop_core::session::SessionId::from_string("abc")))
+        );
+        assert_eq!(
+            parse_event("console:abc"),
+            Some(TrayEvent::Console(keyhop_core::session::SessionId::from_string("abc")))
         );
         assert_eq!(parse_event("action:quit"), Some(TrayEvent::Action(MenuAction::Quit)));
         assert_eq!(parse_event("nonsense"), None);

@@ -1,6 +1,7 @@
 //! The session list: every session with kind, profile, region, status and expiration; start or
-//! stop, edit, delete (asks once more), add. A search box filters as you type (alias, profile,
-//! account, role); IAM Identity Center connections sit on top with Sign in and Sync.
+//! stop, open the AWS console (active ones), edit, delete (asks once more), add. A search box
+//! filters as you type (alias, profile, account, role); IAM Identity Center connections sit on
+//! top with Sign in and Sync.
 
 use iced::widget::{button, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Length};
@@ -46,6 +47,7 @@ pub fn matches(s: &SessionView, query: &str) -> bool {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Toggle(SessionId),
+    Console(SessionId),
     Edit(SessionId),
     Delete(SessionId),
     Pin(SessionId, bool),
@@ -59,6 +61,7 @@ pub enum Msg {
 pub enum Effect {
     None,
     Toggle(SessionId),
+    Console(SessionId),
     Edit(SessionId),
     Delete(SessionId),
     Pin(SessionId, bool),
@@ -84,6 +87,7 @@ impl List {
                 self.confirm_delete = None;
                 Effect::Toggle(id)
             }
+            Msg::Console(id) => Effect::Console(id),
             Msg::Edit(id) => Effect::Edit(id),
             Msg::Pin(id, pinned) => Effect::Pin(id, pinned),
             Msg::Add => Effect::Add,
@@ -180,6 +184,10 @@ impl List {
                     button::success
                 })
                 .on_press_maybe((!is_busy).then(|| Msg::Toggle(s.id.clone())));
+            // Shown on every row (the columns stay aligned), usable while the session runs.
+            let console = button("Console")
+                .style(button::secondary)
+                .on_press_maybe((s.is_active() && !is_busy).then(|| Msg::Console(s.id.clone())));
             let confirming = self.confirm_delete.as_ref() == Some(&s.id);
             let delete = button(text(if confirming { "Really delete?" } else { "Delete" }))
                 .style(button::danger)
@@ -201,6 +209,7 @@ impl List {
                         text::default
                     }),
                 toggle,
+                console,
                 button(if s.pinned { "Unpin" } else { "Pin" })
                     .style(button::secondary)
                     .on_press(Msg::Pin(s.id.clone(), !s.pinned)),

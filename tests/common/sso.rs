@@ -37,7 +37,7 @@ pub fn sso_url() -> String {
 }
 
 /// One request to the rig server's control API (HTTP/1.0, JSON); panics unless it answers 200.
-fn control(method: &str, path: &str, body: Option<&Value>) -> Value {
+pub fn control(method: &str, path: &str, body: Option<&Value>) -> Value {
     let base = sso_url();
     let authority = base
         .strip_prefix("http://")

@@ -36,6 +36,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import boto3
 import botocore.session
 
+import federation
+
 # Grant types of CreateToken (RFC 6749 / RFC 8628 names, as the service takes them).
 AUTH_CODE = "authorization_code"
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
@@ -177,6 +179,7 @@ class State:
         self.page_tokens = {}  # nextToken -> dict
         self._sts = None
         self._sts_lock = threading.Lock()
+        self.federation = federation.Federation(moto_url)
 
     # --- tenants (control API) -------------------------------------------------------------
 
@@ -773,6 +776,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(200, state.list_account_roles(self.headers, query))
             if route == ("GET", "/federation/credentials"):
                 return self._json(200, state.get_role_credentials(self.headers, query))
+            if path == "/federation" and method in ("GET", "POST"):
+                return self._federation(method, query, raw)
             if route == ("POST", "/logout"):
                 state.logout(self.headers)
                 return self._send(200, b"", {})
@@ -792,6 +797,20 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             self._error(500, "InternalServerException", {"message": f"sso rig server failure: {e}"})
 
+    def _federation(self, method, query, raw):
+        """The sign-in federation endpoint (federation.py): getSigninToken from the query or,
+        as AWS also accepts, a form body; login as the browser opens it."""
+        params = {k: v[-1] for k, v in query.items()}
+        if method == "POST":
+            form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+            params.update({k: v[-1] for k, v in form.items()})
+        if params.get("Action") == "login":
+            return self._page(*self.state.federation.login(params))
+        try:
+            return self._json(200, self.state.federation.get_signin_token(params))
+        except federation.Refused as e:
+            return self._send(400, f"Bad request: {e}\n".encode(), {"Content-Type": "text/plain; charset=utf-8"})
+
     def _control(self, method, path, raw):
         state = self.state
         if (method, path) == ("GET", "/_rig/health"):
@@ -800,6 +819,11 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             raise ControlError(400, "the body is not JSON")
+        if (method, path) == ("POST", "/_rig/federation/token"):
+            found = state.federation.describe(body.get("SigninToken") if isinstance(body, dict) else None)
+            if found is None:
+                raise ControlError(404, "no such sign-in token")
+            return self._json(200, found)
         if (method, path) == ("POST", "/_rig/tenants"):
             if not isinstance(body, dict):
                 raise ControlError(400, "expected a JSON object")
@@ -843,8 +867,13 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def log_request(self, code="-", size="-"):
+        # Paths only, no query: the federation endpoint's query carries credentials and sign-in
+        # tokens; other tokens travel in headers and bodies, never in what is logged.
+        path = urlsplit(getattr(self, "path", "") or "").path
+        self.log_message("%s %s %s", self.command, path, str(code))
+
     def log_message(self, format, *args):
-        # Paths only: tokens travel in headers and bodies, never in what is logged.
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {self.address_string()} {format % args}\n")
 
 

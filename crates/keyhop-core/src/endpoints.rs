@@ -2,12 +2,17 @@
 //! `AWS_ENDPOINT_URL_<SERVICE>` wins over `AWS_ENDPOINT_URL`, and
 //! `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` turns both off. Read once at the edge and passed
 //! down, so tests can point one engine at a local server without touching the environment.
+//!
+//! The console sign-in's federation endpoint is no SDK service, so it has keyhop's own variable,
+//! `KEYHOP_FEDERATION_ENDPOINT` (the full URL, e.g. `http://127.0.0.1:N/federation`), which
+//! `AWS_ENDPOINT_URL` does not reach: a local STS emulator has no federation endpoint.
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
     sts: Option<String>,
     sso: Option<String>,
     sso_oidc: Option<String>,
+    federation: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -29,19 +34,42 @@ impl Endpoints {
             sts: Some(url.to_owned()),
             sso: Some(url.to_owned()),
             sso_oidc: Some(url.to_owned()),
+            federation: None,
         }
     }
 
     pub fn from_env() -> Self {
+        // keyhop's own variable: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is about the SDKs' ones.
+        let federation = var("KEYHOP_FEDERATION_ENDPOINT");
         if var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Self::aws();
+            return Self {
+                federation,
+                ..Self::aws()
+            };
         }
         let global = var("AWS_ENDPOINT_URL");
         Self {
             sts: var("AWS_ENDPOINT_URL_STS").or_else(|| global.clone()),
             sso: var("AWS_ENDPOINT_URL_SSO").or_else(|| global.clone()),
             sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or(global),
+            federation,
         }
+    }
+
+    /// The same, with the console's federation endpoint at `url` (a test rig's).
+    pub fn with_federation(self, url: &str) -> Self {
+        Self {
+            federation: Some(url.to_owned()),
+            ..self
+        }
+    }
+
+    /// The sign-in federation endpoint: `KEYHOP_FEDERATION_ENDPOINT`, else the partition's
+    /// (`https://signin.aws.amazon.com/federation`, …).
+    pub fn federation_url(&self, partition: crate::console::Partition) -> String {
+        self.federation
+            .clone()
+            .unwrap_or_else(|| format!("https://{}/federation", partition.signin_host()))
     }
 
     /// The STS endpoint to use instead of AWS's, if any.
@@ -55,6 +83,7 @@ impl Endpoints {
             sts: Some(sts.to_owned()),
             sso: Some(sso.to_owned()),
             sso_oidc: Some(sso.to_owned()),
+            federation: None,
         }
     }
 

@@ -26,6 +26,8 @@ pub enum Error {
     Sso(#[from] crate::sso::SsoError),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error(transparent)]
+    Console(#[from] crate::console::ConsoleError),
     #[error("{step} for session {alias:?} failed: {source}")]
     Sts {
         step: &'static str,

@@ -1,4 +1,4 @@
-//! The two STS calls keyhop makes, over aws-sdk-sts, and the translation of their failures into
+//! The STS calls keyhop makes (GetSessionToken, AssumeRole, GetFederationToken), over aws-sdk-sts, and the translation of their failures into
 //! messages a user can act on. Endpoint, retries and timeouts come from aws-config, so
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_STS` are honoured exactly as the AWS SDKs do.
 
@@ -110,6 +110,81 @@ pub async fn get_session_token(
     }
     .instrument(span)
     .await
+}
+
+/// The session policy of a console sign-in: allows everything, so that what the federated user
+/// may do is exactly what the IAM user's own policies allow (a GetFederationToken session gets
+/// the intersection of the two; without a policy it would get nothing).
+const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// GetFederationToken with an IAM user's long-term keys: the credentials of a console sign-in
+/// (the federation endpoint takes no IAM user keys and no GetSessionToken credentials). AWS
+/// takes no MFA code on this call.
+pub async fn get_federation_token(
+    endpoints: &Endpoints,
+    region: &Region,
+    keys: &LongTermKeys,
+    name: &FederatedUserName,
+    duration: SessionDuration,
+) -> Result<StsCredentials, StsError> {
+    let span = tracing::info_span!(
+        "sts.get_federation_token",
+        region = %region,
+        access_key_id = %keys.access_key_id,
+        name = %name,
+        duration_secs = duration.secs(),
+    );
+    async {
+        let creds = Credentials::new(
+            keys.access_key_id.as_str(),
+            keys.secret_access_key.expose(),
+            None,
+            None,
+            "keyhop",
+        );
+        let out = client(endpoints, region, creds)
+            .await
+            .get_federation_token()
+            .name(name.as_str())
+            .policy(ALLOW_ALL)
+            .duration_seconds(i32::try_from(duration.secs()).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| translate(e, endpoints, region))?;
+        let c = into_credentials(out.credentials())?;
+        tracing::info!(expiration = %c.expiration, "got a federation token");
+        Ok(c)
+    }
+    .instrument(span)
+    .await
+}
+
+/// The `Name` of a GetFederationToken call: 2–32 of `[A-Za-z0-9+=,.@_-]`, made from a session's
+/// alias (AWS shows it as `federated-user/<name>` in CloudTrail and the console).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedUserName(String);
+
+impl FederatedUserName {
+    /// Every other character becomes `-`, the rest is cut at 32 characters, and a name shorter
+    /// than two gets a `keyhop-` prefix.
+    pub fn from_alias(alias: &str) -> Self {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+        let mut name: String = alias.chars().map(|c| if allowed(c) { c } else { '-' }).collect();
+        if name.len() < 2 {
+            name = format!("keyhop-{name}");
+        }
+        name.truncate(32);
+        Self(name)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for FederatedUserName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// AssumeRole from another session's temporary credentials.
@@ -305,6 +380,28 @@ mod tests {
                 .to_string()
                 .contains("not allowed")
         );
+    }
+
+    #[test]
+    fn federated_user_names_fit_what_aws_accepts() {
+        let ok = |s: &str| {
+            (2..=32).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        };
+        for (alias, want) in [
+            ("dev", "dev"),
+            ("Dev/Admin (prod)", "Dev-Admin--prod-"),
+            ("x", "keyhop-x"),
+            ("", "keyhop-"),
+            ("ünïcode", "-n-code"),
+            (
+                "a-very-long-alias-that-goes-on-and-on-for-ever",
+                "a-very-long-alias-that-goes-on-a",
+            ),
+        ] {
+            let name = FederatedUserName::from_alias(alias);
+            assert_eq!(name.as_str(), want, "{alias:?}");
+            assert!(ok(name.as_str()), "{alias:?} -> {name}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! processes never interleave half-done changes. Operations name sessions by `SessionId`
 //! (the CLI turns an alias into one at its edge), so a rename meanwhile cannot derail them.
 
+mod console;
 mod edit;
 mod lifecycle;
 mod sso;

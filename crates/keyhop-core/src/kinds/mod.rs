@@ -98,6 +98,16 @@ pub enum Freshness {
     CachedOk,
 }
 
+/// Which credentials sign a session in to the AWS console. The federation endpoint takes role
+/// credentials and GetFederationToken credentials, nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleCredentials {
+    /// The session's own credentials (a role: chained or IAM Identity Center).
+    Own,
+    /// GetFederationToken with the IAM user's long-term keys, for this long.
+    FederationToken(crate::validate::SessionDuration),
+}
+
 /// What a kind needs from the engine to obtain credentials.
 pub struct Providers<'a, S: SecretStore> {
     pub secrets: &'a Secrets<S>,
@@ -147,6 +157,16 @@ impl SessionKind {
         match self {
             SessionKind::IamUser(k) => k.mfa_device.as_ref(),
             SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => None,
+        }
+    }
+
+    /// What the console sign-in uses for this kind.
+    pub fn console_credentials(&self) -> ConsoleCredentials {
+        match self {
+            // Its session token (GetSessionToken) cannot sign in; its keys can ask for a
+            // federation token, lasting as long as the user's sessions do.
+            SessionKind::IamUser(k) => ConsoleCredentials::FederationToken(k.duration),
+            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => ConsoleCredentials::Own,
         }
     }
 
