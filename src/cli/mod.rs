@@ -5,6 +5,7 @@ mod credential_process;
 mod env;
 mod import;
 mod prompt;
+mod serve;
 mod session;
 mod settings;
 mod sso;
@@ -53,6 +54,9 @@ enum Command {
     Exec(env::ExecArgs),
     /// Print a session's credentials as variables for a shell to evaluate (or as JSON)
     Export(env::ExportArgs),
+    /// Serve a session's credentials to SDK clients on 127.0.0.1 (the container credentials
+    /// protocol), renewed before they expire, until Ctrl-C (the profile is not written)
+    Serve(serve::ServeArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -132,6 +136,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let _ = Cli::command().print_help();
             return ExitCode::from(2);
         }
+        Some(Command::Serve(a)) => return serve::main(a),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "keyhop", &mut std::io::stdout());
@@ -165,7 +170,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Export(a) => env::export(&engine, a).await.map(|()| ExitCode::SUCCESS),
                 #[cfg(feature = "desktop")]
                 Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
-                Command::Completions { .. } | Command::Manpage => unreachable!("handled above"),
+                Command::Completions { .. } | Command::Manpage | Command::Serve(_) => unreachable!("handled above"),
             }
         })
     });
