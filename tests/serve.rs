@@ -127,7 +127,8 @@ impl Server {
         rig.apply_env(&mut cmd);
         cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &self.url)
             .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &self.token)
-            .env("AWS_REGION", REGION);
+            .env("AWS_REGION", REGION)
+            .env("AWS_DEFAULT_REGION", REGION);
         cmd
     }
 

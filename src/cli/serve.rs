@@ -116,7 +116,7 @@ async fn run(engine: Arc<Engine>, a: ServeArgs) -> std::result::Result<(), Serve
     eprintln!(
         "keyhop: serving the credentials of {} on 127.0.0.1:{port} until Ctrl-C; give a client the two \
          variables above (without AWS_PROFILE or AWS_ACCESS_KEY_ID, which would win over them) \
-         and AWS_REGION={} if it needs a region",
+         and AWS_REGION={} (AWS_DEFAULT_REGION for the AWS CLI v1) if it needs a region",
         session.alias, session.region
     );
     serve::serve(listener, token, rx, kick, renewer, stop).await;

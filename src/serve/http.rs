@@ -20,8 +20,9 @@ use super::token::AuthToken;
 /// The path of the credentials; anything else is 404 (once the token is right).
 pub const PATH: &str = "/credentials";
 
-/// How long a request waits for a renewal when the credentials it would get are stale.
-const RENEWAL_WAIT: Duration = Duration::from_secs(20);
+/// How long a request waits for a renewal when the credentials it would get are stale: less
+/// than botocore's 2 s timeout for the endpoint, so it gets an answer (a 503 it retries).
+const RENEWAL_WAIT: Duration = Duration::from_millis(1500);
 
 /// What every connection shares.
 pub struct Shared {
