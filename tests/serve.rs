@@ -68,15 +68,14 @@ impl Server {
         let mut stdout = vec![];
         let deadline = Instant::now() + Duration::from_secs(60);
         while stdout.len() < 2 {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(line) => stdout.push(line),
-                Err(_) => {
-                    if let Some(status) = child.try_wait().unwrap() {
-                        panic!("keyhop serve exited ({status}): {}", stderr.lock().unwrap());
-                    }
-                    assert!(Instant::now() < deadline, "no export lines in 60 s: {stdout:?}");
-                }
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+                stdout.push(line);
+                continue;
             }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("keyhop serve exited ({status}): {}", stderr.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "no export lines in 60 s: {stdout:?}");
         }
         let value = |name: &str| {
             let prefix = format!("export {name}='");

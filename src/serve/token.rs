@@ -4,6 +4,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// `Debug` redacts it (SecretString), so it cannot slip into a tracing field.
 #[derive(Debug)]
 pub struct AuthToken(SecretString);
@@ -13,7 +15,11 @@ impl AuthToken {
     pub fn random() -> Self {
         let mut b = [0u8; 32];
         getrandom::fill(&mut b).expect("the OS random source is available");
-        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let hex: String = b
+            .iter()
+            .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 0xf)]])
+            .map(char::from)
+            .collect();
         Self(SecretString::from(hex))
     }
 
