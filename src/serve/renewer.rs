@@ -11,6 +11,7 @@ use keyhop_core::validate::{MfaCode, MfaDevice};
 use keyhop_core::{Engine, Error, Result};
 use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
+use tracing::Instrument;
 
 /// Asks the user for an MFA code (on a terminal); `None` when there is nobody to ask.
 pub type AskMfa = fn(&str, &MfaDevice) -> Result<Option<MfaCode>>;
@@ -100,7 +101,9 @@ impl Renewer {
         let engine = Arc::clone(&self.engine);
         let id = self.id.clone();
         let handle = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || handle.block_on(engine.renewed_credentials(&id, mfa)))
+        // The STS calls inside have spans of their own; this one says why they happen.
+        let span = tracing::info_span!("serve.renew", alias = %self.alias);
+        tokio::task::spawn_blocking(move || handle.block_on(engine.renewed_credentials(&id, mfa).instrument(span)))
             .await
             .expect("engine task does not panic")
     }
