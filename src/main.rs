@@ -14,6 +14,7 @@ mod cli;
 mod notify;
 #[cfg(feature = "desktop")]
 mod resume;
+mod serve;
 #[cfg(feature = "desktop")]
 mod single_instance;
 #[cfg(all(test, feature = "desktop"))]

@@ -6,6 +6,7 @@ mod credential_process;
 mod env;
 mod import;
 mod prompt;
+mod serve;
 mod session;
 mod settings;
 mod sso;
@@ -56,6 +57,9 @@ enum Command {
     Export(env::ExportArgs),
     /// Sign in to the AWS console as a session, in the browser (or print the sign-in URL)
     Console(console::Args),
+    /// Serve a session's credentials to SDK clients on 127.0.0.1 (the container credentials
+    /// protocol), renewed before they expire, until Ctrl-C (the profile is not written)
+    Serve(serve::ServeArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -135,6 +139,7 @@ pub fn run(cli: Cli) -> ExitCode {
             let _ = Cli::command().print_help();
             return ExitCode::from(2);
         }
+        Some(Command::Serve(a)) => return serve::main(a),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "keyhop", &mut std::io::stdout());
@@ -169,7 +174,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Console(a) => console::run(&engine, a).await,
                 #[cfg(feature = "desktop")]
                 Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
-                Command::Completions { .. } | Command::Manpage => unreachable!("handled above"),
+                Command::Completions { .. } | Command::Manpage | Command::Serve(_) => unreachable!("handled above"),
             }
         })
     });

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod import;
 pub mod kinds;
+pub mod lease;
 pub mod regions;
 pub mod schedule;
 pub(crate) mod sdk_config;

@@ -264,6 +264,15 @@ impl<S: SecretStore> Engine<S> {
         self.obtain(&snapshot, target, mfa.as_ref(), Freshness::CachedOk).await
     }
 
+    /// New credentials for `id` without touching any file: never the target's own cached ones
+    /// (`keyhop serve` renewing what it hands out before they expire). The sessions it is
+    /// chained on are reused while still good, so only an expired MFA token asks for a code.
+    pub async fn renewed_credentials(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StsCredentials> {
+        let snapshot = self.store.load()?;
+        let target = by_id(&snapshot.sessions, id)?;
+        self.obtain(&snapshot, target, mfa.as_ref(), Freshness::Refresh).await
+    }
+
     /// Walks the assumer chain: from the deepest session whose cached credentials are still
     /// good (so a valid cached token spares an MFA code), then one fetch per step after it.
     async fn obtain(
