@@ -2,20 +2,39 @@
 //! desktop build and for the CLI-only build, and the Windows and macOS checks
 //! (`cargo xtask check-targets`). Each is reported as one pass or fail in the summary; the
 //! tests run either way.
+//!
+//! They run beside the tests, once cargo runs the first test binary (it holds the build
+//! directory's lock only while it builds, so a gate started earlier would hold up the tests): the tests spend most of their time waiting on servers, processes and
+//! displays, and the gates fill those idle cores. They run at a lower priority so that the
+//! tests' timings stay those of an otherwise idle machine, and their output is kept and shown
+//! only for a gate that failed.
 
 use std::ffi::OsString;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub struct Gate {
     pub name: &'static str,
     pub passed: bool,
     /// Wall time of the gate, for the breakdown printed at the end.
-    pub took: std::time::Duration,
+    pub took: Duration,
+    /// What the gate printed (stdout, then stderr); shown when it failed.
+    pub output: String,
 }
 
 const CLIPPY: [&str; 5] = ["clippy", "--workspace", "--all-targets", "--quiet", "--locked"];
 
-pub fn run(path: &OsString) -> Vec<Gate> {
+/// Starts the gates one after another on a thread of their own, once `start` says so (or its
+/// sender is gone).
+pub fn spawn(path: &OsString, start: std::sync::mpsc::Receiver<()>) -> std::thread::JoinHandle<Vec<Gate>> {
+    let path = path.clone();
+    std::thread::spawn(move || {
+        let _ = start.recv();
+        run(&path)
+    })
+}
+
+fn run(path: &OsString) -> Vec<Gate> {
     let gates: [(&'static str, Vec<&str>); 5] = [
         ("cargo fmt --check", vec!["fmt", "--all", "--", "--check"]),
         ("clippy (desktop)", [&CLIPPY[..], &["--", "-D", "warnings"]].concat()),
@@ -29,18 +48,36 @@ pub fn run(path: &OsString) -> Vec<Gate> {
     gates
         .into_iter()
         .map(|(name, args)| {
-            println!("xtask: gate {name}");
-            let started = std::time::Instant::now();
-            let passed = Command::new(crate::cargo())
+            let started = Instant::now();
+            let out = Command::new("nice")
+                .args(["-n", "10"])
+                .arg(crate::cargo())
                 .args(&args)
                 .current_dir(crate::repo_root())
                 .env("PATH", path)
-                .status()
-                .is_ok_and(|s| s.success());
+                .stdin(Stdio::null())
+                .output();
+            let (passed, output) = match out {
+                Ok(o) => (
+                    o.status.success(),
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&o.stdout),
+                        String::from_utf8_lossy(&o.stderr)
+                    ),
+                ),
+                Err(e) => (false, format!("cannot run nice cargo: {e}")),
+            };
+            println!(
+                "xtask: gate {name}: {} ({}s)",
+                if passed { "ok" } else { "FAILED" },
+                started.elapsed().as_secs()
+            );
             Gate {
                 name,
                 passed,
                 took: started.elapsed(),
+                output,
             }
         })
         .collect()

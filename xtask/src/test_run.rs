@@ -47,19 +47,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
     }
 
-    // The format and lint gates run with the whole suite (what CI runs), not with a subset.
     phases.mark("apt + pip (packages, moto, AWS CLI)");
-    let gates = if cargo_args.is_empty() {
-        crate::gates::run(&path)
-    } else {
-        vec![]
-    };
-    for g in &gates {
-        phases.add(format!("gate: {}", g.name), g.took);
-    }
-    phases.restart();
 
-    // Built before the services start, so the breakdown tells building from running.
+    // Built before the services start and before the gates, which run beside the tests.
     let built = Command::new(crate::cargo())
         .args(["test", "--workspace", "--no-run", "--quiet"])
         .args(cargo_args.iter().take_while(|a| *a != "--"))
@@ -71,6 +61,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     if !built.success() {
         eprintln!("xtask: the tests did not build; cargo test below reports why");
     }
+    // The format and lint gates run with the whole suite (what CI runs), not with a subset.
+    let (tests_running, start_gates) = mpsc::channel();
+    let gates = cargo_args.is_empty().then(|| crate::gates::spawn(&path, start_gates));
 
     let work = crate::repo_root().join("target").join("xtask");
     // The keyring's files and sockets live here, not in the real home; removed at the end.
@@ -109,8 +102,27 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             cmd.env_remove(name);
         }
     }
-    let (code, totals) = run_streaming(cmd)?;
+    let (code, totals) = run_streaming(cmd, Some(tests_running))?;
     phases.mark("start the services + run the tests");
+    let gates = match gates {
+        Some(running) => {
+            println!("xtask: waiting for the gates");
+            let done = running.join().map_err(|_| "the gates' thread panicked")?;
+            phases.mark("the gates after the tests");
+            done
+        }
+        None => vec![],
+    };
+    for g in &gates {
+        phases.add(format!("(beside the tests) gate: {}", g.name), g.took);
+        if !g.passed {
+            println!(
+                "xtask: ---- gate {} FAILED; what it printed:\n{}",
+                g.name,
+                g.output.trim_end()
+            );
+        }
+    }
     drop(display);
     drop(sso);
     drop(moto);
@@ -165,11 +177,13 @@ impl Phases {
     fn add(&mut self, name: String, took: Duration) {
         self.done.push((name, took));
     }
-    fn restart(&mut self) {
-        self.started = Instant::now();
-    }
     fn print(&self) {
-        let total: Duration = self.done.iter().map(|(_, d)| *d).sum();
+        let total: Duration = self
+            .done
+            .iter()
+            .filter(|(name, _)| !name.starts_with("(beside"))
+            .map(|(_, d)| *d)
+            .sum();
         println!("xtask: where the time went ({}s in all):", total.as_secs());
         for (name, took) in &self.done {
             println!("xtask:   {:>5}s  {name}", took.as_secs());
@@ -237,8 +251,11 @@ impl Totals {
     }
 }
 
+/// Says once that cargo has started running test binaries (its `Running …` line).
+type RunningSignal = Arc<Mutex<Option<mpsc::Sender<()>>>>;
+
 /// Copies `from` to `to` line by line as it comes, counting `test result:` lines into `totals`.
-fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>) {
+fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>, running: RunningSignal) {
     let mut reader = BufReader::new(from);
     let mut line = Vec::new();
     loop {
@@ -248,8 +265,14 @@ fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>) {
             Ok(_) => {
                 let _ = to.write_all(&line);
                 let _ = to.flush();
+                let text = String::from_utf8_lossy(&line);
                 if let Ok(mut t) = totals.lock() {
-                    t.add_line(&String::from_utf8_lossy(&line));
+                    t.add_line(&text);
+                }
+                if text.trim_start().starts_with("Running ")
+                    && let Some(signal) = running.lock().ok().and_then(|mut s| s.take())
+                {
+                    let _ = signal.send(());
                 }
             }
         }
@@ -258,7 +281,8 @@ fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>) {
 
 /// Runs `cmd` in its own process group (signals to xtask are forwarded to the whole group;
 /// whatever of it is left at the end is killed), streaming its stdout and stderr.
-pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
+/// `running` is told when cargo runs the first test binary.
+pub(crate) fn run_streaming(mut cmd: Command, running: Option<mpsc::Sender<()>>) -> Result<(i32, Totals)> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -267,6 +291,7 @@ pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
     let group = -child.id().cast_signed();
     let forward = signals::Forward::group(child.id());
     let totals = Arc::new(Mutex::new(Totals::default()));
+    let running: RunningSignal = Arc::new(Mutex::new(running));
     let (done_tx, done_rx) = mpsc::channel();
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -275,9 +300,9 @@ pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
         (Box::new(stderr), Box::new(std::io::stderr())),
     ];
     for (from, to) in pipes {
-        let (totals, done) = (Arc::clone(&totals), done_tx.clone());
+        let (totals, done, running) = (Arc::clone(&totals), done_tx.clone(), Arc::clone(&running));
         std::thread::spawn(move || {
-            pump(from, to, totals);
+            pump(from, to, totals, running);
             let _ = done.send(());
         });
     }
