@@ -15,6 +15,9 @@ use super::{App, Failure, Message, Op, Snapshot};
 /// How long a sign-in started from the tray waits for the browser.
 const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The tray checks key ages in the background, so it can wait longer for IAM than the CLI.
+const KEY_AGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// What a start says about the AWS files (a mode made 0600, a backup kept): once, as a notification.
 fn tell(notices: &[String]) {
     for n in notices {
@@ -24,7 +27,24 @@ fn tell(notices: &[String]) {
 
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
-    let views = keyhop_core::SessionView::all(&state);
+    let mut views = keyhop_core::SessionView::all(&state);
+    let warn_days = keyhop_core::settings::Settings::load(engine.state_store())
+        .unwrap_or_default()
+        .key_age_warn_days;
+    keyhop_core::SessionView::add_key_ages(
+        &mut views,
+        &engine.key_ages(),
+        warn_days,
+        time::OffsetDateTime::now_utc(),
+    );
+    let key_warnings = engine
+        .take_key_age_warnings(warn_days)
+        .into_iter()
+        .filter_map(|(id, days)| {
+            let alias = state.sessions.iter().find(|s| s.id == id)?.alias.to_string();
+            Some((alias, days))
+        })
+        .collect();
     let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
     let connections = engine.sso_list().map_err(|e| e.to_string())?;
     Ok(Snapshot {
@@ -32,6 +52,7 @@ fn load(engine: &Engine) -> Result<Snapshot, String> {
         state,
         mfa_due,
         connections,
+        key_warnings,
     })
 }
 
@@ -61,6 +82,22 @@ impl App {
     pub(super) fn reload(&self) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(async move { blocking(&e, load).await }, Message::Loaded)
+    }
+
+    /// Asks IAM how old the IAM users' access keys are, where the cached answer is a day old.
+    pub(super) fn check_key_ages(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                off_runtime(&e, |e| async move {
+                    if let Err(err) = e.check_key_ages(KEY_AGE_BOUND).await {
+                        tracing::warn!(error = %err, "cannot check the access keys' ages");
+                    }
+                })
+                .await;
+            },
+            |()| Message::KeyAgesChecked,
+        )
     }
 
     /// Start, stop or refresh one session, marking it busy meanwhile.

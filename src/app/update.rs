@@ -25,10 +25,14 @@ impl App {
                 // Attention belongs to active sessions; a session stopped elsewhere needs none.
                 self.attention.retain(|id, _| active.contains(id));
                 self.failures.retain(|id, _| active.contains(id));
+                for (alias, days) in &snap.key_warnings {
+                    notify::show(catalogue::key_old(alias, *days));
+                }
                 self.snapshot = Some(snap);
                 self.reschedule();
                 Task::none()
             }
+            Message::KeyAgesChecked => self.reload(),
             Message::Loaded(Err(e)) => {
                 notify::show(catalogue::state_unreadable(&e));
                 Task::none()
@@ -160,7 +164,7 @@ impl App {
             }
             External::SignIn { connection } => self.sign_in(connection, None),
             External::EnterMfa { session_id } => self.open_mfa(&SessionId::from_string(session_id)),
-            External::Resumed => self.tick(),
+            External::Resumed => Task::batch([self.tick(), self.check_key_ages()]),
         }
     }
 

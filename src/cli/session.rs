@@ -13,6 +13,10 @@ use time::OffsetDateTime;
 
 use super::{prompt, table};
 
+/// How long `session list` waits for IAM when a key age is due for a check (once a day per key):
+/// a slow IAM shows the cached age, or none, rather than holding up the table.
+const LIST_IAM_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Subcommand, Debug)]
 pub enum SessionCommand {
     /// Add a session (the secret access key is read from a hidden prompt, or stdin's first line)
@@ -39,6 +43,9 @@ pub enum SessionCommand {
     Edit(EditArgs),
     /// Stop a session, delete its keyring items and forget it
     Remove { alias: String },
+    /// Replace an IAM user's access key: create a new one, store and prove it, then deactivate
+    /// and delete the old one
+    Rotate { alias: String },
     /// Keep a session on top of the tray menu, however many there are
     Pin { alias: String },
     /// Undo `pin`
@@ -229,12 +236,21 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             println!("Added {title} session {:?} (profile {}).", s.alias.as_str(), s.profile);
         }
         SessionCommand::List { json } => {
+            engine.check_key_ages(LIST_IAM_BOUND).await?;
             let list = engine.list()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list).expect("sessions serialise"));
             } else {
                 print!("{}", table::render(&list, OffsetDateTime::now_utc()));
             }
+        }
+        SessionCommand::Rotate { alias } => {
+            let out = engine.rotate(&engine.resolve(&alias)?).await?;
+            println!(
+                "Rotated the access key of {:?}: {} is in the keyring and works; {} is deactivated and deleted.",
+                out.alias, out.new_key, out.old_key
+            );
+            println!("An active session keeps its credentials until they expire; the next start uses the new key.");
         }
         SessionCommand::Start { alias, mfa_code } => {
             let id = engine.resolve(&alias)?;

@@ -8,6 +8,7 @@ pub struct Endpoints {
     sts: Option<String>,
     sso: Option<String>,
     sso_oidc: Option<String>,
+    iam: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -29,6 +30,7 @@ impl Endpoints {
             sts: Some(url.to_owned()),
             sso: Some(url.to_owned()),
             sso_oidc: Some(url.to_owned()),
+            iam: Some(url.to_owned()),
         }
     }
 
@@ -40,7 +42,8 @@ impl Endpoints {
         Self {
             sts: var("AWS_ENDPOINT_URL_STS").or_else(|| global.clone()),
             sso: var("AWS_ENDPOINT_URL_SSO").or_else(|| global.clone()),
-            sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or(global),
+            sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| global.clone()),
+            iam: var("AWS_ENDPOINT_URL_IAM").or(global),
         }
     }
 
@@ -55,6 +58,7 @@ impl Endpoints {
             sts: Some(sts.to_owned()),
             sso: Some(sso.to_owned()),
             sso_oidc: Some(sso.to_owned()),
+            iam: Some(sts.to_owned()),
         }
     }
 
@@ -87,5 +91,17 @@ impl Endpoints {
         self.sts
             .clone()
             .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
+    }
+
+    /// The IAM endpoint to use instead of AWS's, if any.
+    pub fn iam(&self) -> Option<&str> {
+        self.iam.as_deref()
+    }
+
+    /// The IAM URL as "cannot reach" messages name it (IAM is global: one endpoint).
+    pub fn iam_url(&self) -> String {
+        self.iam
+            .clone()
+            .unwrap_or_else(|| "https://iam.amazonaws.com".to_owned())
     }
 }

@@ -26,6 +26,9 @@ pub enum Error {
     Sso(#[from] crate::sso::SsoError),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    /// Boxed: it carries two keys' stories, and `Error` travels through every result.
+    #[error(transparent)]
+    Rotate(Box<crate::engine::RotateError>),
     #[error("{step} for session {alias:?} failed: {source}")]
     Sts {
         step: &'static str,
@@ -79,6 +82,12 @@ impl Error {
                     ..
                 }
         )
+    }
+}
+
+impl From<crate::engine::RotateError> for Error {
+    fn from(e: crate::engine::RotateError) -> Self {
+        Error::Rotate(Box::new(e))
     }
 }
 

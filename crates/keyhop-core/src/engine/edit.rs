@@ -94,6 +94,9 @@ impl<S: SecretStore> Engine<S> {
             (Ok((_, true)), _) => {
                 // What is cached came from the old settings.
                 self.secrets.forget_cached(id)?;
+                if keys_changed {
+                    self.forget_key_age(id);
+                }
             }
             _ => {}
         }
@@ -168,6 +171,7 @@ impl<S: SecretStore> Engine<S> {
             Ok(st.sessions.remove(idx))
         })?;
         self.secrets.delete_all(id)?;
+        self.forget_key_age(id);
         Ok(removed)
     }
 
