@@ -71,6 +71,16 @@ where
         .expect("engine task does not panic")
 }
 
+/// The code from the session's MFA command when one is due and the user configured one. A
+/// failing command is logged and gives no code: the start then asks with the MFA popup.
+fn code_from_process(engine: &Engine, id: &SessionId) -> Option<MfaCode> {
+    engine.mfa_needed(id).ok()??;
+    let p = engine.mfa_process_of(id).ok()??;
+    crate::mfa_process::run(&p)
+        .map_err(|e| tracing::warn!(error = %e, "the MFA command gave no code; asking instead"))
+        .ok()
+}
+
 async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
     let e = Arc::clone(engine);
     tokio::task::spawn_blocking(move || f(&e))
@@ -111,9 +121,12 @@ impl App {
         Task::perform(
             async move {
                 match op {
-                    Op::Start => off_runtime(&e, move |e| async move { e.start(&id, None).await })
-                        .await
-                        .map(|o| tell(&o.notices)),
+                    Op::Start => off_runtime(&e, move |e| async move {
+                        let code = code_from_process(&e, &id);
+                        e.start(&id, code).await
+                    })
+                    .await
+                    .map(|o| tell(&o.notices)),
                     Op::Refresh => off_runtime(&e, move |e| async move { e.refresh(&id).await })
                         .await
                         .map(|o| tell(o.map(|o| o.notices).as_deref().unwrap_or(&[]))),

@@ -173,7 +173,9 @@ impl App {
             return Task::none();
         };
         match self.shown_attention().get(&id) {
-            Some(Attention::MfaDue) => return self.open_mfa(&id),
+            // With an MFA command the start gets its code itself (the popup if that fails).
+            Some(Attention::MfaDue) if !self.has_mfa_process(&id) => return self.open_mfa(&id),
+            Some(Attention::MfaDue) => return self.run_op(id, s.alias.to_string(), Op::Start),
             Some(Attention::SignInNeeded(connection)) => return self.sign_in(connection.clone(), Some(id)),
             _ => {}
         }
@@ -302,6 +304,15 @@ impl App {
             self.settings.default_duration,
         );
         self.open(Window::Form(f))
+    }
+
+    /// Whether the session's chain starts at an IAM user with an MFA command.
+    fn has_mfa_process(&self, id: &SessionId) -> bool {
+        let Some(snap) = &self.snapshot else { return false };
+        let sessions = &snap.state.sessions;
+        keyhop_core::chain::find(sessions, id)
+            .and_then(|s| keyhop_core::chain::resolve(sessions, s).ok())
+            .is_some_and(|chain| chain[0].kind.mfa_process().is_some())
     }
 
     fn open_mfa(&mut self, session_id: &SessionId) -> Task<Message> {

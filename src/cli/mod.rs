@@ -4,6 +4,7 @@
 mod credential_process;
 mod env;
 mod import;
+mod mfa;
 mod prompt;
 mod session;
 mod settings;

@@ -26,6 +26,8 @@ pub enum Error {
     Sso(#[from] crate::sso::SsoError),
     #[error(transparent)]
     Settings(#[from] crate::settings::SettingsError),
+    #[error(transparent)]
+    MfaProcess(#[from] crate::mfa_process::MfaProcessError),
     /// Boxed: it carries two keys' stories, and `Error` travels through every result.
     #[error(transparent)]
     Rotate(Box<crate::engine::RotateError>),

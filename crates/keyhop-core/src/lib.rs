@@ -13,6 +13,7 @@ pub mod iam;
 pub mod import;
 pub mod key_age;
 pub mod kinds;
+pub mod mfa_process;
 pub mod regions;
 pub mod schedule;
 pub(crate) mod sdk_config;

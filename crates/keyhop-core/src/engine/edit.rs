@@ -131,7 +131,7 @@ impl<S: SecretStore> Engine<S> {
             s.kind.apply(k, &st.sessions, &before)?;
         }
         // Anything that changes which credentials the session gets makes the cached ones stale.
-        let creds_changed = keys_changed || s.kind != before.kind || s.region != before.region;
+        let creds_changed = keys_changed || !s.kind.same_credentials(&before.kind) || s.region != before.region;
         let mut stopped = false;
         if before.is_active() && (creds_changed || s.profile != before.profile) {
             let mut old = before.clone();

@@ -22,6 +22,8 @@ pub struct SessionView {
     #[serde(with = "time::serde::rfc3339::option")]
     pub expiration: Option<OffsetDateTime>,
     pub mfa_device: Option<MfaDevice>,
+    /// IAM users: the command that prints the MFA code (`--mfa-process`).
+    pub mfa_process: Option<String>,
     pub duration_seconds: Option<u64>,
     pub role_arn: Option<String>,
     pub role_session_name: Option<String>,
@@ -63,6 +65,7 @@ impl SessionView {
             pinned: st.pinned.contains(&s.id),
             expiration: s.expiration(),
             mfa_device: d.mfa_device,
+            mfa_process: d.mfa_process,
             duration_seconds: d.duration_seconds,
             role_arn: d.role_arn,
             role_session_name: d.role_session_name,
