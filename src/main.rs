@@ -10,6 +10,7 @@ mod app;
 mod autostart;
 mod browser;
 mod cli;
+mod mfa_process;
 #[cfg(feature = "desktop")]
 mod notify;
 #[cfg(feature = "desktop")]

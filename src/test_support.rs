@@ -19,6 +19,7 @@ pub fn session(alias: &str, kind: KindName, assumer: Option<&str>, expires: Opti
             KindName::IamUser => SessionKind::IamUser(IamUser {
                 mfa_device: None,
                 duration: SessionDuration::DEFAULT,
+                mfa_process: None,
             }),
             KindName::AwsSso => unimplemented!("SSO sessions come from a sync"),
             KindName::RoleChained => SessionKind::RoleChained(RoleChained {

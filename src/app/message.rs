@@ -36,6 +36,8 @@ pub struct Snapshot {
     pub mfa_due: std::collections::HashMap<keyhop_core::session::SessionId, time::OffsetDateTime>,
     /// IAM Identity Center connections, with whether each is signed in.
     pub connections: Vec<keyhop_core::engine::ConnectionView>,
+    /// IAM users whose key just became due for rotation: (alias, age in days), told once.
+    pub key_warnings: Vec<(String, i64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub enum Op {
 pub enum Message {
     External(External),
     Loaded(Result<Snapshot, String>),
+    /// IAM was asked about the access keys' ages (once a day per key): show them.
+    KeyAgesChecked,
     /// An engine operation on a session finished; on success, what it says about the AWS
     /// files (a mode made 0600, a backup kept), shown once as notifications.
     Done {

@@ -115,7 +115,7 @@ pub fn run() -> ExitCode {
     let result = iced::daemon(
         move || {
             let app = app.borrow_mut().take().expect("iced boots the app once");
-            let load = app.reload();
+            let load = Task::batch([app.reload(), app.check_key_ages()]);
             (app, load)
         },
         App::update,

@@ -15,9 +15,29 @@ use super::{App, Failure, Message, Op, Snapshot};
 /// How long a sign-in started from the tray waits for the browser.
 const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The tray checks key ages in the background, so it can wait longer for IAM than the CLI.
+const KEY_AGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
+
 fn load(engine: &Engine) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
-    let views = keyhop_core::SessionView::all(&state);
+    let mut views = keyhop_core::SessionView::all(&state);
+    let warn_days = keyhop_core::settings::Settings::load(engine.state_store())
+        .unwrap_or_default()
+        .key_age_warn_days;
+    keyhop_core::SessionView::add_key_ages(
+        &mut views,
+        &engine.key_ages(),
+        warn_days,
+        time::OffsetDateTime::now_utc(),
+    );
+    let key_warnings = engine
+        .take_key_age_warnings(warn_days)
+        .into_iter()
+        .filter_map(|(id, days)| {
+            let alias = state.sessions.iter().find(|s| s.id == id)?.alias.to_string();
+            Some((alias, days))
+        })
+        .collect();
     let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
     let connections = engine.sso_list().map_err(|e| e.to_string())?;
     Ok(Snapshot {
@@ -25,6 +45,7 @@ fn load(engine: &Engine) -> Result<Snapshot, String> {
         state,
         mfa_due,
         connections,
+        key_warnings,
     })
 }
 
@@ -43,6 +64,16 @@ where
         .expect("engine task does not panic")
 }
 
+/// The code from the session's MFA command when one is due and the user configured one. A
+/// failing command is logged and gives no code: the start then asks with the MFA popup.
+fn code_from_process(engine: &Engine, id: &SessionId) -> Option<MfaCode> {
+    engine.mfa_needed(id).ok()??;
+    let p = engine.mfa_process_of(id).ok()??;
+    crate::mfa_process::run(&p)
+        .map_err(|e| tracing::warn!(error = %e, "the MFA command gave no code; asking instead"))
+        .ok()
+}
+
 async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
     let e = Arc::clone(engine);
     tokio::task::spawn_blocking(move || f(&e))
@@ -54,6 +85,22 @@ impl App {
     pub(super) fn reload(&self) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(async move { blocking(&e, load).await }, Message::Loaded)
+    }
+
+    /// Asks IAM how old the IAM users' access keys are, where the cached answer is a day old.
+    pub(super) fn check_key_ages(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                off_runtime(&e, |e| async move {
+                    if let Err(err) = e.check_key_ages(KEY_AGE_BOUND).await {
+                        tracing::warn!(error = %err, "cannot check the access keys' ages");
+                    }
+                })
+                .await;
+            },
+            |()| Message::KeyAgesChecked,
+        )
     }
 
     /// Start, stop or refresh one session, marking it busy meanwhile.
@@ -69,9 +116,12 @@ impl App {
         Task::perform(
             async move {
                 match op {
-                    Op::Start => off_runtime(&e, move |e| async move { e.start(&id, None).await })
-                        .await
-                        .map(|o| o.notices),
+                    Op::Start => off_runtime(&e, move |e| async move {
+                        let code = code_from_process(&e, &id);
+                        e.start(&id, code).await
+                    })
+                    .await
+                    .map(|o| o.notices),
                     Op::Refresh => off_runtime(&e, move |e| async move { e.refresh(&id).await })
                         .await
                         .map(|o| o.map(|o| o.notices).unwrap_or_default()),

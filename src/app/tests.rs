@@ -138,6 +138,7 @@ impl Rig {
             state,
             mfa_due: mfa_due.iter().map(|(id, at)| ((*id).clone(), *at)).collect(),
             connections: vec![],
+            key_warnings: vec![],
         })));
     }
     fn click(&mut self, id: &SessionId) {
@@ -169,6 +170,7 @@ fn session(alias: &str, mfa: bool, expires_in: Option<Duration>) -> Session {
         kind: SessionKind::IamUser(IamUser {
             mfa_device: mfa.then(|| MfaDevice::parse("arn:aws:iam::123456789012:mfa/alice").unwrap()),
             duration: SessionDuration::DEFAULT,
+            mfa_process: None,
         }),
         active: expires_in.map(|left| Activation {
             expiration: now + left,

@@ -25,10 +25,14 @@ impl App {
                 // Attention belongs to active sessions; a session stopped elsewhere needs none.
                 self.attention.retain(|id, _| active.contains(id));
                 self.failures.retain(|id, _| active.contains(id));
+                for (alias, days) in &snap.key_warnings {
+                    self.desktop.notify(catalogue::key_old(alias, *days));
+                }
                 self.snapshot = Some(snap);
                 self.reschedule();
                 Task::none()
             }
+            Message::KeyAgesChecked => self.reload(),
             Message::Loaded(Err(e)) => {
                 self.desktop.notify(catalogue::state_unreadable(&e));
                 Task::none()
@@ -53,7 +57,7 @@ impl App {
             },
             Message::ConsoleOpened { alias, result } => {
                 if let Err(why) = result {
-                    notify::show(catalogue::console_failed(&alias, &why));
+                    self.desktop.notify(catalogue::console_failed(&alias, &why));
                 }
                 Task::none()
             }
@@ -170,7 +174,7 @@ impl App {
             }
             External::SignIn { connection } => self.sign_in(connection, None),
             External::EnterMfa { session_id } => self.open_mfa(&SessionId::from_string(session_id)),
-            External::Resumed => self.tick(),
+            External::Resumed => Task::batch([self.tick(), self.check_key_ages()]),
         }
     }
 
@@ -179,7 +183,9 @@ impl App {
             return Task::none();
         };
         match self.shown_attention().get(&id) {
-            Some(Attention::MfaDue) => return self.open_mfa(&id),
+            // With an MFA command the start gets its code itself (the popup if that fails).
+            Some(Attention::MfaDue) if !self.has_mfa_process(&id) => return self.open_mfa(&id),
+            Some(Attention::MfaDue) => return self.run_op(id, s.alias.to_string(), Op::Start),
             Some(Attention::SignInNeeded(connection)) => return self.sign_in(connection.clone(), Some(id)),
             _ => {}
         }
@@ -316,6 +322,15 @@ impl App {
             self.settings.default_duration,
         );
         self.open(Window::Form(f))
+    }
+
+    /// Whether the session's chain starts at an IAM user with an MFA command.
+    fn has_mfa_process(&self, id: &SessionId) -> bool {
+        let Some(snap) = &self.snapshot else { return false };
+        let sessions = &snap.state.sessions;
+        keyhop_core::chain::find(sessions, id)
+            .and_then(|s| keyhop_core::chain::resolve(sessions, s).ok())
+            .is_some_and(|chain| chain[0].kind.mfa_process().is_some())
     }
 
     fn open_mfa(&mut self, session_id: &SessionId) -> Task<Message> {

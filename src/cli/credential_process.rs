@@ -1,7 +1,6 @@
 //! `keyhop credential-process ALIAS`: the JSON the AWS SDKs and CLI read from a
 //! `credential_process = keyhop credential-process ALIAS` line in `~/.aws/config`.
 
-use keyhop_core::validate::MfaCode;
 use keyhop_core::{Engine, Result};
 use secrecy::ExposeSecret;
 
@@ -13,8 +12,10 @@ pub struct Args {
 }
 
 pub async fn run(engine: &Engine, a: Args) -> Result<()> {
-    let code = a.mfa_code.as_deref().map(MfaCode::parse).transpose()?;
-    let c = engine.credentials(&engine.resolve(&a.alias)?, code).await?;
+    let id = engine.resolve(&a.alias)?;
+    // Run by an SDK, never on a terminal of its own: the MFA command or nothing.
+    let code = super::mfa::code(engine, &id, a.mfa_code.as_deref(), false)?;
+    let c = engine.credentials(&id, code).await?;
     let out = serde_json::json!({
         "Version": 1,
         "AccessKeyId": c.access_key_id,

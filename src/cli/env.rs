@@ -4,11 +4,8 @@
 use std::process::{Command, ExitCode};
 
 use keyhop_core::secrets::StsCredentials;
-use keyhop_core::validate::MfaCode;
 use keyhop_core::{Engine, Result};
 use secrecy::ExposeSecret;
-
-use super::prompt;
 
 #[derive(clap::Args, Debug)]
 pub struct ExecArgs {
@@ -68,12 +65,7 @@ async fn variables(
     mfa_code: Option<&str>,
 ) -> Result<(StsCredentials, Vec<(&'static str, String)>)> {
     let id = engine.resolve(alias)?;
-    let mut code = mfa_code.map(MfaCode::parse).transpose()?;
-    if code.is_none()
-        && let Some((root, device)) = engine.mfa_needed(&id)?
-    {
-        code = prompt::mfa_code(&root, &device)?;
-    }
+    let code = super::mfa::code(engine, &id, mfa_code, true)?;
     let session = engine.session(&id)?;
     let c = engine.credentials(&id, code).await?;
     let region = session.region.to_string();

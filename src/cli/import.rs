@@ -54,6 +54,7 @@ pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
             keys,
             mfa_device,
             duration,
+            mfa_process: None,
         }),
     })?;
     println!(

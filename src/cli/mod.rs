@@ -5,6 +5,7 @@ mod console;
 mod credential_process;
 mod env;
 mod import;
+mod mfa;
 mod prompt;
 mod serve;
 mod session;

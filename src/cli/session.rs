@@ -3,15 +3,20 @@
 use clap::{Args, Subcommand};
 use keyhop_core::engine::{NewSession, SessionEdit, StopOutcome};
 use keyhop_core::kinds::{KindEdit, KindName, NewKind, iam_user, role_chained};
+use keyhop_core::mfa_process::MfaProcess;
 use keyhop_core::secrets::LongTermKeys;
 use keyhop_core::validate::{
-    AccessKeyId, MfaCode, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration,
+    AccessKeyId, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SessionAlias, SessionDuration,
     ValidationError,
 };
 use keyhop_core::{Engine, Result};
 use time::OffsetDateTime;
 
 use super::{prompt, table};
+
+/// How long `session list` waits for IAM when a key age is due for a check (once a day per key):
+/// a slow IAM shows the cached age, or none, rather than holding up the table.
+const LIST_IAM_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Subcommand, Debug)]
 pub enum SessionCommand {
@@ -39,6 +44,9 @@ pub enum SessionCommand {
     Edit(EditArgs),
     /// Stop a session, delete its keyring items and forget it
     Remove { alias: String },
+    /// Replace an IAM user's access key: create a new one, store and prove it, then deactivate
+    /// and delete the old one
+    Rotate { alias: String },
     /// Keep a session on top of the tray menu, however many there are
     Pin { alias: String },
     /// Undo `pin`
@@ -78,6 +86,10 @@ pub struct IamUserArgs {
     /// GetSessionToken duration in seconds (900-129600, default 43200)
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<u64>,
+    /// A command that prints the MFA code on its first line, run when a code is needed, e.g.
+    /// 'ykman oath accounts code --single aws' (split like a shell would; no shell is run)
+    #[arg(long, value_name = "CMD")]
+    pub mfa_process: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -110,6 +122,12 @@ pub struct EditArgs {
     pub no_mfa_device: bool,
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<u64>,
+    /// The command that prints the MFA code (see `session add iam-user --mfa-process`)
+    #[arg(long, value_name = "CMD", conflicts_with = "no_mfa_process")]
+    pub mfa_process: Option<String>,
+    /// Remove the MFA command (ask for codes again)
+    #[arg(long)]
+    pub no_mfa_process: bool,
     /// New access key id; the new secret access key is then read like `add` reads it
     #[arg(long)]
     pub access_key_id: Option<String>,
@@ -143,6 +161,7 @@ pub fn default_duration(engine: &Engine) -> SessionDuration {
 fn iam_user_new(engine: &Engine, a: &IamUserArgs) -> Result<NewKind> {
     let access_key_id = AccessKeyId::parse(&a.access_key_id)?;
     let mfa_device = opt(a.mfa_device.as_deref(), MfaDevice::parse)?;
+    let mfa_process = a.mfa_process.as_deref().map(MfaProcess::parse).transpose()?;
     let duration = match a.duration {
         Some(secs) => SessionDuration::from_secs(secs)?,
         None => default_duration(engine),
@@ -156,6 +175,7 @@ fn iam_user_new(engine: &Engine, a: &IamUserArgs) -> Result<NewKind> {
         },
         mfa_device,
         duration,
+        mfa_process,
     }))
 }
 
@@ -177,6 +197,11 @@ fn kind_edit(engine: &Engine, id: &keyhop_core::session::SessionId, a: &EditArgs
             opt(a.mfa_device.as_deref(), MfaDevice::parse)?.map(Some)
         },
         duration: a.duration.map(SessionDuration::from_secs).transpose()?,
+        mfa_process: if a.no_mfa_process {
+            Some(None)
+        } else {
+            a.mfa_process.as_deref().map(MfaProcess::parse).transpose()?.map(Some)
+        },
         access_key_id: opt(a.access_key_id.as_deref(), AccessKeyId::parse)?,
         secret_access_key: None,
     };
@@ -188,7 +213,8 @@ fn kind_edit(engine: &Engine, id: &keyhop_core::session::SessionId, a: &EditArgs
             None => None,
         },
     };
-    let iam_set = iam.mfa_device.is_some() || iam.duration.is_some() || iam.access_key_id.is_some();
+    let iam_set =
+        iam.mfa_device.is_some() || iam.duration.is_some() || iam.mfa_process.is_some() || iam.access_key_id.is_some();
     let role_set = role.role_arn.is_some() || role.role_session_name.is_some() || role.assumer.is_some();
     let kind = engine.session(id)?.kind.name();
     let pick_iam = match (iam_set, role_set) {
@@ -229,6 +255,7 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             println!("Added {title} session {:?} (profile {}).", s.alias.as_str(), s.profile);
         }
         SessionCommand::List { json } => {
+            engine.check_key_ages(LIST_IAM_BOUND).await?;
             let list = engine.list()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list).expect("sessions serialise"));
@@ -236,14 +263,17 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
                 print!("{}", table::render(&list, OffsetDateTime::now_utc()));
             }
         }
+        SessionCommand::Rotate { alias } => {
+            let out = engine.rotate(&engine.resolve(&alias)?).await?;
+            println!(
+                "Rotated the access key of {:?}: {} is in the keyring and works; {} is deactivated and deleted.",
+                out.alias, out.new_key, out.old_key
+            );
+            println!("An active session keeps its credentials until they expire; the next start uses the new key.");
+        }
         SessionCommand::Start { alias, mfa_code } => {
             let id = engine.resolve(&alias)?;
-            let mut code = opt(mfa_code.as_deref(), MfaCode::parse)?;
-            if code.is_none()
-                && let Some((root, device)) = engine.mfa_needed(&id)?
-            {
-                code = prompt::mfa_code(&root, &device)?;
-            }
+            let code = super::mfa::code(engine, &id, mfa_code.as_deref(), true)?;
             let out = engine.start(&id, code).await?;
             for n in &out.notices {
                 eprintln!("keyhop: note: {n}");

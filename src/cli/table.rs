@@ -7,7 +7,7 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
     if sessions.is_empty() {
         return "No sessions yet. Add one with `keyhop session add iam-user …` or `keyhop import csv …`.\n".into();
     }
-    let rows: Vec<[String; 6]> = sessions
+    let rows: Vec<[String; 7]> = sessions
         .iter()
         .map(|s| {
             let status = match s.expiration {
@@ -26,11 +26,12 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
                 s.region.to_string(),
                 status,
                 s.mfa_device.as_ref().map(ToString::to_string).unwrap_or_default(),
+                key_age(s.access_key_age_days, s.key_rotation_due),
             ]
         })
         .collect();
-    let header = ["ALIAS", "KIND", "PROFILE", "REGION", "STATUS", "MFA"];
-    let widths: Vec<usize> = (0..6)
+    let header = ["ALIAS", "KIND", "PROFILE", "REGION", "STATUS", "MFA", "KEY AGE"];
+    let widths: Vec<usize> = (0..7)
         .map(|i| {
             rows.iter()
                 .map(|r| r[i].chars().count())
@@ -46,6 +47,15 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
         out.push('\n');
     }
     out
+}
+
+/// "12d", or "⚠ 95d, rotate" once the key is due for rotation; empty when unknown.
+pub fn key_age(days: Option<i64>, due: bool) -> String {
+    match days {
+        Some(d) if due => format!("⚠ {d}d, rotate"),
+        Some(d) => format!("{d}d"),
+        None => String::new(),
+    }
 }
 
 /// "11h 42m" / "7m": time left, as the table, the tray menu and the windows show it.

@@ -103,6 +103,14 @@ pub fn aws_file_changed(notice: &str) -> Note {
     note("keyhop changed an AWS file".to_owned(), notice.to_owned())
 }
 
+/// An IAM user's access key reached the age set in Settings (once per key).
+pub fn key_old(alias: &str, days: i64) -> Note {
+    note(
+        format!("{alias}: access key is {days} days old"),
+        format!("Rotate it with `keyhop session rotate {alias}`: a new key replaces it, and the old one is deleted."),
+    )
+}
+
 pub fn settings_unreadable(why: &str) -> Note {
     note("keyhop settings".to_owned(), format!("{why}; using the defaults"))
 }
@@ -135,5 +143,8 @@ mod tests {
         assert!(quit_with_active(2).body.starts_with("2 session(s)"));
         let c = console_failed("dev", "cannot reach the AWS sign-in federation endpoint");
         assert!(c.summary.contains("dev") && c.summary.contains("console") && c.body.contains("federation"));
+        let old = key_old("dev", 91);
+        assert!(old.summary.contains("dev") && old.summary.contains("91 days"));
+        assert!(old.body.contains("keyhop session rotate dev"));
     }
 }

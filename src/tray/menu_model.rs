@@ -213,14 +213,19 @@ fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: Offset
     if busy {
         return format!("… {head} (working)");
     }
-    match (attention, s.expiration) {
+    let key = match s.access_key_age_days {
+        Some(days) if s.key_rotation_due => format!(" · ⚠ key {days} days old"),
+        _ => String::new(),
+    };
+    let line = match (attention, s.expiration) {
         (Some(Attention::MfaDue), _) => format!("⚠ {head} · MFA code needed"),
         (Some(Attention::SignInNeeded(_)), _) => format!("⚠ {head} · sign-in needed"),
         (Some(Attention::RefreshFailed(_)), _) => format!("⚠ {head} · refresh failed"),
         (None, Some(exp)) if exp <= now => format!("● {head} · expired"),
         (None, Some(exp)) => format!("● {head} · {} left", remaining(exp - now)),
         (None, None) => format!("○ {head}"),
-    }
+    };
+    line + &key
 }
 
 pub use crate::cli::table::remaining;

@@ -180,3 +180,36 @@ fn open_console_lists_the_active_sessions_only() {
     ));
     assert!(labels(&build(&long, &HashMap::new(), &[], NOW)).contains(&"Open console: 1".to_owned()));
 }
+
+#[test]
+fn an_old_access_key_shows_a_warning_on_its_line() {
+    let mut old = view("old", KindName::IamUser, None);
+    let mut young = view("young", KindName::IamUser, None);
+    let ages = keyhop_core::key_age::KeyAges {
+        keys: [
+            (old.id.clone(), 95, "AKIAEXAMPLEEXAMPLE01"),
+            (young.id.clone(), 3, "AKIAEXAMPLEEXAMPLE02"),
+        ]
+        .into_iter()
+        .map(|(id, days, key)| {
+            let record = keyhop_core::key_age::KeyRecord {
+                access_key_id: key.into(),
+                created: Some(NOW - time::Duration::days(days)),
+                checked: NOW,
+                warned: false,
+            };
+            (id, record)
+        })
+        .collect(),
+    };
+    let mut both = [old.clone(), young.clone()];
+    SessionView::add_key_ages(&mut both, &ages, 90, NOW);
+    [old, young] = both;
+    let l = labels(&build(&[old.clone(), young], &HashMap::new(), &[], NOW));
+    assert_eq!(l[0], "○ old — p-old · ⚠ key 95 days old");
+    assert_eq!(l[1], "○ young — p-young");
+    // Below the threshold no warning, whatever the age.
+    let mut again = [old];
+    SessionView::add_key_ages(&mut again, &ages, 100, NOW);
+    assert!(!labels(&build(&again, &HashMap::new(), &[], NOW))[0].contains('⚠'));
+}

@@ -168,7 +168,10 @@ impl List {
                 Some(exp) => format!("active · {} left", remaining(exp - now)),
                 None => "inactive".to_owned(),
             };
-            let kind = &s.summary;
+            let kind = match crate::cli::table::key_age(s.access_key_age_days, s.key_rotation_due) {
+                age if age.is_empty() => s.summary.clone(),
+                age => format!("{} · key {age}", s.summary),
+            };
             // A session whose MFA code is due: the button asks for it (the app opens the popup).
             let label = match attention.get(&s.id) {
                 Some(Attention::MfaDue) => "Code…",

@@ -1,5 +1,5 @@
 //! Settings: start at login, notification lead time, refresh margin, default region, default
-//! GetSessionToken duration, stop all sessions on quit.
+//! GetSessionToken duration, stop all sessions on quit, the access key age that asks for rotation.
 
 use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
 use iced::{Element, Length};
@@ -17,6 +17,7 @@ pub struct SettingsForm {
     pub margin: String,
     pub region: String,
     pub duration_hours: String,
+    pub key_age_days: String,
     pub error: Option<String>,
 }
 
@@ -28,6 +29,7 @@ pub enum Msg {
     Margin(String),
     Region(String),
     DurationHours(String),
+    KeyAgeDays(String),
     Save,
     Cancel,
 }
@@ -50,6 +52,7 @@ impl SettingsForm {
             region: s.default_region.to_string(),
             #[allow(clippy::cast_precision_loss)] // at most 129,600 s
             duration_hours: format!("{}", s.default_duration.secs() as f64 / 3600.0),
+            key_age_days: s.key_age_warn_days.to_string(),
             error: None,
         }
     }
@@ -71,6 +74,11 @@ impl SettingsForm {
             refresh_margin_minutes: minutes(&self.margin, "refresh margin")?,
             default_region: Region::parse(&self.region).map_err(|e| e.to_string())?,
             default_duration: SessionDuration::from_secs(hours_to_secs(hours)).map_err(|e| e.to_string())?,
+            key_age_warn_days: self
+                .key_age_days
+                .trim()
+                .parse()
+                .map_err(|_| "key age warning must be a whole number of days".to_owned())?,
         };
         s.validate().map_err(|e| e.to_string())?;
         Ok(s)
@@ -85,6 +93,7 @@ impl SettingsForm {
             Msg::Margin(v) => self.margin = v,
             Msg::Region(v) => self.region = v,
             Msg::DurationHours(v) => self.duration_hours = v,
+            Msg::KeyAgeDays(v) => self.key_age_days = v,
             Msg::Cancel => return Effect::Cancel,
             Msg::Save => match self.parsed() {
                 Ok(s) => return Effect::Save(s, self.start_at_login),
@@ -124,6 +133,13 @@ impl SettingsForm {
                 "IAM user session duration (hours, 0.25-36)",
                 text_input("12", &self.duration_hours)
                     .on_input(Msg::DurationHours)
+                    .on_submit(Msg::Save),
+                None,
+            ),
+            field(
+                "Warn when an IAM user's access key is this old (days)",
+                text_input("90", &self.key_age_days)
+                    .on_input(Msg::KeyAgeDays)
                     .on_submit(Msg::Save),
                 None,
             ),
@@ -182,5 +198,10 @@ mod tests {
         f.update(Msg::Margin("5".into()));
         f.update(Msg::DurationHours("40".into()));
         assert!(f.parsed().unwrap_err().contains("out of range"));
+        f.update(Msg::DurationHours("12".into()));
+        f.update(Msg::KeyAgeDays("30".into()));
+        assert_eq!(f.parsed().unwrap().key_age_warn_days, 30);
+        f.update(Msg::KeyAgeDays("a month".into()));
+        assert!(f.parsed().unwrap_err().contains("key age"));
     }
 }

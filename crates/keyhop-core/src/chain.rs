@@ -83,6 +83,7 @@ mod tests {
             kind: SessionKind::IamUser(crate::kinds::IamUser {
                 mfa_device: None,
                 duration: SessionDuration::DEFAULT,
+                mfa_process: None,
             }),
             active: None,
         }

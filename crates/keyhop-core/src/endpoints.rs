@@ -13,6 +13,7 @@ pub struct Endpoints {
     sso: Option<String>,
     sso_oidc: Option<String>,
     federation: Option<String>,
+    iam: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -35,6 +36,7 @@ impl Endpoints {
             sso: Some(url.to_owned()),
             sso_oidc: Some(url.to_owned()),
             federation: None,
+            iam: Some(url.to_owned()),
         }
     }
 
@@ -51,7 +53,8 @@ impl Endpoints {
         Self {
             sts: var("AWS_ENDPOINT_URL_STS").or_else(|| global.clone()),
             sso: var("AWS_ENDPOINT_URL_SSO").or_else(|| global.clone()),
-            sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or(global),
+            sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC").or_else(|| global.clone()),
+            iam: var("AWS_ENDPOINT_URL_IAM").or(global),
             federation,
         }
     }
@@ -84,6 +87,7 @@ impl Endpoints {
             sso: Some(sso.to_owned()),
             sso_oidc: Some(sso.to_owned()),
             federation: None,
+            iam: Some(sts.to_owned()),
         }
     }
 
@@ -116,5 +120,17 @@ impl Endpoints {
         self.sts
             .clone()
             .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
+    }
+
+    /// The IAM endpoint to use instead of AWS's, if any.
+    pub fn iam(&self) -> Option<&str> {
+        self.iam.as_deref()
+    }
+
+    /// The IAM URL as "cannot reach" messages name it (IAM is global: one endpoint).
+    pub fn iam_url(&self) -> String {
+        self.iam
+            .clone()
+            .unwrap_or_else(|| "https://iam.amazonaws.com".to_owned())
     }
 }

@@ -28,6 +28,11 @@ pub enum Error {
     Settings(#[from] crate::settings::SettingsError),
     #[error(transparent)]
     Console(#[from] crate::console::ConsoleError),
+    #[error(transparent)]
+    MfaProcess(#[from] crate::mfa_process::MfaProcessError),
+    /// Boxed: it carries two keys' stories, and `Error` travels through every result.
+    #[error(transparent)]
+    Rotate(Box<crate::engine::RotateError>),
     #[error("{step} for session {alias:?} failed: {source}")]
     Sts {
         step: &'static str,
@@ -81,6 +86,12 @@ impl Error {
                     ..
                 }
         )
+    }
+}
+
+impl From<crate::engine::RotateError> for Error {
+    fn from(e: crate::engine::RotateError) -> Self {
+        Error::Rotate(Box::new(e))
     }
 }
 

@@ -15,6 +15,7 @@ fn active(alias: &str, exp: OffsetDateTime) -> Session {
         kind: SessionKind::IamUser(crate::kinds::IamUser {
             mfa_device: None,
             duration: SessionDuration::DEFAULT,
+            mfa_process: None,
         }),
         active: Some(Activation {
             expiration: exp,

@@ -21,6 +21,9 @@ pub struct Settings {
     pub default_region: Region,
     pub default_duration: SessionDuration,
     pub stop_all_on_quit: bool,
+    /// An IAM user's access key this many days old or older is due for rotation (⚠ in the
+    /// tray, `session list`, one notification).
+    pub key_age_warn_days: u32,
 }
 
 impl Default for Settings {
@@ -31,6 +34,7 @@ impl Default for Settings {
             default_region: Region::parse("us-east-1").expect("a known region"),
             default_duration: SessionDuration::DEFAULT,
             stop_all_on_quit: true,
+            key_age_warn_days: 90,
         }
     }
 }
@@ -65,16 +69,20 @@ impl Settings {
         if !(1..=30).contains(&self.refresh_margin_minutes) {
             return Err(SettingsError::Invalid("refresh margin must be 1 to 30 minutes".into()));
         }
+        if self.key_age_warn_days > 3650 {
+            return Err(SettingsError::Invalid("key age warning must be 0 to 3650 days".into()));
+        }
         Ok(())
     }
 
     /// The keys of `keyhop settings get|set`, in the order `list` shows them.
-    pub const KEYS: [&'static str; 5] = [
+    pub const KEYS: [&'static str; 6] = [
         "notify-lead-minutes",
         "refresh-margin-minutes",
         "default-region",
         "default-duration-seconds",
         "stop-all-on-quit",
+        "key-age-warn-days",
     ];
 
     fn unknown(key: &str) -> SettingsError {
@@ -94,6 +102,7 @@ impl Settings {
             "default-region" => json!(self.default_region.as_str()),
             "default-duration-seconds" => json!(self.default_duration.secs()),
             "stop-all-on-quit" => json!(self.stop_all_on_quit),
+            "key-age-warn-days" => json!(self.key_age_warn_days),
             other => return Err(Self::unknown(other)),
         })
     }
@@ -116,6 +125,7 @@ impl Settings {
                     .map_err(|e| SettingsError::Invalid(e.to_string()))?;
             }
             "stop-all-on-quit" => self.stop_all_on_quit = parse_bool(v)?,
+            "key-age-warn-days" => self.key_age_warn_days = number("key-age-warn-days")?,
             other => return Err(Self::unknown(other)),
         }
         self.validate()
@@ -215,6 +225,8 @@ mod tests {
             ("default-region", "mars-1"),
             ("default-duration-seconds", "60"),
             ("stop-all-on-quit", "maybe"),
+            ("key-age-warn-days", "4000"),
+            ("key-age-warn-days", "-1"),
         ] {
             let before = s.clone();
             assert!(s.set(key, bad).is_err(), "{key}={bad}");

@@ -81,6 +81,7 @@ fn state_file_is_private() {
         kind: SessionKind::IamUser(crate::kinds::IamUser {
             mfa_device: None,
             duration: SessionDuration::DEFAULT,
+            mfa_process: None,
         }),
         active: None,
     };
@@ -120,6 +121,7 @@ fn concurrent_updates_lose_nothing() {
                             kind: SessionKind::IamUser(crate::kinds::IamUser {
                                 mfa_device: None,
                                 duration: SessionDuration::DEFAULT,
+                                mfa_process: None,
                             }),
                             active: None,
                         });

@@ -187,6 +187,36 @@ impl std::fmt::Display for FederatedUserName {
     }
 }
 
+/// GetCallerIdentity with long-term keys: proves a new key works before the old one goes.
+/// Returns the caller's ARN.
+pub async fn get_caller_identity(
+    endpoints: &Endpoints,
+    region: &Region,
+    keys: &LongTermKeys,
+) -> Result<String, StsError> {
+    let span = tracing::info_span!("sts.get_caller_identity", region = %region, access_key_id = %keys.access_key_id);
+    async {
+        let creds = Credentials::new(
+            keys.access_key_id.as_str(),
+            keys.secret_access_key.expose(),
+            None,
+            None,
+            "keyhop",
+        );
+        let out = client(endpoints, region, creds)
+            .await
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| translate(e, endpoints, region))?;
+        let arn = out.arn().unwrap_or_default().to_owned();
+        tracing::info!(arn = %arn, "caller identity");
+        Ok(arn)
+    }
+    .instrument(span)
+    .await
+}
+
 /// AssumeRole from another session's temporary credentials.
 pub async fn assume_role(
     endpoints: &Endpoints,

@@ -75,6 +75,7 @@ impl World {
             keys: keys(1),
             mfa_device: mfa.then(|| MfaDevice::parse(DEVICE).unwrap()),
             duration: SessionDuration::from_secs(3600).unwrap(),
+            mfa_process: None,
         });
         let s = self.engine.add(NewSession {
             alias,

@@ -47,6 +47,8 @@ pub fn new_kind(f: &Form) -> Result<NewKind, ValidationError> {
         },
         mfa_device: mfa_device(f)?,
         duration: f.duration.unwrap_or_default(),
+        // Set from the command line (`session edit --mfa-process`); the form leaves it.
+        mfa_process: None,
     }))
 }
 

@@ -94,6 +94,9 @@ impl<S: SecretStore> Engine<S> {
             (Ok((_, true)), _) => {
                 // What is cached came from the old settings.
                 self.secrets.forget_cached(id)?;
+                if keys_changed {
+                    self.forget_key_age(id);
+                }
             }
             _ => {}
         }
@@ -128,7 +131,7 @@ impl<S: SecretStore> Engine<S> {
             s.kind.apply(k, &st.sessions, &before)?;
         }
         // Anything that changes which credentials the session gets makes the cached ones stale.
-        let creds_changed = keys_changed || s.kind != before.kind || s.region != before.region;
+        let creds_changed = keys_changed || !s.kind.same_credentials(&before.kind) || s.region != before.region;
         let mut stopped = false;
         if before.is_active() && (creds_changed || s.profile != before.profile) {
             let mut old = before.clone();
@@ -168,6 +171,7 @@ impl<S: SecretStore> Engine<S> {
             Ok(st.sessions.remove(idx))
         })?;
         self.secrets.delete_all(id)?;
+        self.forget_key_age(id);
         Ok(removed)
     }
 

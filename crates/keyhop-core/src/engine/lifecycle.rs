@@ -53,6 +53,14 @@ impl<S: SecretStore> Engine<S> {
         Ok((!cached_ok).then(|| (root.alias.clone(), device.clone())))
     }
 
+    /// The MFA command of the session whose device a start of `id` asks a code for.
+    pub fn mfa_process_of(&self, id: &SessionId) -> Result<Option<crate::mfa_process::MfaProcess>> {
+        let st = self.store.load()?;
+        let target = by_id(&st.sessions, id)?;
+        let root = chain::resolve(&st.sessions, target)?[0];
+        Ok(root.kind.mfa_process().cloned())
+    }
+
     /// Starts `id`: credentials from STS (or the cache) written into its profile. A session
     /// active on the same profile is stopped first.
     pub async fn start(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StartOutcome> {

@@ -6,7 +6,9 @@
 
 mod console;
 mod edit;
+mod key_age;
 mod lifecycle;
+mod rotate;
 mod sso;
 mod view;
 
@@ -19,6 +21,7 @@ use crate::sts::Endpoints;
 
 pub use edit::{EditOutcome, NewSession, SessionEdit};
 pub use lifecycle::{StartOutcome, StopOutcome, rfc3339};
+pub use rotate::{NewKeyFate, OldKeyring, RotateError, RotateOutcome};
 pub use sso::{ConnectionView, LoginOutcome, SyncReport};
 pub use view::SessionView;
 
@@ -72,7 +75,12 @@ impl<S: SecretStore> Engine<S> {
 
     pub fn list(&self) -> Result<Vec<SessionView>> {
         let st = self.store.load()?;
-        Ok(SessionView::all(&st))
+        let mut views = SessionView::all(&st);
+        let warn_days = crate::settings::Settings::load(&self.store)
+            .unwrap_or_default()
+            .key_age_warn_days;
+        SessionView::add_key_ages(&mut views, &self.key_ages(), warn_days, time::OffsetDateTime::now_utc());
+        Ok(views)
     }
 
     /// The session an alias names now: what the CLI calls once, at its edge.

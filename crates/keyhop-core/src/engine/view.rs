@@ -22,6 +22,8 @@ pub struct SessionView {
     #[serde(with = "time::serde::rfc3339::option")]
     pub expiration: Option<OffsetDateTime>,
     pub mfa_device: Option<MfaDevice>,
+    /// IAM users: the command that prints the MFA code (`--mfa-process`).
+    pub mfa_process: Option<String>,
     pub duration_seconds: Option<u64>,
     pub role_arn: Option<String>,
     pub role_session_name: Option<String>,
@@ -32,6 +34,12 @@ pub struct SessionView {
     pub account_id: Option<String>,
     pub account_name: Option<String>,
     pub role_name: Option<String>,
+    /// IAM users: whole days since the access key was created (from the key-age cache; `None`
+    /// until IAM was asked).
+    pub access_key_age_days: Option<i64>,
+    /// The key is at least as old as the setting `key-age-warn-days`: time to rotate it.
+    #[serde(skip)]
+    pub key_rotation_due: bool,
     #[serde(skip)]
     pub assumer_id: Option<SessionId>,
     /// "IAM User · MFA", "Role chained from dev": the line under the alias in the windows.
@@ -57,6 +65,7 @@ impl SessionView {
             pinned: st.pinned.contains(&s.id),
             expiration: s.expiration(),
             mfa_device: d.mfa_device,
+            mfa_process: d.mfa_process,
             duration_seconds: d.duration_seconds,
             role_arn: d.role_arn,
             role_session_name: d.role_session_name,
@@ -66,6 +75,8 @@ impl SessionView {
             account_id: d.account_id,
             account_name: d.account_name,
             role_name: d.role_name,
+            access_key_age_days: None,
+            key_rotation_due: false,
             summary: d.summary,
             group: d.group,
         }
@@ -73,6 +84,16 @@ impl SessionView {
 
     pub fn all(st: &State) -> Vec<Self> {
         st.sessions.iter().map(|s| Self::of(s, st)).collect()
+    }
+
+    /// Fills in the access key ages from the cache (the listing itself never asks IAM).
+    pub fn add_key_ages(views: &mut [Self], ages: &crate::key_age::KeyAges, warn_days: u32, now: OffsetDateTime) {
+        for v in views.iter_mut().filter(|v| v.kind == KindName::IamUser) {
+            v.access_key_age_days = ages.age_days(&v.id, now);
+            v.key_rotation_due = v
+                .access_key_age_days
+                .is_some_and(|d| crate::key_age::is_old(d, warn_days));
+        }
     }
 
     pub fn is_active(&self) -> bool {

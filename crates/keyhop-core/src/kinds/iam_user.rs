@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Details, Freshness, Providers};
 use crate::error::{Error, Result};
+use crate::mfa_process::MfaProcess;
 use crate::secrets::{LongTermKeys, SecretStore, Secrets, StsCredentials};
 use crate::session::{Session, SessionId};
 use crate::sts;
@@ -20,12 +21,16 @@ pub struct IamUser {
     pub mfa_device: Option<MfaDevice>,
     #[serde(default)]
     pub duration: SessionDuration,
+    /// The command that prints the MFA code when one is needed (instead of asking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_process: Option<MfaProcess>,
 }
 
 pub struct New {
     pub keys: LongTermKeys,
     pub mfa_device: Option<MfaDevice>,
     pub duration: SessionDuration,
+    pub mfa_process: Option<MfaProcess>,
 }
 
 /// `None` leaves a field as it is; `mfa_device: Some(None)` removes the device.
@@ -33,6 +38,8 @@ pub struct New {
 pub struct Edit {
     pub mfa_device: Option<Option<MfaDevice>>,
     pub duration: Option<SessionDuration>,
+    /// `Some(None)` removes the command.
+    pub mfa_process: Option<Option<MfaProcess>>,
     pub access_key_id: Option<AccessKeyId>,
     pub secret_access_key: Option<SecretAccessKey>,
 }
@@ -78,6 +85,7 @@ impl IamUser {
         Details {
             mfa_device: self.mfa_device.clone(),
             duration_seconds: Some(self.duration.secs()),
+            mfa_process: self.mfa_process.as_ref().map(ToString::to_string),
             summary: if self.mfa_device.is_some() {
                 "IAM User · MFA"
             } else {
@@ -95,6 +103,15 @@ impl IamUser {
         if let Some(d) = e.duration {
             self.duration = d;
         }
+        if let Some(p) = &e.mfa_process {
+            self.mfa_process.clone_from(p);
+        }
+    }
+
+    /// The same credentials would come out: equal but for the MFA command, which only changes
+    /// how a code is obtained.
+    pub(super) fn same_credentials(&self, other: &Self) -> bool {
+        self.mfa_device == other.mfa_device && self.duration == other.duration
     }
 }
 
@@ -104,6 +121,7 @@ impl New {
         Ok(IamUser {
             mfa_device: self.mfa_device.clone(),
             duration: self.duration,
+            mfa_process: self.mfa_process.clone(),
         })
     }
 }
@@ -114,6 +132,8 @@ impl Edit {
             "an MFA device"
         } else if self.duration.is_some() {
             "a session duration"
+        } else if self.mfa_process.is_some() {
+            "an MFA command"
         } else {
             "access keys"
         }

@@ -121,6 +121,7 @@ pub struct Providers<'a, S: SecretStore> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
     pub mfa_device: Option<MfaDevice>,
+    pub mfa_process: Option<String>,
     pub duration_seconds: Option<u64>,
     pub role_arn: Option<String>,
     pub role_session_name: Option<String>,
@@ -167,6 +168,23 @@ impl SessionKind {
             // federation token, lasting as long as the user's sessions do.
             SessionKind::IamUser(k) => ConsoleCredentials::FederationToken(k.duration),
             SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => ConsoleCredentials::Own,
+        }
+    }
+
+    /// The command that prints the code for that device, if the user gave one.
+    pub fn mfa_process(&self) -> Option<&crate::mfa_process::MfaProcess> {
+        match self {
+            SessionKind::IamUser(k) => k.mfa_process.as_ref(),
+            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => None,
+        }
+    }
+
+    /// Whether `other` yields the same credentials (what changed, if anything, is only how they
+    /// are obtained), so an edit need not stop the session nor drop its cached token.
+    pub(crate) fn same_credentials(&self, other: &SessionKind) -> bool {
+        match (self, other) {
+            (SessionKind::IamUser(a), SessionKind::IamUser(b)) => a.same_credentials(b),
+            (a, b) => a == b,
         }
     }
 
