@@ -106,6 +106,33 @@ impl PrivateMoto {
         moto
     }
 
+    /// A moto serving HTTPS with `cert`/`key` (PEM files), at `https://127.0.0.1:PORT`. Ready
+    /// when it accepts connections (its TLS cannot be probed without trusting the cert here).
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> PrivateMoto {
+        let port = free_port();
+        let mut child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string(), "-c"])
+            .arg(cert)
+            .arg("-k")
+            .arg(key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server (run the tests with `cargo xtask test`)");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(child.try_wait().expect("wait").is_none(), "HTTPS moto_server exited");
+            assert!(Instant::now() < deadline, "HTTPS moto_server did not listen in 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        PrivateMoto {
+            child,
+            url: format!("https://127.0.0.1:{port}"),
+            port,
+        }
+    }
+
     /// Turns on moto's auth mode: from now on it rejects keys it did not issue.
     pub fn enable_auth(&self) {
         let reply = self.http("POST", "/moto-api/reset-auth", "0");

@@ -56,11 +56,7 @@ pub(crate) async fn signin_token(endpoint: &url::Url, creds: &StsCredentials) ->
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(30))
             .build();
-        let connector = aws_smithy_http_client::default_connector(
-            &settings,
-            aws_smithy_async::rt::sleep::default_async_sleep(),
-        )
-        .expect("the rustls connector is built in");
+        let connector = crate::sdk_config::connector(&settings);
         let unreachable = |reason: String| ConsoleError::Unreachable {
             url: shown.clone(),
             reason,
