@@ -86,6 +86,12 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .env("KEYHOP_TEST_MOTO", &moto.url)
         .env("KEYHOP_TEST_SSO", &sso.url)
         .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
+        // Most tests wait on processes, servers and displays, not on the CPU: four at a time
+        // per test binary instead of one per core (each desktop test has its own Xvfb).
+        .env(
+            "RUST_TEST_THREADS",
+            std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "4".into()),
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("XDG_DATA_HOME", scratch.0.join("data"))
         .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
