@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the benchmarks, with the same moto + Secret Service as the tests.
 //! - `benches/session_start.sh`: `keyhop session start` end to end vs the AWS CLI by hand.
+//! - `benches/exec_serve.sh`: `keyhop exec` next to the bare command, `keyhop serve` per request.
 //! - `benches/sso.sh`: IAM Identity Center: sync of 300 assignments, start of an SSO session.
 //! - `cargo bench -p keyhop-core --bench profile_edit`: one profile of a 1,000-profile file.
 //!
@@ -12,7 +13,7 @@ use crate::packages::{self, TEST_PACKAGES};
 use crate::test_run::{KEYRING_SCRIPT, LEAKY_AWS_VARS, Scratch};
 use crate::{Result, desktop, moto, signals, sso};
 
-const BENCH_SCRIPT: &str = "set -e; cargo build --release -p keyhop; benches/session_start.sh; \
+const BENCH_SCRIPT: &str = "set -e; cargo build --release -p keyhop; benches/session_start.sh; benches/exec_serve.sh; \
     benches/sso.sh; cargo bench -p keyhop-core --bench profile_edit -- --noplot";
 
 pub fn run() -> Result<i32> {
