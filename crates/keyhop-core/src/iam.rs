@@ -3,7 +3,6 @@
 //! DeleteAccessKey). Every call names no user: IAM takes the user of the signing key, so a key
 //! allowed to manage only itself is enough.
 
-use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
@@ -35,13 +34,7 @@ pub struct KeyMeta {
 }
 
 async fn client(endpoints: &Endpoints, region: &Region, keys: &LongTermKeys) -> aws_sdk_iam::Client {
-    let creds = Credentials::new(
-        keys.access_key_id.as_str(),
-        keys.secret_access_key.expose(),
-        None,
-        None,
-        "keyhop",
-    );
+    let creds = crate::sdk_config::long_term(keys);
     aws_sdk_iam::Client::new(&crate::sdk_config::load(endpoints.iam(), region, Some(creds)).await)
 }
 

@@ -42,6 +42,18 @@ pub(crate) fn connector(
     aws_smithy_runtime_api::client::http::SharedHttpConnector::new(conn)
 }
 
+/// An IAM user's long-term keys as the SDK's credentials (every call they sign: STS's
+/// GetSessionToken, GetFederationToken, GetCallerIdentity, and IAM).
+pub(crate) fn long_term(keys: &crate::secrets::LongTermKeys) -> Credentials {
+    Credentials::new(
+        keys.access_key_id.as_str(),
+        keys.secret_access_key.expose(),
+        None,
+        None,
+        "keyhop",
+    )
+}
+
 /// `creds: None` makes an unsigned client (the OIDC and portal APIs take bearer tokens).
 pub(crate) async fn load(endpoint: Option<&str>, region: &Region, creds: Option<Credentials>) -> aws_config::SdkConfig {
     let no_profile_files = EnvConfigFiles::builder()

@@ -89,13 +89,7 @@ pub async fn get_session_token(
         duration_secs = duration.secs(),
     );
     async {
-        let creds = Credentials::new(
-            keys.access_key_id.as_str(),
-            keys.secret_access_key.expose(),
-            None,
-            None,
-            "keyhop",
-        );
+        let creds = crate::sdk_config::long_term(keys);
         let mut req = client(endpoints, region, creds)
             .await
             .get_session_token()
@@ -135,13 +129,7 @@ pub async fn get_federation_token(
         duration_secs = duration.secs(),
     );
     async {
-        let creds = Credentials::new(
-            keys.access_key_id.as_str(),
-            keys.secret_access_key.expose(),
-            None,
-            None,
-            "keyhop",
-        );
+        let creds = crate::sdk_config::long_term(keys);
         let out = client(endpoints, region, creds)
             .await
             .get_federation_token()
@@ -196,13 +184,7 @@ pub async fn get_caller_identity(
 ) -> Result<String, StsError> {
     let span = tracing::info_span!("sts.get_caller_identity", region = %region, access_key_id = %keys.access_key_id);
     async {
-        let creds = Credentials::new(
-            keys.access_key_id.as_str(),
-            keys.secret_access_key.expose(),
-            None,
-            None,
-            "keyhop",
-        );
+        let creds = crate::sdk_config::long_term(keys);
         let out = client(endpoints, region, creds)
             .await
             .get_caller_identity()
