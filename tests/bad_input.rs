@@ -52,22 +52,6 @@ impl World {
         assert_no_secret(&out.all(), &secrets, &format!("the output of {args:?}"));
         self.rig.assert_unchanged(&before, &format!("{args:?}"));
     }
-
-    fn add_user_args<'a>(&'a self, alias: &'a str, profile: &'a str, region: &'a str, id: &'a str) -> Vec<&'a str> {
-        vec![
-            "session",
-            "add",
-            "iam-user",
-            "--alias",
-            alias,
-            "--profile",
-            profile,
-            "--region",
-            region,
-            "--access-key-id",
-            id,
-        ]
-    }
 }
 
 #[test]
@@ -83,16 +67,12 @@ fn add_iam_user_refuses_bad_fields() {
         "AKIA IOSFODNN7EXAMP",
         "",
     ] {
-        w.refused(
-            &w.add_user_args(&alias, "newp", REGION, id),
-            &secret,
-            &["access key id"],
-        );
+        w.refused(&add_user_args(&alias, "newp", REGION, id), &secret, &["access key id"]);
     }
     let long = format!("{}x\n", k.secret);
     for bad_secret in ["tooShort\n", "\n", "", &long, &format!("{}\n", &k.secret[..39])] {
         w.refused(
-            &w.add_user_args(&alias, "newp", REGION, &k.id),
+            &add_user_args(&alias, "newp", REGION, &k.id),
             bad_secret,
             &["secret access key"],
         );
@@ -103,35 +83,35 @@ fn add_iam_user_refuses_bad_fields() {
         "arn:aws:iam::123456789012:user/alice",
         "arn:aws:iam::123456789012:mfa/",
     ] {
-        let mut args = w.add_user_args(&alias, "newp", REGION, &k.id);
+        let mut args = add_user_args(&alias, "newp", REGION, &k.id);
         args.extend(["--mfa-device", device]);
         w.refused(&args, &secret, &["mfa device"]);
     }
     for profile in BAD_PROFILES {
         w.refused(
-            &w.add_user_args(&alias, profile, REGION, &k.id),
+            &add_user_args(&alias, profile, REGION, &k.id),
             &secret,
             &["profile name"],
         );
     }
     for region in BAD_REGIONS {
-        w.refused(&w.add_user_args(&alias, "newp", region, &k.id), &secret, &["region"]);
+        w.refused(&add_user_args(&alias, "newp", region, &k.id), &secret, &["region"]);
     }
     // Same alias as an existing session: refused, naming the alias.
     w.refused(
-        &w.add_user_args(&w.user, "newp", REGION, &k.id),
+        &add_user_args(&w.user, "newp", REGION, &k.id),
         &secret,
         &["already", &w.user],
     );
     w.refused(
-        &w.add_user_args(&w.chained, "newp", REGION, &k.id),
+        &add_user_args(&w.chained, "newp", REGION, &k.id),
         &secret,
         &["already", &w.chained],
     );
 
     // The same command with good fields goes through: the refusals were about those fields.
     w.rig
-        .keyhop_in(&w.add_user_args(&alias, "newp", REGION, &k.id), &secret)
+        .keyhop_in(&add_user_args(&alias, "newp", REGION, &k.id), &secret)
         .ok();
     assert_eq!(w.rig.session(&alias)["profile"], "newp");
 }

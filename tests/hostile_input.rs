@@ -5,22 +5,6 @@
 mod common;
 use common::*;
 
-fn add_args<'a>(alias: &'a str, profile: &'a str, region: &'a str, id: &'a str) -> Vec<&'a str> {
-    vec![
-        "session",
-        "add",
-        "iam-user",
-        "--alias",
-        alias,
-        "--profile",
-        profile,
-        "--region",
-        region,
-        "--access-key-id",
-        id,
-    ]
-}
-
 #[test]
 fn a_secret_pasted_as_the_access_key_id_is_not_echoed() {
     let rig = Rig::new();
@@ -29,7 +13,10 @@ fn a_secret_pasted_as_the_access_key_id_is_not_echoed() {
     let alias = unique("swap");
     // The classic mistake: the 40-character secret in the key id field.
     let out = rig
-        .keyhop_in(&add_args(&alias, "p", REGION, &keys.secret), &format!("{}\n", keys.id))
+        .keyhop_in(
+            &add_user_args(&alias, "p", REGION, &keys.secret),
+            &format!("{}\n", keys.id),
+        )
         .fails_with(&["access key id", "40 characters", "secret access key"]);
     assert_no_secret(&out.all(), &[&keys.secret, &keys.secret[..12]], "the refusal");
     rig.assert_unchanged(&before, "a secret given as the access key id");
@@ -72,10 +59,10 @@ fn a_huge_value_is_not_echoed_whole() {
     let secret = format!("{}\n", keys.secret);
     let before = rig.snapshot();
     for (args, word) in [
-        (add_args(&huge, "p", REGION, &keys.id), "alias"),
-        (add_args("a", &huge, REGION, &keys.id), "profile name"),
-        (add_args("a", "p", &huge, &keys.id), "region"),
-        (add_args("a", "p", REGION, &huge), "access key id"),
+        (add_user_args(&huge, "p", REGION, &keys.id), "alias"),
+        (add_user_args("a", &huge, REGION, &keys.id), "profile name"),
+        (add_user_args("a", "p", &huge, &keys.id), "region"),
+        (add_user_args("a", "p", REGION, &huge), "access key id"),
     ] {
         let out = rig.keyhop_in(&args, &secret).fails_with(&[word]);
         assert!(
@@ -94,10 +81,10 @@ fn profile_names_the_aws_cli_cannot_address_are_refused() {
     let secret = format!("{}\n", keys.secret);
     let before = rig.snapshot();
     for name in ["a b", "it's", "say\"hi\"", "back\\slash"] {
-        rig.keyhop_in(&add_args(&unique("n"), name, REGION, &keys.id), &secret)
+        rig.keyhop_in(&add_user_args(&unique("n"), name, REGION, &keys.id), &secret)
             .fails_with(&["profile name", "AWS CLI"]);
     }
-    rig.keyhop_in(&add_args(&unique("n"), "DEFAULT", REGION, &keys.id), &secret)
+    rig.keyhop_in(&add_user_args(&unique("n"), "DEFAULT", REGION, &keys.id), &secret)
         .fails_with(&["profile name", "DEFAULT", "every profile"]);
     rig.assert_unchanged(&before, "unaddressable profile names");
 }

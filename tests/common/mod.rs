@@ -240,19 +240,7 @@ impl Rig {
 
     /// `session add iam-user` in REGION with the secret on stdin.
     pub fn add_user(&self, alias: &str, profile: &str, keys: &Keys, extra: &[&str]) -> Out {
-        let mut args = vec![
-            "session",
-            "add",
-            "iam-user",
-            "--alias",
-            alias,
-            "--profile",
-            profile,
-            "--region",
-            REGION,
-            "--access-key-id",
-            &keys.id,
-        ];
+        let mut args = add_user_args(alias, profile, REGION, &keys.id);
         args.extend_from_slice(extra);
         self.keyhop_in(&args, &format!("{}\n", keys.secret))
     }
@@ -291,6 +279,23 @@ fn show(bytes: Option<&Vec<u8>>) -> String {
         None => "(absent)".to_owned(),
         Some(b) => format!("{:?}", String::from_utf8_lossy(b)),
     }
+}
+
+/// The arguments of `keyhop session add iam-user` (the secret goes on stdin).
+pub fn add_user_args<'a>(alias: &'a str, profile: &'a str, region: &'a str, id: &'a str) -> Vec<&'a str> {
+    vec![
+        "session",
+        "add",
+        "iam-user",
+        "--alias",
+        alias,
+        "--profile",
+        profile,
+        "--region",
+        region,
+        "--access-key-id",
+        id,
+    ]
 }
 
 pub fn keyhop_bin() -> &'static str {
