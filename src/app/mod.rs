@@ -44,6 +44,8 @@ pub struct App {
     windows: BTreeMap<window::Id, Window>,
     /// Sessions with an engine operation in flight.
     busy: Vec<SessionId>,
+    /// The menu no longer shows `busy`: rebuilt once at the end of the update.
+    menu_stale: bool,
     attention: HashMap<SessionId, Attention>,
     failures: HashMap<SessionId, RefreshFailure>,
     handled: Vec<Deadline>,
@@ -159,6 +161,7 @@ impl App {
             snapshot: None,
             windows: BTreeMap::new(),
             busy: vec![],
+            menu_stale: false,
             attention: HashMap::new(),
             failures: HashMap::new(),
             handled: vec![],

@@ -38,6 +38,7 @@ impl App {
 
     /// Recomputes the menu and the next wake-up from the current snapshot.
     pub(super) fn reschedule(&mut self) {
+        self.menu_stale = false;
         let now = OffsetDateTime::now_utc();
         let all = self.deadlines();
         // Handled deadlines of past expirations can go.

@@ -109,8 +109,8 @@ impl App {
             return Task::none();
         }
         self.busy.push(session_id.clone());
-        // The menu greys the line now, not when the operation ends.
-        self.reschedule();
+        // The menu greys the line at the end of this update, not when the operation ends.
+        self.menu_stale = true;
         let e = Arc::clone(&self.engine);
         let id = session_id.clone();
         Task::perform(

@@ -435,3 +435,26 @@ fn quitting_with_nothing_active_takes_the_tray_down() {
     r.send(Message::QuitDone);
     assert!(r.desktop.0.borrow().shut_down);
 }
+
+#[test]
+fn a_tick_that_starts_several_refreshes_rebuilds_the_menu_once() {
+    let mut r = rig();
+    // Started an hour ago, both inside the refresh lead (5 minutes before expiry): due now.
+    let due_now = |alias| {
+        let mut s = session(alias, false, Some(Duration::minutes(2)));
+        if let Some(a) = s.active.as_mut() {
+            a.started_at -= Duration::hours(1);
+        }
+        s
+    };
+    let (a, b) = (due_now("a"), due_now("b"));
+    r.load(&[a.clone(), b.clone()], &[]);
+    let menus_before = r.desktop.0.borrow().menus.len();
+    r.send(Message::Tick);
+    assert_eq!(r.app.busy.len(), 2, "both refreshes started");
+    assert_eq!(r.desktop.0.borrow().menus.len(), menus_before + 1);
+    assert!(
+        !r.desktop.line_of(&a.id).1 && !r.desktop.line_of(&b.id).1,
+        "both lines greyed"
+    );
+}

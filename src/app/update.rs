@@ -13,6 +13,16 @@ use crate::window::{Window, form, list, mfa, settings, sso_form};
 
 impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.handle(message);
+        // One menu rebuild per message however many operations it started (a tick can start
+        // several refreshes); `reschedule` clears the mark when the message ran it anyway.
+        if self.menu_stale {
+            self.reschedule();
+        }
+        task
+    }
+
+    fn handle(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::External(e) => self.external(e),
             Message::Loaded(Ok(snap)) => {
