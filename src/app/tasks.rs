@@ -18,12 +18,10 @@ const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300)
 /// The tray checks key ages in the background, so it can wait longer for IAM than the CLI.
 const KEY_AGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
 
-fn load(engine: &Engine) -> Result<Snapshot, String> {
+/// `warn_days`: the app's setting (kept current on every state change), not read again here.
+fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, String> {
     let state = engine.snapshot().map_err(|e| e.to_string())?;
     let mut views = keyhop_core::SessionView::all(&state);
-    let warn_days = keyhop_core::settings::Settings::load(engine.state_store())
-        .unwrap_or_default()
-        .key_age_warn_days;
     keyhop_core::SessionView::add_key_ages(
         &mut views,
         &engine.key_ages(),
@@ -84,7 +82,11 @@ async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engin
 impl App {
     pub(super) fn reload(&self) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        Task::perform(async move { blocking(&e, load).await }, Message::Loaded)
+        let warn_days = self.settings.key_age_warn_days;
+        Task::perform(
+            async move { blocking(&e, move |e| load(e, warn_days)).await },
+            Message::Loaded,
+        )
     }
 
     /// Asks IAM how old the IAM users' access keys are, where the cached answer is a day old.
