@@ -3,24 +3,8 @@
 # side with the AWS CLI doing the same by hand (get-session-token, then 3x `aws configure set`).
 # Run it through `cargo xtask bench`, which starts moto and a Secret Service first.
 set -euo pipefail
-: "${KEYHOP_TEST_MOTO:?run this through: cargo xtask bench}"
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${KEYHOP_BIN:-$root/target/release/keyhop}
-out=${KEYHOP_BENCH_OUT:-$root/target/bench}
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-export HOME=$work/home KEYHOP_HOME=$work/keyhop
-export AWS_ENDPOINT_URL=$KEYHOP_TEST_MOTO AWS_EC2_METADATA_DISABLED=true
-export AWS_SHARED_CREDENTIALS_FILE=$HOME/.aws/credentials AWS_CONFIG_FILE=$HOME/.aws/config
-mkdir -p "$HOME/.aws"
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION
-
-user=bench-$$-$RANDOM
-admin() { AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 aws "$@"; }
-admin iam create-user --user-name "$user" >/dev/null
-read -r akid secret < <(admin iam create-access-key --user-name "$user" --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+. "$(dirname "$0")/lib.sh"
+new_user
 
 # Long-term keys for the hand-made AWS CLI workflow live in their own profile.
 printf '[longterm]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$akid" "$secret" > "$HOME/.aws/credentials"

@@ -6,21 +6,9 @@
 # - `keyhop session list --json` with 300 sessions.
 # Run it through `cargo xtask bench`, which starts moto, the SSO server and a Secret Service.
 set -euo pipefail
-: "${KEYHOP_TEST_MOTO:?run this through: cargo xtask bench}"
 : "${KEYHOP_TEST_SSO:?run this through: cargo xtask bench}"
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${KEYHOP_BIN:-$root/target/release/keyhop}
-out=${KEYHOP_BENCH_OUT:-$root/target/bench}
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-export HOME=$work/home KEYHOP_HOME=$work/keyhop
-export AWS_ENDPOINT_URL=$KEYHOP_TEST_MOTO AWS_ENDPOINT_URL_SSO=$KEYHOP_TEST_SSO AWS_ENDPOINT_URL_SSO_OIDC=$KEYHOP_TEST_SSO
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_SHARED_CREDENTIALS_FILE=$HOME/.aws/credentials AWS_CONFIG_FILE=$HOME/.aws/config
-mkdir -p "$HOME/.aws"
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION
+. "$(dirname "$0")/lib.sh"
+export AWS_ENDPOINT_URL_SSO=$KEYHOP_TEST_SSO AWS_ENDPOINT_URL_SSO_OIDC=$KEYHOP_TEST_SSO
 
 accounts=$(python3 - <<'PY'
 import json
