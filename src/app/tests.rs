@@ -188,6 +188,14 @@ fn failure(message: &str) -> Failure {
     }
 }
 
+/// What a start without a code fails with when the session's chain needs one.
+fn mfa_needed() -> Failure {
+    Failure {
+        needs_mfa: true,
+        ..failure("an MFA code is needed")
+    }
+}
+
 #[test]
 fn a_loaded_state_is_shown_in_the_menu_and_wakes_only_while_something_is_active() {
     let mut r = rig();
@@ -247,14 +255,7 @@ fn a_start_that_needs_an_mfa_code_opens_the_popup_instead_of_failing() {
     let s = session("mfa-user", true, None);
     r.load(std::slice::from_ref(&s), &[]);
     r.click(&s.id);
-    r.done(
-        &s,
-        Op::Start,
-        Err(Failure {
-            needs_mfa: true,
-            ..failure("an MFA code is needed")
-        }),
-    );
+    r.done(&s, Op::Start, Err(mfa_needed()));
     assert!(r.mfa_popup_for(&s.id));
     assert!(
         r.desktop.notes().is_empty(),
@@ -262,14 +263,7 @@ fn a_start_that_needs_an_mfa_code_opens_the_popup_instead_of_failing() {
     );
     // Asking again focuses the open popup instead of opening a second.
     r.click(&s.id);
-    r.done(
-        &s,
-        Op::Start,
-        Err(Failure {
-            needs_mfa: true,
-            ..failure("an MFA code is needed")
-        }),
-    );
+    r.done(&s, Op::Start, Err(mfa_needed()));
     assert_eq!(r.app.windows.len(), 1);
 }
 
