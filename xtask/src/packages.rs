@@ -35,7 +35,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "trayer",
     // The desktop tests read their screenshots (menu lines, window text) with OCR.
     "tesseract-ocr",
-    // tests/installers_linux.rs: validate the launcher and metainfo, read the .rpm.
+    // tests/it/installers_linux.rs: validate the launcher and metainfo, read the .rpm.
     "desktop-file-utils",
     "appstream",
     "rpm",

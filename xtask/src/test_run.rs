@@ -220,7 +220,7 @@ impl Drop for Scratch {
 }
 
 /// What a test prints (straight to stderr, past libtest's capture) when it skips itself: a
-/// desktop test without an X server (tests/desktop/mod.rs), a service test without moto
+/// desktop test without an X server (tests/it/desktop/mod.rs), a service test without moto
 /// (crates/keyhop-core/tests/engine.rs; never under `cargo xtask test`, which starts moto).
 const SKIP_MARKS: [&str; 2] = ["KEYHOP DESKTOP TEST SKIPPED", "KEYHOP SERVICE TEST SKIPPED"];
 
