@@ -77,12 +77,14 @@ pub struct Desktop {
 /// can connect; no race with parallel tests) and checks that the display answers.
 /// `-noreset`: otherwise the server resets when its last client (our probe) leaves, and refuses
 /// connections meanwhile ("cannot open display" for the next one).
+/// `-ardelay`: no key autorepeat within 30 s; on a loaded machine xdotool's release can come
+/// later than the default 660 ms and a typed key would repeat ("eu-central-1 eu-central-1").
 fn start_xvfb(dir: &Path, attempt: u32) -> Result<(Bg, String), String> {
     let number = dir.join(format!("display-{attempt}"));
     let mut cmd = Command::new("sh");
     cmd.args([
         "-c",
-        r#"exec Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$0""#,
+        r#"exec Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset -ardelay 30000 -arinterval 30000 3>"$0""#,
     ])
     .arg(&number);
     let mut xvfb = Bg::spawn(cmd, dir.join(format!("xvfb-{attempt}.log")));
