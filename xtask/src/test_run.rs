@@ -37,29 +37,40 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let long = cargo_args.first().is_some_and(|a| a == "--long");
     let cargo_args = if long { &cargo_args[1..] } else { cargo_args };
     let mut phases = Phases::default();
-    packages::ensure_apt(TEST_PACKAGES)?;
-    let path = packages::ensure_python()?;
-    for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
-        if !packages::program_exists(program, &path) {
-            return Err(format!(
-                "{program} is not installed (Debian: dbus-bin, gnome-keyring, libsecret-tools)"
-            ));
-        }
-    }
-
-    phases.mark("apt + pip (packages, moto, AWS CLI)");
+    packages::ensure_apt(packages::BUILD_PACKAGES)?;
+    phases.mark("apt: the build's packages");
+    // The rig's packages (Xvfb, keyring, OCR, …) and Python tools install while cargo builds:
+    // apt and pip wait on the network and the disk, the build on the CPU.
+    let rig_setup = std::thread::spawn(|| {
+        let started = Instant::now();
+        packages::ensure_apt(TEST_PACKAGES)?;
+        let path = packages::ensure_python()?;
+        Ok::<_, String>((path, started.elapsed()))
+    });
 
     // Built before the services start and before the gates, which run beside the tests.
     let built = Command::new(crate::cargo())
         .args(["test", "--workspace", "--no-run", "--quiet"])
         .args(cargo_args.iter().take_while(|a| *a != "--"))
         .current_dir(crate::repo_root())
-        .env("PATH", &path)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     phases.mark("build the tests (cargo test --no-run)");
     if !built.success() {
         eprintln!("xtask: the tests did not build; cargo test below reports why");
+    }
+    let (path, rig_took) = rig_setup.join().map_err(|_| "the apt/pip thread panicked")??;
+    phases.add(
+        "(beside the build) apt + pip: the rig's packages, moto, AWS CLI".into(),
+        rig_took,
+    );
+    phases.mark("waiting for apt + pip after the build");
+    for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+        if !packages::program_exists(program, &path) {
+            return Err(format!(
+                "{program} is not installed (Debian: dbus-bin, gnome-keyring, libsecret-tools)"
+            ));
+        }
     }
     // The format and lint gates run with the whole suite (what CI runs), not with a subset.
     let (tests_running, start_gates) = mpsc::channel();
