@@ -100,3 +100,73 @@ impl SessionView {
         self.status == SessionStatus::Active
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One session of each kind (an IAM user with MFA and its command, a role chained from it,
+    /// one whose assumer is gone, an SSO role), as a state file holds them.
+    const STATE: &str = r#"{
+      "version": 1,
+      "sessions": [
+        {"id": "u1", "alias": "dev", "profile": "dev", "region": "eu-west-1",
+         "kind": {"type": "iam-user", "mfa_device": "arn:aws:iam::123456789012:mfa/alice",
+                  "duration": 3600, "mfa_process": "ykman oath accounts code --single aws"},
+         "active": {"expiration": "2030-01-02T03:04:05Z", "started_at": "2030-01-02T02:04:05Z",
+                    "region_prior": {"kind": "absent"}}},
+        {"id": "u2", "alias": "plain", "profile": "plain", "region": "us-east-1",
+         "kind": {"type": "iam-user"}},
+        {"id": "r1", "alias": "admin", "profile": "admin", "region": "eu-west-1",
+         "kind": {"type": "role-chained", "role_arn": "arn:aws:iam::123456789012:role/Admin",
+                  "role_session_name": "alice", "assumer": "u1"}},
+        {"id": "r2", "alias": "orphan", "profile": "orphan", "region": "eu-west-1",
+         "kind": {"type": "role-chained", "role_arn": "arn:aws:iam::123456789012:role/Admin",
+                  "role_session_name": "alice", "assumer": "gone"}},
+        {"id": "s1", "alias": "Payments/PowerUser", "profile": "payments", "region": "eu-west-1",
+         "kind": {"type": "aws-sso", "connection": "c1", "account_id": "111122223333",
+                  "account_name": "Payments", "role_name": "PowerUser"}}
+      ],
+      "sso_connections": [
+        {"id": "c1", "name": "acme", "start_url": "https://acme.awsapps.com/start",
+         "region": "eu-west-1", "default_region": "eu-west-1", "scopes": ["sso:account:access"]}
+      ],
+      "pinned": ["r1"]
+    }"#;
+
+    /// `session list --json` as scripts read it: every field of every kind, in this order, with
+    /// `null` where a field is not the session's kind's.
+    const JSON: &str = include_str!("view_golden.json");
+
+    #[test]
+    fn the_json_of_every_kind_keeps_its_fields_byte_for_byte() {
+        let st: State = serde_json::from_str(STATE).unwrap();
+        let mut views = SessionView::all(&st);
+        views[0].access_key_age_days = Some(12);
+        let json = serde_json::to_string_pretty(&views).unwrap();
+        assert_eq!(json, JSON);
+    }
+
+    #[test]
+    fn summary_and_group_come_from_the_kind() {
+        let st: State = serde_json::from_str(STATE).unwrap();
+        let views = SessionView::all(&st);
+        let shown: Vec<(&str, Vec<&str>)> = views
+            .iter()
+            .map(|v| (v.summary.as_str(), v.group.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("IAM User · MFA", vec!["IAM users"]),
+                ("IAM User", vec!["IAM users"]),
+                ("Role chained from dev", vec!["Chained roles"]),
+                ("Role chained from gone", vec!["Chained roles"]),
+                (
+                    "IAM Identity Center · acme · account 111122223333",
+                    vec!["acme", "Payments"]
+                ),
+            ]
+        );
+    }
+}
