@@ -4,10 +4,10 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::kinds::KindName;
+use crate::kinds::{KindDetails, KindName};
 use crate::session::{Session, SessionId, SessionStatus};
 use crate::state::State;
-use crate::validate::{MfaDevice, ProfileName, Region, SessionAlias};
+use crate::validate::{ProfileName, Region, SessionAlias};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SessionView {
@@ -21,27 +21,16 @@ pub struct SessionView {
     pub pinned: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expiration: Option<OffsetDateTime>,
-    pub mfa_device: Option<MfaDevice>,
-    /// IAM users: the command that prints the MFA code (`--mfa-process`).
-    pub mfa_process: Option<String>,
-    pub duration_seconds: Option<u64>,
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    /// The assumer's alias (its id when the assumer is gone).
-    pub assumer: Option<String>,
-    /// IAM Identity Center: the connection's name, the account and the role.
-    pub sso_connection: Option<String>,
-    pub account_id: Option<String>,
-    pub account_name: Option<String>,
-    pub role_name: Option<String>,
+    /// What only this session's kind has; the JSON carries every kind's fields, `null` where
+    /// they are another kind's.
+    #[serde(flatten)]
+    pub details: KindDetails,
     /// IAM users: whole days since the access key was created (from the key-age cache; `None`
     /// until IAM was asked).
     pub access_key_age_days: Option<i64>,
     /// The key is at least as old as the setting `key-age-warn-days`: time to rotate it.
     #[serde(skip)]
     pub key_rotation_due: bool,
-    #[serde(skip)]
-    pub assumer_id: Option<SessionId>,
     /// "IAM User · MFA", "Role chained from dev": the line under the alias in the windows.
     #[serde(skip)]
     pub summary: String,
@@ -53,8 +42,7 @@ pub struct SessionView {
 
 impl SessionView {
     pub fn of(s: &Session, st: &State) -> Self {
-        let d = s.kind.details(&st.sessions, &st.sso_connections);
-        let (assumer_id, assumer) = d.assumer.unzip();
+        let details = s.kind.details(&st.sessions, &st.sso_connections);
         Self {
             id: s.id.clone(),
             alias: s.alias.clone(),
@@ -64,21 +52,11 @@ impl SessionView {
             status: s.status(),
             pinned: st.pinned.contains(&s.id),
             expiration: s.expiration(),
-            mfa_device: d.mfa_device,
-            mfa_process: d.mfa_process,
-            duration_seconds: d.duration_seconds,
-            role_arn: d.role_arn,
-            role_session_name: d.role_session_name,
-            assumer,
-            assumer_id,
-            sso_connection: d.sso_connection,
-            account_id: d.account_id,
-            account_name: d.account_name,
-            role_name: d.role_name,
             access_key_age_days: None,
             key_rotation_due: false,
-            summary: d.summary,
-            group: d.group,
+            summary: details.summary(),
+            group: details.group(),
+            details,
         }
     }
 
@@ -98,6 +76,18 @@ impl SessionView {
 
     pub fn is_active(&self) -> bool {
         self.status == SessionStatus::Active
+    }
+
+    /// Does the session match every word of `query` (in its alias, profile or its kind's
+    /// searchable fields, any case)?
+    pub fn matches(&self, query: &str) -> bool {
+        let hay = [self.alias.as_str(), self.profile.as_str()]
+            .into_iter()
+            .chain(self.details.search_terms())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_lowercase();
+        query.split_whitespace().all(|w| hay.contains(&w.to_lowercase()))
     }
 }
 
