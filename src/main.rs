@@ -10,15 +10,17 @@ mod app;
 mod autostart;
 mod browser;
 mod cli;
+mod mfa_code;
 mod mfa_process;
 #[cfg(feature = "desktop")]
 mod notify;
+mod present;
 #[cfg(feature = "desktop")]
 mod resume;
 mod serve;
 #[cfg(feature = "desktop")]
 mod single_instance;
-#[cfg(all(test, feature = "desktop"))]
+#[cfg(test)]
 mod test_support;
 #[cfg(feature = "desktop")]
 mod tray;

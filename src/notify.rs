@@ -15,12 +15,15 @@ use notify_rust_backend as backend;
 
 pub use catalogue::{Button, Note};
 
-/// Shows a note from the catalogue (fire and forget; a button reports its click to the app).
-pub fn show(note: Note) {
+use crate::app::external::Events;
+
+/// Shows a note from the catalogue (fire and forget; a button reports its click to the app
+/// through `events`).
+pub fn show(note: Note, events: &Events) {
     match note.button {
         Button::None => info(&note.summary, &note.body),
-        Button::EnterMfa(id) => mfa_needed(&note.summary, &note.body, id.as_str()),
-        Button::SignIn(connection) => sign_in_needed(&note.summary, &note.body, &connection),
+        Button::EnterMfa(id) => backend::mfa_needed(&note.summary, &note.body, id, events.clone()),
+        Button::SignIn(connection) => backend::sign_in_needed(&note.summary, &note.body, connection, events.clone()),
     }
 }
 
@@ -37,14 +40,4 @@ fn info(summary: &str, body: &str) {
 /// Sends and waits for the notification server to take it: for the last words before exit.
 fn info_now(summary: &str, body: &str) {
     backend::info_now(summary, body);
-}
-
-/// A notification with an "Enter MFA code" button that opens the MFA popup for `session_id`.
-fn mfa_needed(summary: &str, body: &str, session_id: &str) {
-    backend::mfa_needed(summary, body, session_id);
-}
-
-/// A notification with a "Sign in" button that opens the browser sign-in to `connection`.
-fn sign_in_needed(summary: &str, body: &str, connection: &str) {
-    backend::sign_in_needed(summary, body, connection);
 }

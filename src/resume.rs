@@ -2,12 +2,15 @@
 //! tray rechecks expirations at once instead of at its next minute tick. The listening thread
 //! blocks on the bus; it costs no wakeups. Without a system bus (containers, CI) it just ends.
 
+use crate::app::external::Events;
+
+/// A resume goes to `events`.
 #[cfg(target_os = "linux")]
-pub fn watch() {
-    use crate::app::external::{self, External};
+pub fn watch(events: Events) {
+    use crate::app::external::External;
     use dbus::blocking::Connection;
     use dbus::message::MatchRule;
-    let spawned = std::thread::Builder::new().name("resume-watch".into()).spawn(|| {
+    let spawned = std::thread::Builder::new().name("resume-watch".into()).spawn(move || {
         let conn = match Connection::new_system() {
             Ok(c) => c,
             Err(e) => {
@@ -16,9 +19,9 @@ pub fn watch() {
             }
         };
         let rule = MatchRule::new_signal("org.freedesktop.login1.Manager", "PrepareForSleep");
-        let added = conn.add_match(rule, |(sleeping,): (bool,), _, _| {
+        let added = conn.add_match(rule, move |(sleeping,): (bool,), _, _| {
             if !sleeping {
-                external::send(External::Resumed);
+                events.send(External::Resumed);
             }
             true
         });
@@ -35,4 +38,4 @@ pub fn watch() {
 
 /// macOS and Windows: the minute tick catches a resume.
 #[cfg(not(target_os = "linux"))]
-pub fn watch() {}
+pub fn watch(_events: Events) {}

@@ -28,7 +28,7 @@ use interprocess::ConnectWaitMode;
 use interprocess::local_socket::prelude::*;
 use interprocess::local_socket::{ConnectOptions, ListenerOptions, Name};
 
-use crate::app::external::{self, External};
+use crate::app::external::{Events, External};
 
 /// What a second instance sends.
 const REQUEST: &[u8] = b"open\n";
@@ -55,8 +55,9 @@ pub struct Guard {
     _lock: File,
 }
 
-pub fn claim(dir: &Path) -> io::Result<Instance> {
-    claim_with(dir, || external::send(External::OpenRequested))
+/// A second instance's request goes to `events`.
+pub fn claim(dir: &Path, events: Events) -> io::Result<Instance> {
+    claim_with(dir, move || events.send(External::OpenRequested))
 }
 
 /// [`claim`], with what to do on a request (tests count them).

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::app::external::{self, External};
+use crate::app::external::{Events, External};
 
 pub struct FileWatch {
     _watcher: notify::RecommendedWatcher,
 }
 
-pub fn start(state_dir: &Path, credentials: &Path) -> notify::Result<FileWatch> {
+/// Changes go to `events`.
+pub fn start(state_dir: &Path, credentials: &Path, events: Events) -> notify::Result<FileWatch> {
     std::fs::create_dir_all(state_dir).map_err(notify::Error::io)?;
     // The credentials file may be a symlink; its target is what gets replaced.
     let credentials: PathBuf = std::fs::canonicalize(credentials).unwrap_or_else(|_| credentials.to_path_buf());
@@ -29,9 +30,9 @@ pub fn start(state_dir: &Path, credentials: &Path) -> notify::Result<FileWatch> 
             if path.parent() == Some(state_dir_owned.as_path())
                 && matches!(name.and_then(|n| n.to_str()), Some("state.json" | "settings.json"))
             {
-                external::send(External::StateChanged);
+                events.send(External::StateChanged);
             } else if name.map(std::ffi::OsStr::to_os_string) == cred_name && path.parent() == cred_dir.as_deref() {
-                external::send(External::CredentialsChanged);
+                events.send(External::CredentialsChanged);
             }
         }
     })?;

@@ -2,6 +2,7 @@
 //! notifications. Behind a trait so that tests drive `App::update` with messages and read what
 //! it showed (app/tests.rs), with no display, tray host or notification server.
 
+use super::external::Events;
 use crate::notify::Note;
 use crate::tray::Tray;
 use crate::tray::menu_model::MenuModel;
@@ -18,6 +19,8 @@ pub trait Desktop {
 /// The real one: the tray icon and the platform's notifications.
 pub struct Native {
     pub tray: Tray,
+    /// Where a notification's button reports its click.
+    pub events: Events,
 }
 
 impl Desktop for Native {
@@ -25,7 +28,7 @@ impl Desktop for Native {
         self.tray.show(model);
     }
     fn notify(&self, note: Note) {
-        crate::notify::show(note);
+        crate::notify::show(note, &self.events);
     }
     fn shutdown(&self) {
         self.tray.shutdown();

@@ -3,29 +3,13 @@
 
 use iced::window;
 use keyhop_core::SessionView;
+use keyhop_core::session::SessionId;
+use keyhop_core::settings::Settings;
+use keyhop_core::sso::{ConnectionId, ConnectionName, SsoConnection};
 
 use super::external::External;
+use super::failure::Failure;
 use crate::window::{form, list, mfa, settings, sso_form};
-
-/// What an engine call failed with, flattened for the UI (the core error is not `Clone`).
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub message: String,
-    /// Another try with a (new) MFA code could succeed.
-    pub needs_mfa: bool,
-    /// Another try after signing in to this SSO connection could succeed.
-    pub sign_in: Option<String>,
-}
-
-impl From<keyhop_core::Error> for Failure {
-    fn from(e: keyhop_core::Error) -> Self {
-        Self {
-            needs_mfa: e.needs_mfa_code(),
-            sign_in: e.needs_sign_in().map(str::to_owned),
-            message: e.to_string(),
-        }
-    }
-}
 
 /// A fresh look at the state, with what the scheduler needs from the keyring.
 #[derive(Debug, Clone)]
@@ -33,7 +17,7 @@ pub struct Snapshot {
     pub views: Vec<SessionView>,
     pub state: keyhop_core::state::State,
     /// For each active session: when refreshing it starts to need an MFA code.
-    pub mfa_due: std::collections::HashMap<keyhop_core::session::SessionId, time::OffsetDateTime>,
+    pub mfa_due: std::collections::HashMap<SessionId, time::OffsetDateTime>,
     /// IAM Identity Center connections, with whether each is signed in.
     pub connections: Vec<keyhop_core::engine::ConnectionView>,
     /// IAM users whose key just became due for rotation: (alias, age in days), told once.
@@ -47,16 +31,42 @@ pub enum Op {
     Refresh,
 }
 
+/// A connection as the app's sign-ins and syncs name it: its id, and its name for the engine
+/// and the notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub name: ConnectionName,
+}
+
+impl From<&SsoConnection> for Connection {
+    fn from(c: &SsoConnection) -> Self {
+        Self {
+            id: c.id.clone(),
+            name: c.name.clone(),
+        }
+    }
+}
+
+/// The session form to open, once the profiles it suggests were read.
+#[derive(Debug, Clone)]
+pub enum FormRequest {
+    Add,
+    Edit(SessionId),
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
     External(External),
-    Loaded(Result<Snapshot, String>),
+    Loaded(Result<Snapshot, Failure>),
+    /// `settings.json` was read after a change (or could not be: the settings stay).
+    SettingsLoaded(Option<Box<Settings>>),
     /// IAM was asked about the access keys' ages (once a day per key): show them.
     KeyAgesChecked,
     /// An engine operation on a session finished; on success, what it says about the AWS
     /// files (a mode made 0600, a backup kept), shown once as notifications.
     Done {
-        session_id: keyhop_core::session::SessionId,
+        session_id: SessionId,
         alias: String,
         op: Op,
         result: Result<Vec<String>, Failure>,
@@ -69,7 +79,7 @@ pub enum Message {
     /// A console sign-in was opened in the browser, or could not be (for the session `alias`).
     ConsoleOpened {
         alias: String,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
     },
     /// The scheduler's timer.
     Tick,
@@ -79,25 +89,35 @@ pub enum Message {
     Mfa(window::Id, mfa::Msg),
     Settings(window::Id, settings::Msg),
     SsoForm(window::Id, sso_form::Msg),
-    /// A connection was added from the form (its name), or could not be.
+    /// The profiles of the AWS files were read: open the session form.
+    ProfilesRead(FormRequest, Vec<String>),
+    /// Whether keyhop starts at login was read: open the settings window.
+    AutostartRead(bool),
+    /// A connection was added from the form, or could not be.
     SsoAdded {
         window: window::Id,
-        result: Result<String, String>,
+        result: Result<Connection, Failure>,
     },
     /// A browser sign-in to a connection finished.
     SignedIn {
-        connection: String,
+        connection: Connection,
         result: Result<(), Failure>,
     },
     /// A sync of a connection finished: what it did, in one line.
     Synced {
-        connection: String,
-        result: Result<String, String>,
+        connection: Connection,
+        result: Result<String, Failure>,
     },
-    /// A form or settings window's save finished.
+    /// A form or list window's change was saved (or refused).
     Saved {
         window: window::Id,
-        result: Result<(), String>,
+        result: Result<(), Failure>,
+    },
+    /// The settings window's settings were saved with the autostart entry (or refused).
+    SettingsSaved {
+        window: window::Id,
+        settings: Box<Settings>,
+        result: Result<(), Failure>,
     },
     Key {
         window: window::Id,
@@ -107,6 +127,6 @@ pub enum Message {
     /// Look for profiles another program overwrote.
     CheckOverwrites,
     /// `(session id, alias, profile, the foreign access key id)`.
-    Overwritten(Vec<(keyhop_core::session::SessionId, String, String, String)>),
+    Overwritten(Vec<(SessionId, String, String, String)>),
     QuitDone,
 }

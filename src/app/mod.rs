@@ -5,8 +5,11 @@
 
 mod desktop;
 pub mod external;
+mod failure;
 mod message;
 mod scheduler;
+mod sessions;
+mod sign_ins;
 mod tasks;
 mod update;
 
@@ -20,18 +23,24 @@ use std::sync::Arc;
 
 use iced::{Element, Subscription, Task, Theme, window};
 use keyhop_core::Engine;
-use keyhop_core::schedule::{Deadline, Failure as RefreshFailure};
+use keyhop_core::schedule::Deadline;
 use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
+use keyhop_core::sso::{ConnectionId, ConnectionName};
 use time::OffsetDateTime;
 
 pub use desktop::Desktop;
-pub use message::{Failure, Message, Op, Snapshot};
+pub use failure::Failure;
+pub use message::{Connection, Message, Op, Snapshot};
 
+use crate::present::Attention;
 use crate::single_instance::{self, Instance};
 use crate::tray::Tray;
-use crate::tray::menu_model::{self, Attention};
+use crate::tray::menu_model;
 use crate::window::Window;
+use external::{External, Inbox};
+use sessions::{Attentions, Busy, Refreshes};
+use sign_ins::SignIns;
 
 pub struct App {
     engine: Arc<Engine>,
@@ -40,23 +49,19 @@ pub struct App {
     _watch: Option<crate::watch::FileWatch>,
     /// The single-instance listener (none in tests).
     _instance: Option<single_instance::Guard>,
+    /// Outside events: the app's end of the channel its event sources were handed.
+    inbox: Inbox,
     snapshot: Option<Snapshot>,
     windows: BTreeMap<window::Id, Window>,
-    /// Sessions with an engine operation in flight.
-    busy: Vec<SessionId>,
+    busy: Busy,
     /// The menu no longer shows `busy`: rebuilt once at the end of the update.
     menu_stale: bool,
-    attention: HashMap<SessionId, Attention>,
-    failures: HashMap<SessionId, RefreshFailure>,
+    attention: Attentions,
+    refreshes: Refreshes,
     handled: Vec<Deadline>,
     /// Overwritten profiles already reported: (session id, foreign access key id).
     overwrite_notified: std::collections::HashSet<(SessionId, String)>,
-    /// Connections with a browser sign-in under way, and the sessions to start after it.
-    signing_in: HashMap<String, Vec<SessionId>>,
-    /// Connections whose sessions should be synced once signed in (just added).
-    sync_after_sign_in: std::collections::HashSet<String>,
-    /// Connections whose "Sign in" notification is out (one per run of failures).
-    sign_in_notified: Vec<String>,
+    sign_ins: SignIns,
     next_wake: Option<OffsetDateTime>,
     dark: bool,
 }
@@ -79,7 +84,8 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let instance = match single_instance::claim(engine.state_store().dir()) {
+    let (events, inbox) = external::channel();
+    let instance = match single_instance::claim(engine.state_store().dir(), events.clone()) {
         Ok(Instance::First(g)) => g,
         Ok(Instance::AlreadyRunning) => {
             println!("keyhop is already running; asked it to open its window.");
@@ -91,27 +97,33 @@ pub fn run() -> ExitCode {
         }
     };
     let settings = Settings::load(engine.state_store()).unwrap_or_else(|e| {
-        crate::notify::show(crate::notify::catalogue::settings_unreadable(&e.to_string()));
+        crate::notify::show(crate::notify::catalogue::settings_unreadable(&e.to_string()), &events);
         Settings::default()
     });
     let views = engine.list().unwrap_or_default();
     let initial = menu_model::build(&views, &HashMap::new(), &[], OffsetDateTime::now_utc());
-    let tray = match Tray::spawn(initial, |ev| external::send(external::External::Tray(ev))) {
+    let clicks = events.clone();
+    let tray = match Tray::spawn(initial, move |ev| clicks.send(External::Tray(ev))) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("keyhop: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let watch = crate::watch::start(engine.state_store().dir(), &engine.aws_files().credentials)
-        .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
-        .ok();
-    crate::resume::watch();
+    let watch = crate::watch::start(
+        engine.state_store().dir(),
+        &engine.aws_files().credentials,
+        events.clone(),
+    )
+    .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
+    .ok();
+    crate::resume::watch(events.clone());
+    let desktop = desktop::Native { tray, events };
     let app = App {
         _watch: watch,
         _instance: Some(instance),
         dark: prefers_dark(),
-        ..App::new(engine, settings, Box::new(desktop::Native { tray }))
+        ..App::new(engine, settings, Box::new(desktop), inbox)
     };
     let app = RefCell::new(Some(app));
     let result = iced::daemon(
@@ -151,24 +163,24 @@ fn prefers_dark() -> bool {
 impl App {
     /// An app with no snapshot yet and no window open; `run` adds the file watch, the
     /// single-instance guard and the theme.
-    pub fn new(engine: Arc<Engine>, settings: Settings, desktop: Box<dyn Desktop>) -> App {
+    /// `inbox`: where the event sources (`external::channel`) send to.
+    pub fn new(engine: Arc<Engine>, settings: Settings, desktop: Box<dyn Desktop>, inbox: Inbox) -> App {
         App {
             engine,
             settings,
             desktop,
             _watch: None,
             _instance: None,
+            inbox,
             snapshot: None,
             windows: BTreeMap::new(),
-            busy: vec![],
+            busy: Busy::default(),
             menu_stale: false,
-            attention: HashMap::new(),
-            failures: HashMap::new(),
+            attention: Attentions::default(),
+            refreshes: Refreshes::default(),
             handled: vec![],
             overwrite_notified: std::collections::HashSet::default(),
-            signing_in: HashMap::new(),
-            sync_after_sign_in: std::collections::HashSet::default(),
-            sign_in_notified: vec![],
+            sign_ins: SignIns::default(),
             next_wake: None,
             dark: false,
         }
@@ -186,22 +198,40 @@ impl App {
     /// What needs the user, per session: what the app found (MFA due, a failed refresh, a
     /// sign-in a refresh needed), plus a sign-in for every session of a signed-out connection.
     fn shown_attention(&self) -> HashMap<SessionId, Attention> {
-        let mut shown = self.attention.clone();
-        let Some(snap) = &self.snapshot else { return shown };
-        let signed_out: Vec<&str> = snap
+        let Some(snap) = &self.snapshot else {
+            return self.attention.shown(std::iter::empty(), &[]);
+        };
+        let signed_out: Vec<&ConnectionId> = snap
             .connections
             .iter()
             .filter(|c| !c.signed_in)
-            .map(|c| c.name.as_str())
+            .map(|c| &c.id)
             .collect();
-        for s in &snap.views {
-            if let Some(c) = s.details.sso_connection().filter(|c| signed_out.contains(c)) {
-                shown
-                    .entry(s.id.clone())
-                    .or_insert_with(|| Attention::SignInNeeded(c.to_owned()));
-            }
-        }
-        shown
+        let sessions_of = snap.state.sessions.iter().filter_map(|s| match &s.kind {
+            keyhop_core::session::SessionKind::AwsSso(k) => Some((&s.id, &k.connection)),
+            _ => None,
+        });
+        self.attention.shown(sessions_of, &signed_out)
+    }
+
+    /// A connection of the last snapshot, by id.
+    fn connection(&self, id: &ConnectionId) -> Option<Connection> {
+        let snap = self.snapshot.as_ref()?;
+        snap.state
+            .sso_connections
+            .iter()
+            .find(|c| &c.id == id)
+            .map(Connection::from)
+    }
+
+    /// A connection of the last snapshot, by the name an engine error gave.
+    fn connection_named(&self, name: &ConnectionName) -> Option<Connection> {
+        let snap = self.snapshot.as_ref()?;
+        snap.state
+            .sso_connections
+            .iter()
+            .find(|c| &c.name == name)
+            .map(Connection::from)
     }
 
     fn sessions(&self) -> &[keyhop_core::SessionView] {
@@ -214,7 +244,7 @@ impl App {
                 .view(
                     self.sessions(),
                     self.snapshot.as_ref().map_or(&[], |s| &s.connections),
-                    &self.busy,
+                    self.busy.ids(),
                     &self.shown_attention(),
                     OffsetDateTime::now_utc(),
                 )
@@ -229,7 +259,7 @@ impl App {
 
     fn subscription(&self) -> Subscription<Message> {
         let mut subs = vec![
-            Subscription::run(external::stream).map(Message::External),
+            Subscription::run_with(self.inbox.clone(), Inbox::stream).map(Message::External),
             window::close_events().map(Message::WindowClosed),
         ];
         if !self.windows.is_empty() {

@@ -10,7 +10,8 @@ use keyhop_core::schedule::{self, Action};
 use time::OffsetDateTime;
 
 use super::{App, Message, Op};
-use crate::tray::menu_model::{self, Attention};
+use crate::present::Attention;
+use crate::tray::menu_model;
 
 /// Sleeps until the unix time `at`, then ticks once. A new `at` replaces the subscription (and
 /// drops this sleep).
@@ -31,7 +32,7 @@ impl App {
         schedule::deadlines(
             &snap.state.sessions,
             |s| snap.mfa_due.get(&s.id).copied(),
-            &self.failures,
+            self.refreshes.backoff(),
             self.settings.timing(),
         )
     }
@@ -53,7 +54,7 @@ impl App {
             .collect();
         self.next_wake = any_active.then(|| schedule::next_wake(&waiting, &self.handled, now));
         let built = std::time::Instant::now();
-        let model = menu_model::build(self.sessions(), &self.shown_attention(), &self.busy, now);
+        let model = menu_model::build(self.sessions(), &self.shown_attention(), self.busy.ids(), now);
         tracing::debug!(
             sessions = self.sessions().len(),
             micros = built.elapsed().as_micros(),
@@ -86,14 +87,14 @@ impl App {
             match d.action {
                 Action::Refresh => tasks.push(self.run_op(id, alias, Op::Refresh)),
                 Action::WarnMfa => {
-                    self.attention.insert(id.clone(), Attention::MfaDue);
-                    let left = menu_model::remaining(d.expiration - now);
+                    self.attention.set(&id, Attention::MfaDue);
+                    let left = crate::present::remaining(d.expiration - now);
                     self.desktop
                         .notify(crate::notify::catalogue::mfa_soon(&alias, &left, &id));
                 }
                 Action::Expired => {
                     self.desktop.notify(crate::notify::catalogue::expired(&alias));
-                    self.attention.remove(&id);
+                    self.attention.clear(&id);
                     tasks.push(self.run_op(id, alias, Op::Stop));
                 }
             }

@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use iced::{Task, window};
 use keyhop_core::Engine;
+use keyhop_core::mfa_process::MfaProcessError;
 use keyhop_core::session::SessionId;
+use keyhop_core::settings::Settings;
 use keyhop_core::sso::Flow;
-use keyhop_core::validate::MfaCode;
+use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
 
-use super::{App, Failure, Message, Op, Snapshot};
+use super::message::FormRequest;
+use super::{App, Connection, Failure, Message, Op, Snapshot};
 
 /// How long a sign-in started from the tray waits for the browser.
 const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
@@ -19,8 +22,8 @@ const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300)
 const KEY_AGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// `warn_days`: the app's setting (kept current on every state change), not read again here.
-fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, String> {
-    let state = engine.snapshot().map_err(|e| e.to_string())?;
+fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, Failure> {
+    let state = engine.snapshot()?;
     let mut views = keyhop_core::SessionView::all(&state);
     keyhop_core::SessionView::add_key_ages(
         &mut views,
@@ -36,8 +39,8 @@ fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, String> {
             Some((alias, days))
         })
         .collect();
-    let mfa_due = engine.mfa_due_times(&state).map_err(|e| e.to_string())?;
-    let connections = engine.sso_list().map_err(|e| e.to_string())?;
+    let mfa_due = engine.mfa_due_times(&state)?;
+    let connections = engine.sso_list()?;
     Ok(Snapshot {
         views,
         state,
@@ -62,14 +65,57 @@ where
         .expect("engine task does not panic")
 }
 
-/// The code from the session's MFA command when one is due and the user configured one. A
-/// failing command is logged and gives no code: the start then asks with the MFA popup.
-fn code_from_process(engine: &Engine, id: &SessionId) -> Option<MfaCode> {
-    engine.mfa_needed(id).ok()??;
-    let p = engine.mfa_process_of(id).ok()??;
-    crate::mfa_process::run(&p)
-        .map_err(|e| tracing::warn!(error = %e, "the MFA command gave no code; asking instead"))
+/// The tray's asker for an MFA code (the order is `crate::mfa_code`'s): nobody now. A failing
+/// MFA command is logged, and the start that then lacks a code fails with "MFA code needed",
+/// which the app answers with its popup.
+struct Popup;
+
+impl crate::mfa_code::Ask for Popup {
+    fn command_failed(&self, e: MfaProcessError) -> keyhop_core::Result<()> {
+        tracing::warn!(error = %e, "the MFA command gave no code; asking instead");
+        Ok(())
+    }
+    fn ask(&self, _root: &SessionAlias, _device: &MfaDevice) -> keyhop_core::Result<Option<MfaCode>> {
+        Ok(None)
+    }
+}
+
+/// The code a start from the tray goes with: its MFA command's, when one is due and set. On
+/// any failure none: the start itself then says what is wrong.
+fn code_for_start(engine: &Engine, id: &SessionId) -> Option<MfaCode> {
+    crate::mfa_code::code(engine, id, None, &Popup)
+        .map_err(|e| tracing::warn!(error = %e, "cannot tell whether an MFA code is due"))
         .ok()
+        .flatten()
+}
+
+/// Profiles a user may pick in the session form: those in the credentials and config files.
+fn known_profiles(engine: &Engine) -> Vec<String> {
+    let files = engine.aws_files();
+    let mut out: Vec<String> = vec![];
+    for (path, strip) in [(&files.credentials, false), (&files.config, true)] {
+        if let Ok(Some(text)) = keyhop_core::aws_files::read_file(path) {
+            for s in keyhop_core::aws_files::IniDoc::parse(&text).sections() {
+                let name = if strip {
+                    s.strip_prefix("profile ").unwrap_or(&s).to_owned()
+                } else {
+                    s
+                };
+                if !name.starts_with("sso-session") && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Saves the settings, then makes the autostart entry say `start_at_login`.
+fn save_settings(engine: &Engine, new: &Settings, start_at_login: bool) -> Result<(), Failure> {
+    new.save(engine.state_store())?;
+    crate::autostart::set(start_at_login)?;
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(engine: &Arc<Engine>, f: impl FnOnce(&Engine) -> T + Send + 'static) -> T {
@@ -105,12 +151,64 @@ impl App {
         )
     }
 
+    /// Re-reads `settings.json` (another process, or our settings window, changed it), then
+    /// the state.
+    pub(super) fn load_settings(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                blocking(&e, |e| {
+                    Settings::load(e.state_store())
+                        .map_err(|err| tracing::warn!(error = %err, "cannot read the settings; keeping them"))
+                        .ok()
+                        .map(Box::new)
+                })
+                .await
+            },
+            Message::SettingsLoaded,
+        )
+    }
+
+    /// Reads the profiles the session form suggests, then opens it.
+    pub(super) fn read_profiles(&self, request: FormRequest) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(async move { blocking(&e, known_profiles).await }, move |profiles| {
+            Message::ProfilesRead(request.clone(), profiles)
+        })
+    }
+
+    /// Reads whether keyhop starts at login (the system's autostart entry), then opens the
+    /// settings window.
+    pub(super) fn read_autostart(&self) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move { blocking(&e, |_| crate::autostart::is_enabled().unwrap_or(false)).await },
+            Message::AutostartRead,
+        )
+    }
+
+    pub(super) fn save_settings(&self, window: window::Id, new: Settings, start_at_login: bool) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                let settings = Box::new(new);
+                let saved = settings.clone();
+                let result = blocking(&e, move |e| save_settings(e, &saved, start_at_login)).await;
+                (settings, result)
+            },
+            move |(settings, result)| Message::SettingsSaved {
+                window,
+                settings,
+                result,
+            },
+        )
+    }
+
     /// Start, stop or refresh one session, marking it busy meanwhile.
     pub(super) fn run_op(&mut self, session_id: SessionId, alias: String, op: Op) -> Task<Message> {
-        if self.busy.contains(&session_id) {
+        if !self.busy.claim(&session_id) {
             return Task::none();
         }
-        self.busy.push(session_id.clone());
         // The menu greys the line at the end of this update, not when the operation ends.
         self.menu_stale = true;
         let e = Arc::clone(&self.engine);
@@ -119,7 +217,7 @@ impl App {
             async move {
                 match op {
                     Op::Start => off_runtime(&e, move |e| async move {
-                        let code = code_from_process(&e, &id);
+                        let code = code_for_start(&e, &id);
                         e.start(&id, code).await
                     })
                     .await
@@ -149,13 +247,11 @@ impl App {
         let e = Arc::clone(&self.engine);
         Task::perform(
             async move {
-                let url = off_runtime(&e, move |e| async move { e.console_url(&id, None, None, None).await })
-                    .await
-                    .map_err(|err| err.to_string())?;
+                let url = off_runtime(&e, move |e| async move { e.console_url(&id, None, None, None).await }).await?;
                 tokio::task::spawn_blocking(move || crate::browser::open(url.expose()))
                     .await
                     .expect("the opener does not panic")
-                    .map_err(|err| format!("cannot open the browser: {err}"))
+                    .map_err(|err| Failure::Browser(Arc::new(err)))
             },
             move |result| Message::ConsoleOpened {
                 alias: alias.clone(),
@@ -168,11 +264,7 @@ impl App {
         let e = Arc::clone(&self.engine);
         Task::perform(
             async move {
-                let code = MfaCode::parse(&code).map_err(|err| Failure {
-                    message: err.to_string(),
-                    needs_mfa: true,
-                    sign_in: None,
-                })?;
+                let code = MfaCode::parse(&code).map_err(Failure::from)?;
                 off_runtime(&e, move |e| async move { e.start(&id, Some(code)).await })
                     .await
                     .map(|o| o.notices)
@@ -192,7 +284,7 @@ impl App {
                     Output::Edit { id, edit } => e.edit(&id, edit).map(drop),
                 })
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(Failure::from)
             },
             move |result| Message::Saved { window, result },
         )
@@ -204,7 +296,7 @@ impl App {
             async move {
                 blocking(&e, move |e| e.set_pinned(&id, pinned).map(drop))
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Failure::from)
             },
             move |result| Message::Saved { window: list, result },
         )
@@ -216,20 +308,20 @@ impl App {
             async move {
                 blocking(&e, move |e| e.remove(&id).map(drop))
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Failure::from)
             },
             move |result| Message::Saved { window: list, result },
         )
     }
 
     /// Signs in to `connection` in the browser; the app then starts what waited for it.
-    pub(super) fn sign_in_task(&self, connection: String) -> Task<Message> {
+    pub(super) fn sign_in_task(&self, connection: Connection) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        let name = connection.clone();
+        let name = connection.name.clone();
         Task::perform(
             async move {
                 off_runtime(&e, move |e| async move {
-                    e.sso_login(&name, Flow::AuthorizationCode, SIGN_IN_TIMEOUT, |p| {
+                    e.sso_login(name.as_str(), Flow::AuthorizationCode, SIGN_IN_TIMEOUT, |p| {
                         if let Err(err) = crate::browser::open(&p.url) {
                             tracing::warn!(error = %err, "cannot open the browser for the sign-in");
                         }
@@ -248,14 +340,12 @@ impl App {
     }
 
     /// Turns the connection's accounts and roles into sessions.
-    pub(super) fn sync_task(&self, connection: String) -> Task<Message> {
+    pub(super) fn sync_task(&self, connection: Connection) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        let name = connection.clone();
+        let name = connection.name.clone();
         Task::perform(
             async move {
-                let r = off_runtime(&e, move |e| async move { e.sso_sync(&name, false).await })
-                    .await
-                    .map_err(|err| err.to_string())?;
+                let r = off_runtime(&e, move |e| async move { e.sso_sync(name.as_str(), false).await }).await?;
                 Ok(format!(
                     "{} session(s) added, {} removed{}",
                     r.added.len(),
@@ -284,10 +374,10 @@ impl App {
             async move {
                 blocking(&e, move |e| {
                     e.sso_add(c.name, c.start_url, c.region, c.default_region)
-                        .map(|c| c.name.to_string())
+                        .map(|c| Connection::from(&c))
                 })
                 .await
-                .map_err(|err| err.to_string())
+                .map_err(Failure::from)
             },
             move |result| Message::SsoAdded { window, result },
         )
@@ -317,28 +407,6 @@ impl App {
             },
             Message::Overwritten,
         )
-    }
-
-    /// Profiles a user may pick in the form: those in the credentials and config files.
-    pub(super) fn known_profiles(&self) -> Vec<String> {
-        let files = self.engine.aws_files();
-        let mut out: Vec<String> = vec![];
-        for (path, strip) in [(&files.credentials, false), (&files.config, true)] {
-            if let Ok(Some(text)) = keyhop_core::aws_files::read_file(path) {
-                for s in keyhop_core::aws_files::IniDoc::parse(&text).sections() {
-                    let name = if strip {
-                        s.strip_prefix("profile ").unwrap_or(&s).to_owned()
-                    } else {
-                        s
-                    };
-                    if !name.starts_with("sso-session") && !out.contains(&name) {
-                        out.push(name);
-                    }
-                }
-            }
-        }
-        out.sort();
-        out
     }
 
     /// Stops every active session (quit with "stop all on quit"), then exits.

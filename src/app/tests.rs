@@ -7,23 +7,27 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use keyhop_core::Engine;
 use keyhop_core::aws_files::{AwsFiles, RegionPrior};
 use keyhop_core::kinds::IamUser;
 use keyhop_core::schedule::Action;
-use keyhop_core::secrets::OsKeyring;
+use keyhop_core::secrets::{OsKeyring, SecretsError};
 use keyhop_core::session::{Activation, Session, SessionId, SessionKind};
 use keyhop_core::settings::Settings;
+use keyhop_core::sso::{ConnectionId, ConnectionName, SsoConnection, SsoError, StartUrl};
 use keyhop_core::state::{STATE_VERSION, State, StateStore};
-use keyhop_core::sts::Endpoints;
+use keyhop_core::sts::{Endpoints, StsError};
 use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, SessionDuration};
+use keyhop_core::{Engine, Error};
 use time::{Duration, OffsetDateTime};
 
 use super::external::External;
-use super::{App, Desktop, Failure, Message, Op, Snapshot};
+use super::message::FormRequest;
+use super::{App, Connection, Desktop, Failure, Message, Op, Snapshot};
 use crate::notify::{Button, Note};
+use crate::present::Attention;
 use crate::tray::TrayEvent;
-use crate::tray::menu_model::{Attention, Entry, MenuModel};
+use crate::tray::menu_model::MenuAction;
+use crate::tray::menu_model::{Entry, MenuModel};
 use crate::window::Window;
 
 #[derive(Default)]
@@ -91,8 +95,10 @@ struct Rig {
     app: App,
     desktop: Recorder,
     // Holds the state dir the settings are saved to.
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
+    /// The SSO connections of the state `load` shows.
+    connections: Vec<SsoConnection>,
 }
 
 /// An app on an empty state dir, the way `run` makes it, with a recording desktop.
@@ -113,11 +119,13 @@ fn rig() -> Rig {
         .enable_time()
         .build()
         .unwrap();
+    let (_events, inbox) = super::external::channel();
     Rig {
-        app: App::new(Arc::new(engine), Settings::default(), Box::new(desktop.clone())),
+        app: App::new(Arc::new(engine), Settings::default(), Box::new(desktop.clone()), inbox),
         desktop,
-        _dir: dir,
+        dir,
         runtime,
+        connections: vec![],
     }
 }
 
@@ -130,7 +138,7 @@ impl Rig {
         let state = State {
             version: STATE_VERSION,
             sessions: sessions.to_vec(),
-            sso_connections: vec![],
+            sso_connections: self.connections.clone(),
             pinned: vec![],
         };
         self.send(Message::Loaded(Ok(Snapshot {
@@ -151,6 +159,13 @@ impl Rig {
             op,
             result,
         });
+    }
+    fn settings_window(&self) -> Option<iced::window::Id> {
+        self.app
+            .windows
+            .iter()
+            .find(|(_, w)| matches!(w, Window::Settings(_)))
+            .map(|(id, _)| *id)
     }
     fn mfa_popup_for(&self, id: &SessionId) -> bool {
         self.app
@@ -180,19 +195,39 @@ fn session(alias: &str, mfa: bool, expires_in: Option<Duration>) -> Session {
     }
 }
 
-fn failure(message: &str) -> Failure {
-    Failure {
-        message: message.into(),
-        needs_mfa: false,
-        sign_in: None,
+/// What the engine fails with while the keyring is locked (the screen is).
+fn keyring_locked() -> Failure {
+    Error::Secrets(SecretsError::Unavailable("the collection is locked".into())).into()
+}
+
+/// What a start fails with when STS refuses the keys.
+fn sts_refused(alias: &str) -> Failure {
+    Error::Sts {
+        step: "GetSessionToken",
+        alias: alias.into(),
+        source: StsError::InvalidClientToken,
     }
+    .into()
 }
 
 /// What a start without a code fails with when the session's chain needs one.
 fn mfa_needed() -> Failure {
-    Failure {
-        needs_mfa: true,
-        ..failure("an MFA code is needed")
+    Error::MfaRequired {
+        alias: "mfa-user".into(),
+        device: MfaDevice::parse("arn:aws:iam::123456789012:mfa/alice").unwrap(),
+    }
+    .into()
+}
+
+/// An SSO connection named `name`, as `state.json` keeps it.
+fn connection(name: &str) -> SsoConnection {
+    SsoConnection {
+        id: ConnectionId::random(),
+        name: ConnectionName::parse(name).unwrap(),
+        start_url: StartUrl::parse("https://d-1234567890.awsapps.com/start").unwrap(),
+        region: Region::parse("eu-west-1").unwrap(),
+        default_region: Region::parse("eu-west-1").unwrap(),
+        scopes: vec![],
     }
 }
 
@@ -223,17 +258,17 @@ fn a_click_starts_and_the_menu_shows_the_session_busy_at_once() {
     let s = session("work", false, None);
     r.load(std::slice::from_ref(&s), &[]);
     r.click(&s.id);
-    assert_eq!(r.app.busy, vec![s.id.clone()]);
+    assert_eq!(r.app.busy.ids(), std::slice::from_ref(&s.id));
     assert!(
         !r.desktop.line_of(&s.id).1,
         "the line is off while the start runs, so a second click cannot start it twice"
     );
     // A second click while busy starts nothing more.
     r.click(&s.id);
-    assert_eq!(r.app.busy, vec![s.id.clone()]);
+    assert_eq!(r.app.busy.ids(), std::slice::from_ref(&s.id));
 
     r.done(&s, Op::Start, Ok(vec!["made ~/.aws/credentials private (0600)".into()]));
-    assert!(r.app.busy.is_empty());
+    assert!(r.app.busy.ids().is_empty());
     assert_eq!(r.desktop.notes().len(), 1, "the start's notice, once");
     assert!(r.desktop.notes()[0].body.contains("0600"));
 }
@@ -244,8 +279,8 @@ fn a_click_on_an_active_session_stops_it() {
     let s = session("work", false, Some(Duration::hours(1)));
     r.load(std::slice::from_ref(&s), &[]);
     r.click(&s.id);
-    assert_eq!(r.app.busy, vec![s.id.clone()]);
-    r.done(&s, Op::Stop, Err(failure("cannot write ~/.aws/credentials: disk full")));
+    assert_eq!(r.app.busy.ids(), std::slice::from_ref(&s.id));
+    r.done(&s, Op::Stop, Err(keyring_locked()));
     assert_eq!(r.desktop.notes_titled("could not stop"), 1, "{:?}", r.desktop.notes());
 }
 
@@ -273,9 +308,9 @@ fn a_failing_background_refresh_says_so_once_and_clears_when_it_works_again() {
     let mut r = rig();
     let s = session("work", false, Some(Duration::hours(1)));
     r.load(std::slice::from_ref(&s), &[]);
-    let locked = "the keyring is locked; unlock it and try again";
+    let locked = keyring_locked().to_string();
     for _ in 0..3 {
-        r.done(&s, Op::Refresh, Err(failure(locked)));
+        r.done(&s, Op::Refresh, Err(keyring_locked()));
         r.load(std::slice::from_ref(&s), &[]);
     }
     assert_eq!(
@@ -284,10 +319,7 @@ fn a_failing_background_refresh_says_so_once_and_clears_when_it_works_again() {
         "one notification per run of failures: {:?}",
         r.desktop.notes()
     );
-    assert_eq!(
-        r.app.attention.get(&s.id),
-        Some(&Attention::RefreshFailed(locked.into()))
-    );
+    assert_eq!(r.app.attention.get(&s.id), Some(&Attention::RefreshFailed(locked)));
     assert!(
         r.desktop.line_of(&s.id).0.contains('⚠'),
         "{}",
@@ -301,9 +333,9 @@ fn a_failing_background_refresh_says_so_once_and_clears_when_it_works_again() {
     r.done(&s, Op::Refresh, Ok(vec![]));
     r.load(std::slice::from_ref(&s), &[]);
     assert!(r.app.attention.is_empty());
-    assert!(r.app.failures.is_empty());
+    assert!(r.app.refreshes.is_empty());
     assert!(!r.desktop.line_of(&s.id).0.contains('⚠'));
-    r.done(&s, Op::Refresh, Err(failure(locked)));
+    r.done(&s, Op::Refresh, Err(keyring_locked()));
     assert_eq!(r.desktop.notes_titled("Refreshing"), 2);
 }
 
@@ -315,7 +347,7 @@ fn an_expiry_while_the_session_is_busy_waits_for_the_operation_and_is_then_handl
     r.load(std::slice::from_ref(&s), &[]);
     // The user clicked it a moment before: a stop is running.
     r.click(&s.id);
-    assert_eq!(r.app.busy, vec![s.id.clone()]);
+    assert_eq!(r.app.busy.ids(), std::slice::from_ref(&s.id));
     r.send(Message::Tick);
     assert_eq!(r.desktop.notes_titled("expired"), 0, "not while the click's stop runs");
     assert!(
@@ -323,11 +355,11 @@ fn an_expiry_while_the_session_is_busy_waits_for_the_operation_and_is_then_handl
         "the deadline is kept for later, not marked handled"
     );
     // The stop failed and the session is still active: the next tick handles the expiry.
-    r.done(&s, Op::Stop, Err(failure("cannot write ~/.aws/credentials")));
+    r.done(&s, Op::Stop, Err(keyring_locked()));
     r.load(std::slice::from_ref(&s), &[]);
     r.send(Message::Tick);
     assert_eq!(r.desktop.notes_titled("expired"), 1, "{:?}", r.desktop.notes());
-    assert_eq!(r.app.busy, vec![s.id.clone()], "and stops it");
+    assert_eq!(r.app.busy.ids(), std::slice::from_ref(&s.id), "and stops it");
     assert!(
         r.app
             .handled
@@ -355,35 +387,50 @@ fn an_mfa_token_about_to_lapse_warns_once_and_a_click_asks_for_the_code() {
     // A click on the warned session asks for the code; it does not stop the session.
     r.click(&s.id);
     assert!(r.mfa_popup_for(&s.id));
-    assert!(r.app.busy.is_empty());
+    assert!(r.app.busy.ids().is_empty());
 }
 
 #[test]
 fn a_refresh_that_needs_a_sign_in_asks_once_per_connection() {
     let mut r = rig();
+    let corp = connection("corp");
+    r.connections = vec![corp.clone(), connection("other")];
     let a = session("sso-a", false, Some(Duration::hours(1)));
     let b = session("sso-b", false, Some(Duration::hours(1)));
     r.load(&[a.clone(), b.clone()], &[]);
-    let signed_out = |_: &str| Failure {
-        sign_in: Some("corp".into()),
-        ..failure("the sign-in to corp has expired")
+    let signed_out = || -> Failure {
+        Error::Sso(SsoError::SignInNeeded {
+            connection: "corp".into(),
+        })
+        .into()
     };
-    r.done(&a, Op::Refresh, Err(signed_out("a")));
-    r.done(&b, Op::Refresh, Err(signed_out("b")));
+    r.done(&a, Op::Refresh, Err(signed_out()));
+    r.done(&b, Op::Refresh, Err(signed_out()));
     let notes = r.desktop.notes();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert_eq!(notes[0].button, Button::SignIn("corp".into()));
+    assert_eq!(
+        notes[0].button,
+        Button::SignIn(corp.id.clone()),
+        "by the connection's id"
+    );
     for s in [&a, &b] {
         assert_eq!(
             r.app.attention.get(&s.id),
-            Some(&Attention::SignInNeeded("corp".into()))
+            Some(&Attention::SignInNeeded(corp.id.clone()))
         );
     }
+    // The notification's button signs in (one browser for both sessions).
+    r.send(Message::External(External::SignIn {
+        connection: corp.id.clone(),
+    }));
     r.send(Message::SignedIn {
-        connection: "corp".into(),
+        connection: Connection::from(&corp),
         result: Ok(()),
     });
     assert!(r.app.attention.is_empty(), "{:?}", r.app.attention);
+    // A later run of failures is told again.
+    r.done(&a, Op::Refresh, Err(signed_out()));
+    assert_eq!(r.desktop.notes().len(), 2);
 }
 
 #[test]
@@ -406,18 +453,15 @@ fn a_failure_shows_in_the_open_session_list() {
     r.load(std::slice::from_ref(&s), &[]);
     r.send(Message::External(External::OpenRequested));
     r.click(&s.id);
-    r.done(
-        &s,
-        Op::Start,
-        Err(failure("STS refused the keys: InvalidClientTokenId")),
-    );
+    r.done(&s, Op::Start, Err(sts_refused("work")));
     let list_error = r.app.windows.values().find_map(|w| match w {
         Window::List(l) => Some(l.error.clone()),
         _ => None,
     });
-    assert_eq!(
-        list_error,
-        Some(Some("STS refused the keys: InvalidClientTokenId".into()))
+    assert_eq!(list_error, Some(Some(sts_refused("work").to_string())));
+    assert!(
+        list_error.flatten().unwrap().contains("InvalidClientTokenId"),
+        "the engine's own words"
     );
     assert_eq!(r.desktop.notes_titled("could not start"), 1, "{:?}", r.desktop.notes());
 }
@@ -445,10 +489,112 @@ fn a_tick_that_starts_several_refreshes_rebuilds_the_menu_once() {
     r.load(&[a.clone(), b.clone()], &[]);
     let menus_before = r.desktop.0.borrow().menus.len();
     r.send(Message::Tick);
-    assert_eq!(r.app.busy.len(), 2, "both refreshes started");
+    assert_eq!(r.app.busy.ids().len(), 2, "both refreshes started");
     assert_eq!(r.desktop.0.borrow().menus.len(), menus_before + 1);
     assert!(
         !r.desktop.line_of(&a.id).1 && !r.desktop.line_of(&b.id).1,
         "both lines greyed"
     );
+}
+
+/// Read and write calls this thread made so far (Linux's per-thread I/O accounting): one
+/// `read` of at most a page, so each look costs exactly one read call.
+fn io_calls() -> (u64, u64) {
+    use std::io::Read;
+    let mut buf = [0u8; 4096];
+    let n = std::fs::File::open("/proc/thread-self/io")
+        .and_then(|mut f| f.read(&mut buf))
+        .expect("/proc/thread-self/io");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    let field = |k: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("an I/O counter")
+    };
+    (field("syscr:"), field("syscw:"))
+}
+
+/// The read and write calls `f` makes on this thread.
+fn io_of(f: impl FnOnce()) -> (u64, u64) {
+    let before = io_calls();
+    f();
+    let after = io_calls();
+    // The look at `before` was counted by the time of `after`.
+    (after.0 - before.0 - 1, after.1 - before.1)
+}
+
+#[test]
+fn update_reads_and_writes_no_file() {
+    let mut r = rig();
+    // Every file the app could read or write exists and has content: a read would be counted.
+    let files = r.app.engine.aws_files().clone();
+    std::fs::write(&files.credentials, "[work]\naws_access_key_id = AKIAEXAMPLE\n").unwrap();
+    std::fs::write(&files.config, "[profile work]\nregion = eu-west-1\n").unwrap();
+    Settings::default().save(r.app.engine.state_store()).unwrap();
+    // The meter sees what a settings load (the old `StateChanged`) costs.
+    let store = r.app.engine.state_store().clone();
+    let (reads, _) = io_of(|| drop(Settings::load(&store)));
+    assert!(reads > 0, "the meter counts a file read");
+
+    let s = session("work", false, Some(Duration::hours(1)));
+    r.load(std::slice::from_ref(&s), &[]);
+    let action = |a| Message::External(External::Tray(TrayEvent::Action(a)));
+    let io = io_of(|| {
+        r.send(Message::External(External::StateChanged));
+        r.send(action(MenuAction::AddSession));
+        r.send(Message::ProfilesRead(FormRequest::Add, vec!["work".into()]));
+        r.send(Message::ProfilesRead(FormRequest::Edit(s.id.clone()), vec![]));
+        r.send(action(MenuAction::Settings));
+        r.send(Message::AutostartRead(false));
+        r.send(action(MenuAction::OpenWindow));
+        r.click(&s.id);
+        r.send(Message::Tick);
+    });
+    let settings = r.settings_window().expect("the settings window opened");
+    let io_of_save = io_of(|| r.send(Message::Settings(settings, crate::window::settings::Msg::Save)));
+    assert_eq!((io, io_of_save), ((0, 0), (0, 0)), "update read or wrote a file");
+}
+
+#[test]
+fn the_settings_window_opens_with_what_the_autostart_entry_says() {
+    let mut r = rig();
+    r.send(Message::External(External::Tray(TrayEvent::Action(
+        MenuAction::Settings,
+    ))));
+    assert!(r.settings_window().is_none(), "not before the entry was read (a task)");
+    r.send(Message::AutostartRead(true));
+    let id = r.settings_window().expect("opened once read");
+    assert!(matches!(&r.app.windows[&id], Window::Settings(s) if s.start_at_login));
+}
+
+#[test]
+fn saved_settings_take_effect_only_once_written() {
+    let mut r = rig();
+    r.send(Message::AutostartRead(false));
+    let window = r.settings_window().unwrap();
+    let new = Settings {
+        refresh_margin_minutes: 9,
+        ..Settings::default()
+    };
+    let refused: Failure = Error::from(keyhop_core::settings::SettingsError::Write {
+        path: r.dir.path().join("settings.json"),
+        source: std::io::Error::other("disk full"),
+    })
+    .into();
+    r.send(Message::SettingsSaved {
+        window,
+        settings: Box::new(new.clone()),
+        result: Err(refused),
+    });
+    assert_ne!(r.app.settings, new, "a refused save changes nothing");
+    assert!(
+        matches!(&r.app.windows[&window], Window::Settings(s) if s.error.as_ref().is_some_and(|e| e.contains("disk full")))
+    );
+    r.send(Message::SettingsSaved {
+        window,
+        settings: Box::new(new.clone()),
+        result: Ok(()),
+    });
+    assert_eq!(r.app.settings, new);
 }

@@ -1,14 +1,19 @@
-//! The app's update: every message ends here and becomes state changes plus tasks.
+//! The app's update: every message ends here and becomes state changes plus tasks. No file,
+//! keyring or network call happens here: those are tasks (tasks.rs), whose results come back
+//! as messages.
 
 use iced::keyboard::{Key, key::Named};
 use iced::{Task, window};
 use keyhop_core::session::SessionId;
+use keyhop_core::settings::Settings;
 
 use super::external::External;
-use super::{App, Failure, Message, Op};
+use super::message::FormRequest;
+use super::{App, Connection, Failure, Message, Op, Snapshot};
 use crate::notify::{self, catalogue};
+use crate::present::Attention;
 use crate::tray::TrayEvent;
-use crate::tray::menu_model::{Attention, MenuAction};
+use crate::tray::menu_model::MenuAction;
 use crate::window::{Window, form, list, mfa, settings, sso_form};
 
 impl App {
@@ -25,49 +30,24 @@ impl App {
     fn handle(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::External(e) => self.external(e),
-            Message::Loaded(Ok(snap)) => {
-                let active: Vec<SessionId> = snap
-                    .views
-                    .iter()
-                    .filter(|s| s.is_active())
-                    .map(|s| s.id.clone())
-                    .collect();
-                // Attention belongs to active sessions; a session stopped elsewhere needs none.
-                self.attention.retain(|id, _| active.contains(id));
-                self.failures.retain(|id, _| active.contains(id));
-                for (alias, days) in &snap.key_warnings {
-                    self.desktop.notify(catalogue::key_old(alias, *days));
+            Message::Loaded(result) => self.loaded(result),
+            Message::SettingsLoaded(settings) => {
+                if let Some(s) = settings {
+                    self.settings = *s;
                 }
-                self.snapshot = Some(snap);
-                self.reschedule();
-                Task::none()
+                self.reload()
             }
             Message::KeyAgesChecked => self.reload(),
-            Message::Loaded(Err(e)) => {
-                self.desktop.notify(catalogue::state_unreadable(&e));
-                Task::none()
-            }
             Message::Done {
                 session_id,
                 alias,
                 op,
                 result,
             } => self.done(session_id, alias, op, result),
-            Message::MfaDone { window, result } => match result {
-                Ok(notices) => {
-                    self.tell(&notices);
-                    Task::batch([window::close(window), self.reload()])
-                }
-                Err(f) => {
-                    if let Some(Window::Mfa(m)) = self.windows.get_mut(&window) {
-                        m.rejected(f.message);
-                    }
-                    Task::none()
-                }
-            },
+            Message::MfaDone { window, result } => self.mfa_done(window, result),
             Message::ConsoleOpened { alias, result } => {
                 if let Err(why) = result {
-                    self.desktop.notify(catalogue::console_failed(&alias, &why));
+                    self.desktop.notify(catalogue::console_failed(&alias, &why.to_string()));
                 }
                 Task::none()
             }
@@ -81,63 +61,20 @@ impl App {
             Message::Mfa(id, msg) => self.mfa_msg(id, msg),
             Message::Settings(id, msg) => self.settings_msg(id, msg),
             Message::SsoForm(id, msg) => self.sso_form_msg(id, msg),
-            Message::SsoAdded { window, result } => match result {
-                Ok(connection) => {
-                    // New connection: sign in, then sync its accounts and roles.
-                    self.sync_after_sign_in.insert(connection.clone());
-                    Task::batch([window::close(window), self.reload(), self.sign_in(connection, None)])
-                }
-                Err(e) => {
-                    if let Some(Window::SsoForm(f)) = self.windows.get_mut(&window) {
-                        f.saving = false;
-                        f.error = Some(e);
-                    }
-                    Task::none()
-                }
-            },
-            Message::SignedIn { connection, result } => self.signed_in(connection, result),
-            Message::Synced { connection, result } => {
-                match result {
-                    Ok(summary) => self.desktop.notify(catalogue::synced(&connection, &summary)),
-                    Err(e) => {
-                        for w in self.windows.values_mut() {
-                            if let Window::List(l) = w {
-                                l.error = Some(e.clone());
-                            }
-                        }
-                        self.desktop.notify(catalogue::sync_failed(&connection, &e));
-                    }
-                }
-                self.reload()
+            Message::ProfilesRead(request, profiles) => self.open_form(request, profiles),
+            Message::AutostartRead(at_login) => {
+                self.open(Window::Settings(settings::SettingsForm::new(&self.settings, at_login)))
             }
-            Message::Saved { window, result } => match result {
-                Ok(()) => {
-                    let close = if matches!(self.windows.get(&window), Some(Window::List(_))) {
-                        Task::none()
-                    } else {
-                        window::close(window)
-                    };
-                    Task::batch([close, self.reload()])
-                }
-                Err(e) => {
-                    match self.windows.get_mut(&window) {
-                        Some(Window::Form(f)) => {
-                            f.saving = false;
-                            f.error = Some(e);
-                        }
-                        Some(Window::List(l)) => l.error = Some(e),
-                        Some(Window::Settings(s)) => s.error = Some(e),
-                        _ => {}
-                    }
-                    Task::none()
-                }
-            },
-            Message::Key { window, key, modifiers } => match key {
-                Key::Named(Named::Escape) if self.windows.contains_key(&window) => window::close(window),
-                Key::Named(Named::Tab) if modifiers.shift() => iced::widget::operation::focus_previous(),
-                Key::Named(Named::Tab) => iced::widget::operation::focus_next(),
-                _ => Task::none(),
-            },
+            Message::SsoAdded { window, result } => self.sso_added(window, result),
+            Message::SignedIn { connection, result } => self.signed_in(&connection, result),
+            Message::Synced { connection, result } => self.synced(&connection, result),
+            Message::Saved { window, result } => self.saved(window, result),
+            Message::SettingsSaved {
+                window,
+                settings,
+                result,
+            } => self.settings_saved(window, *settings, result),
+            Message::Key { window, key, modifiers } => self.key(window, &key, modifiers),
             Message::CheckOverwrites => self.check_overwrites(),
             Message::Overwritten(found) => {
                 for (id, alias, profile, key) in found {
@@ -155,36 +92,65 @@ impl App {
         }
     }
 
+    fn loaded(&mut self, result: Result<Snapshot, Failure>) -> Task<Message> {
+        let snap = match result {
+            Ok(snap) => snap,
+            Err(e) => {
+                self.desktop.notify(catalogue::state_unreadable(&e.to_string()));
+                return Task::none();
+            }
+        };
+        let active: Vec<SessionId> = snap
+            .views
+            .iter()
+            .filter(|s| s.is_active())
+            .map(|s| s.id.clone())
+            .collect();
+        // Attention belongs to active sessions; a session stopped elsewhere needs none.
+        self.attention.keep_only(&active);
+        self.refreshes.keep_only(&active);
+        for (alias, days) in &snap.key_warnings {
+            self.desktop.notify(catalogue::key_old(alias, *days));
+        }
+        self.snapshot = Some(snap);
+        self.reschedule();
+        Task::none()
+    }
+
     fn external(&mut self, e: External) -> Task<Message> {
         match e {
             External::Tray(TrayEvent::Session(id)) => self.toggle(id),
             External::Tray(TrayEvent::Console(id)) => self.open_console(id),
             External::Tray(TrayEvent::Action(a)) => match a {
-                MenuAction::AddSession => self.open_add_form(),
+                MenuAction::AddSession => self.read_profiles(FormRequest::Add),
                 MenuAction::AddSsoConnection => self.open_sso_form(),
                 MenuAction::OpenWindow => self.open(Window::List(list::List::default())),
-                MenuAction::Settings => {
-                    let at_login = crate::autostart::is_enabled().unwrap_or(false);
-                    self.open(Window::Settings(settings::SettingsForm::new(&self.settings, at_login)))
-                }
+                MenuAction::Settings => self.read_autostart(),
                 MenuAction::Quit => self.quit(),
             },
             External::OpenRequested => self.open(Window::List(list::List::default())),
-            External::StateChanged => {
-                if let Ok(s) = keyhop_core::settings::Settings::load(self.engine.state_store()) {
-                    self.settings = s;
-                }
-                self.reload()
-            }
+            External::StateChanged => self.load_settings(),
             // Checked a moment later: a keyhop process writes the profile, then its state.
             External::CredentialsChanged => {
                 Task::perform(tokio::time::sleep(std::time::Duration::from_secs(1)), |()| {
                     Message::CheckOverwrites
                 })
             }
-            External::SignIn { connection } => self.sign_in(connection, None),
-            External::EnterMfa { session_id } => self.open_mfa(&SessionId::from_string(session_id)),
+            External::SignIn { connection } => match self.connection(&connection) {
+                Some(c) => self.sign_in(c, None),
+                None => Task::none(),
+            },
+            External::EnterMfa { session_id } => self.open_mfa(&session_id),
             External::Resumed => Task::batch([self.tick(), self.check_key_ages()]),
+        }
+    }
+
+    fn key(&mut self, window: window::Id, key: &Key, modifiers: iced::keyboard::Modifiers) -> Task<Message> {
+        match key {
+            Key::Named(Named::Escape) if self.windows.contains_key(&window) => window::close(window),
+            Key::Named(Named::Tab) if modifiers.shift() => iced::widget::operation::focus_previous(),
+            Key::Named(Named::Tab) => iced::widget::operation::focus_next(),
+            _ => Task::none(),
         }
     }
 
@@ -196,7 +162,12 @@ impl App {
             // With an MFA command the start gets its code itself (the popup if that fails).
             Some(Attention::MfaDue) if !self.has_mfa_process(&id) => return self.open_mfa(&id),
             Some(Attention::MfaDue) => return self.run_op(id, s.alias.to_string(), Op::Start),
-            Some(Attention::SignInNeeded(connection)) => return self.sign_in(connection.clone(), Some(id)),
+            Some(Attention::SignInNeeded(c)) => {
+                return match self.connection(c) {
+                    Some(c) => self.sign_in(c, Some(id)),
+                    None => Task::none(),
+                };
+            }
             _ => {}
         }
         let op = if s.is_active() { Op::Stop } else { Op::Start };
@@ -211,65 +182,84 @@ impl App {
     }
 
     fn done(&mut self, id: SessionId, alias: String, op: Op, result: Result<Vec<String>, Failure>) -> Task<Message> {
-        self.busy.retain(|b| *b != id);
-        let mut tasks = vec![self.reload()];
+        self.busy.release(&id);
+        let reload = self.reload();
+        let f = match result {
+            Ok(notices) => {
+                self.tell(&notices);
+                self.attention.clear(&id);
+                self.refreshes.succeeded(&id);
+                return reload;
+            }
+            Err(f) => f,
+        };
+        let sign_in = f.needs_sign_in().and_then(|name| self.connection_named(&name));
+        let then = match (sign_in, op) {
+            // Starting from the tray without a code: ask for it instead of failing.
+            (_, Op::Start) if f.needs_mfa() => self.open_mfa(&id),
+            // Or without a sign-in: sign in in the browser, then start.
+            (Some(c), Op::Start) => self.sign_in(c, Some(id)),
+            (Some(c), _) => {
+                self.attention.set(&id, Attention::SignInNeeded(c.id.clone()));
+                if self.sign_ins.first_notice(&c.id) {
+                    self.desktop
+                        .notify(catalogue::sign_in_needed(&c.name, &c.id, &f.to_string()));
+                }
+                Task::none()
+            }
+            (None, _) if f.needs_mfa() => {
+                self.attention.set(&id, Attention::MfaDue);
+                self.desktop.notify(catalogue::mfa_needed(&alias, &f.to_string(), &id));
+                Task::none()
+            }
+            (None, _) => {
+                self.failed(&id, &alias, op, &f.to_string());
+                Task::none()
+            }
+        };
+        Task::batch([reload, then])
+    }
+
+    /// An operation failed for a reason another try may not mend: said once per run of
+    /// refresh failures (the scheduler retries), or at once for a click's start or stop.
+    fn failed(&mut self, id: &SessionId, alias: &str, op: Op, message: &str) {
+        if op == Op::Refresh && self.sessions().iter().any(|s| &s.id == id) {
+            if self.refreshes.failed(id, time::OffsetDateTime::now_utc()) {
+                self.desktop.notify(catalogue::refresh_failed(alias, message));
+            }
+            self.attention.set(id, Attention::RefreshFailed(message.to_owned()));
+        } else {
+            self.desktop.notify(if op == Op::Stop {
+                catalogue::stop_failed(alias, message)
+            } else {
+                catalogue::start_failed(alias, message)
+            });
+        }
+        self.show_in_lists(message);
+    }
+
+    /// An error for the open session lists' banner.
+    fn show_in_lists(&mut self, message: &str) {
+        for w in self.windows.values_mut() {
+            if let Window::List(l) = w {
+                l.error = Some(message.to_owned());
+            }
+        }
+    }
+
+    fn mfa_done(&mut self, window: window::Id, result: Result<Vec<String>, Failure>) -> Task<Message> {
         match result {
             Ok(notices) => {
                 self.tell(&notices);
-                self.attention.remove(&id);
-                self.failures.remove(&id);
-            }
-            // Starting from the tray without a code: ask for it instead of failing.
-            Err(f) if f.needs_mfa && op == Op::Start => tasks.push(self.open_mfa(&id)),
-            // Or without a sign-in: sign in in the browser, then start.
-            Err(Failure {
-                sign_in: Some(connection),
-                ..
-            }) if op == Op::Start => tasks.push(self.sign_in(connection, Some(id))),
-            Err(Failure {
-                sign_in: Some(connection),
-                message,
-                ..
-            }) => {
-                self.attention
-                    .insert(id.clone(), Attention::SignInNeeded(connection.clone()));
-                if !self.sign_in_notified.contains(&connection) {
-                    self.sign_in_notified.push(connection.clone());
-                    self.desktop.notify(catalogue::sign_in_needed(&connection, &message));
-                }
-            }
-            Err(f) if f.needs_mfa => {
-                self.attention.insert(id.clone(), Attention::MfaDue);
-                self.desktop.notify(catalogue::mfa_needed(&alias, &f.message, &id));
+                Task::batch([window::close(window), self.reload()])
             }
             Err(f) => {
-                let now = time::OffsetDateTime::now_utc();
-                if op == Op::Refresh && self.sessions().iter().any(|s| s.id == id) {
-                    let sid = id.clone();
-                    let prev = self.failures.get(&sid).copied();
-                    self.failures
-                        .insert(sid, keyhop_core::schedule::Failure::next(prev, now));
-                    // Notify once per run of failures, not on every retry.
-                    if prev.is_none() {
-                        self.desktop.notify(catalogue::refresh_failed(&alias, &f.message));
-                    }
-                    self.attention
-                        .insert(id.clone(), Attention::RefreshFailed(f.message.clone()));
-                } else {
-                    self.desktop.notify(if op == Op::Stop {
-                        catalogue::stop_failed(&alias, &f.message)
-                    } else {
-                        catalogue::start_failed(&alias, &f.message)
-                    });
+                if let Some(Window::Mfa(m)) = self.windows.get_mut(&window) {
+                    m.rejected(f.to_string());
                 }
-                for w in self.windows.values_mut() {
-                    if let Window::List(l) = w {
-                        l.error = Some(f.message.clone());
-                    }
-                }
+                Task::none()
             }
         }
-        Task::batch(tasks)
     }
 
     fn open_sso_form(&mut self) -> Task<Message> {
@@ -284,34 +274,44 @@ impl App {
         )))
     }
 
-    /// Signs in to `connection` (one browser sign-in however many sessions wait for it), then
-    /// starts `then_start`.
-    fn sign_in(&mut self, connection: String, then_start: Option<SessionId>) -> Task<Message> {
-        let waiting = self.signing_in.contains_key(&connection);
-        let queue = self.signing_in.entry(connection.clone()).or_default();
-        if let Some(id) = then_start
-            && !queue.contains(&id)
-        {
-            queue.push(id);
+    fn sso_added(&mut self, window: window::Id, result: Result<Connection, Failure>) -> Task<Message> {
+        match result {
+            Ok(c) => {
+                // New connection: sign in, then sync its accounts and roles.
+                self.sign_ins.sync_after(c.id.clone());
+                Task::batch([window::close(window), self.reload(), self.sign_in(c, None)])
+            }
+            Err(e) => {
+                if let Some(Window::SsoForm(f)) = self.windows.get_mut(&window) {
+                    f.saving = false;
+                    f.error = Some(e.to_string());
+                }
+                Task::none()
+            }
         }
-        if waiting {
-            return Task::none();
-        }
-        self.sign_in_task(connection)
     }
 
-    fn signed_in(&mut self, connection: String, result: Result<(), Failure>) -> Task<Message> {
-        let queued = self.signing_in.remove(&connection).unwrap_or_default();
-        self.sign_in_notified.retain(|c| *c != connection);
+    /// Signs in to `c` (one browser sign-in however many sessions wait for it), then starts
+    /// `then_start`.
+    fn sign_in(&mut self, c: Connection, then_start: Option<SessionId>) -> Task<Message> {
+        if self.sign_ins.begin(&c.id, then_start) {
+            self.sign_in_task(c)
+        } else {
+            Task::none()
+        }
+    }
+
+    fn signed_in(&mut self, c: &Connection, result: Result<(), Failure>) -> Task<Message> {
+        let queued = self.sign_ins.finished(&c.id);
         if let Err(f) = result {
-            self.desktop.notify(catalogue::sign_in_failed(&connection, &f.message));
+            self.desktop
+                .notify(catalogue::sign_in_failed(c.name.as_str(), &f.to_string()));
             return Task::none();
         }
-        self.attention
-            .retain(|_, a| *a != Attention::SignInNeeded(connection.clone()));
+        self.attention.signed_in(&c.id);
         let mut tasks = vec![self.reload()];
-        if self.sync_after_sign_in.remove(&connection) {
-            tasks.push(self.sync_task(connection.clone()));
+        if self.sign_ins.take_sync(&c.id) {
+            tasks.push(self.sync_task(c.clone()));
         }
         for id in queued {
             // A refresh that needed the sign-in refreshes; anything else starts.
@@ -324,14 +324,81 @@ impl App {
         Task::batch(tasks)
     }
 
-    fn open_add_form(&mut self) -> Task<Message> {
-        let f = form::Form::new_session(
-            self.sessions(),
-            self.known_profiles(),
-            self.settings.default_region.as_str(),
-            self.settings.default_duration,
-        );
-        self.open(Window::Form(f))
+    fn synced(&mut self, c: &Connection, result: Result<String, Failure>) -> Task<Message> {
+        match result {
+            Ok(summary) => self.desktop.notify(catalogue::synced(c.name.as_str(), &summary)),
+            Err(e) => {
+                let e = e.to_string();
+                self.show_in_lists(&e);
+                self.desktop.notify(catalogue::sync_failed(c.name.as_str(), &e));
+            }
+        }
+        self.reload()
+    }
+
+    fn saved(&mut self, window: window::Id, result: Result<(), Failure>) -> Task<Message> {
+        match result {
+            Ok(()) => {
+                let close = if matches!(self.windows.get(&window), Some(Window::List(_))) {
+                    Task::none()
+                } else {
+                    window::close(window)
+                };
+                Task::batch([close, self.reload()])
+            }
+            Err(e) => {
+                let e = e.to_string();
+                match self.windows.get_mut(&window) {
+                    Some(Window::Form(f)) => {
+                        f.saving = false;
+                        f.error = Some(e);
+                    }
+                    Some(Window::List(l)) => l.error = Some(e),
+                    Some(Window::Settings(s)) => s.error = Some(e),
+                    _ => {}
+                }
+                Task::none()
+            }
+        }
+    }
+
+    fn settings_saved(&mut self, window: window::Id, new: Settings, result: Result<(), Failure>) -> Task<Message> {
+        if result.is_ok() {
+            self.settings = new;
+            self.reschedule();
+        }
+        self.saved(window, result)
+    }
+
+    /// The session form, with the profiles of the AWS files to pick from.
+    fn open_form(&mut self, request: FormRequest, profiles: Vec<String>) -> Task<Message> {
+        let sid = match request {
+            FormRequest::Add => {
+                let f = form::Form::new_session(
+                    self.sessions(),
+                    profiles,
+                    self.settings.default_region.as_str(),
+                    self.settings.default_duration,
+                );
+                return self.open(Window::Form(f));
+            }
+            FormRequest::Edit(sid) => sid,
+        };
+        let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else {
+            return Task::none();
+        };
+        let f = form::Form::edit_session(&s, self.sessions(), profiles);
+        let wants_key_id = f.wants_stored_key_id();
+        let open = self.open(Window::Form(f));
+        let form_id = self
+            .windows
+            .iter()
+            .find(|(_, w)| matches!(w, Window::Form(f) if f.editing.as_ref().is_some_and(|e| e.id == sid)))
+            .map(|(id, _)| *id);
+        match form_id {
+            Some(fid) if wants_key_id => Task::batch([open, self.load_key_id(fid, sid)]),
+            _ => open,
+        }
     }
 
     /// Whether the session's chain starts at an IAM user with an MFA command.
@@ -371,41 +438,33 @@ impl App {
             list::Effect::None => Task::none(),
             list::Effect::Toggle(sid) => self.toggle(sid),
             list::Effect::Console(sid) => self.open_console(sid),
-            list::Effect::Add => self.open_add_form(),
+            list::Effect::Add => self.read_profiles(FormRequest::Add),
             list::Effect::AddSso => self.open_sso_form(),
             list::Effect::Pin(sid, pinned) => self.pin(id, sid, pinned),
-            list::Effect::SignIn(c) => self.sign_in(c, None),
-            list::Effect::Sync(c) => {
-                let signed_in = self
-                    .snapshot
-                    .as_ref()
-                    .is_some_and(|s| s.connections.iter().any(|v| v.name.as_str() == c && v.signed_in));
-                if signed_in {
-                    self.sync_task(c)
-                } else {
-                    // Not signed in: the browser first, then the sync.
-                    self.sync_after_sign_in.insert(c.clone());
-                    self.sign_in(c, None)
-                }
-            }
-            list::Effect::Edit(sid) => {
-                let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else {
-                    return Task::none();
-                };
-                let f = form::Form::edit_session(&s, self.sessions(), self.known_profiles());
-                let wants_key_id = f.wants_stored_key_id();
-                let open = self.open(Window::Form(f));
-                let form_id = self
-                    .windows
-                    .iter()
-                    .find(|(_, w)| matches!(w, Window::Form(f) if f.editing.as_ref().is_some_and(|e| e.id == sid)))
-                    .map(|(id, _)| *id);
-                match form_id {
-                    Some(fid) if wants_key_id => Task::batch([open, self.load_key_id(fid, sid)]),
-                    _ => open,
-                }
-            }
+            list::Effect::SignIn(c) => match self.connection(&c) {
+                Some(c) => self.sign_in(c, None),
+                None => Task::none(),
+            },
+            list::Effect::Sync(c) => self.sync(&c),
+            list::Effect::Edit(sid) => self.read_profiles(FormRequest::Edit(sid)),
             list::Effect::Delete(sid) => self.remove(id, sid),
+        }
+    }
+
+    /// Syncs a connection's accounts and roles; signed out, the browser sign-in comes first.
+    fn sync(&mut self, id: &keyhop_core::sso::ConnectionId) -> Task<Message> {
+        let Some(c) = self.connection(id) else {
+            return Task::none();
+        };
+        let signed_in = self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.connections.iter().any(|v| v.id == c.id && v.signed_in));
+        if signed_in {
+            self.sync_task(c)
+        } else {
+            self.sign_ins.sync_after(c.id.clone());
+            self.sign_in(c, None)
         }
     }
 
@@ -452,17 +511,7 @@ impl App {
         match s.update(msg) {
             settings::Effect::None => Task::none(),
             settings::Effect::Cancel => window::close(id),
-            settings::Effect::Save(new, start_at_login) => {
-                let result = new
-                    .save(self.engine.state_store())
-                    .map_err(|e| e.to_string())
-                    .and_then(|()| crate::autostart::set(start_at_login).map_err(|e| e.to_string()));
-                if result.is_ok() {
-                    self.settings = new;
-                    self.reschedule();
-                }
-                Task::done(Message::Saved { window: id, result })
-            }
+            settings::Effect::Save(new, start_at_login) => self.save_settings(id, new, start_at_login),
         }
     }
 

@@ -1,31 +1,37 @@
-//! The MFA code for a command that may need one: `--mfa-code` when given; else, when a code is
-//! due, the session's MFA command (`--mfa-process`); else (or when the command fails) the
-//! terminal's prompt, where there is a terminal and the command asks.
+//! The CLI's asker for an MFA code (the order is `crate::mfa_code`'s): the terminal's prompt,
+//! where there is a terminal and the command may ask.
 
+use keyhop_core::mfa_process::MfaProcessError;
 use keyhop_core::session::SessionId;
-use keyhop_core::validate::MfaCode;
+use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
 use keyhop_core::{Engine, Result};
 
 use super::prompt;
 
 /// `ask`: whether this command may prompt on a terminal (`credential-process` never does).
 pub fn code(engine: &Engine, id: &SessionId, given: Option<&str>, ask: bool) -> Result<Option<MfaCode>> {
-    if let Some(c) = given {
-        return Ok(Some(MfaCode::parse(c)?));
-    }
-    let Some((root, device)) = engine.mfa_needed(id)? else {
-        return Ok(None);
-    };
-    if let Some(p) = engine.mfa_process_of(id)? {
-        match crate::mfa_process::run(&p) {
-            Ok(code) => return Ok(Some(code)),
-            Err(e) if ask && prompt::stdin_is_terminal() => eprintln!("keyhop: {e}; asking instead"),
-            Err(e) => return Err(e.into()),
+    crate::mfa_code::code(engine, id, given, &Terminal { ask })
+}
+
+struct Terminal {
+    ask: bool,
+}
+
+impl crate::mfa_code::Ask for Terminal {
+    /// On a terminal the prompt takes over; anywhere else the command's failure is the error.
+    fn command_failed(&self, e: MfaProcessError) -> Result<()> {
+        if self.ask && prompt::stdin_is_terminal() {
+            eprintln!("keyhop: {e}; asking instead");
+            Ok(())
+        } else {
+            Err(e.into())
         }
     }
-    if ask {
-        prompt::mfa_code(&root, &device)
-    } else {
-        Ok(None)
+    fn ask(&self, root: &SessionAlias, device: &MfaDevice) -> Result<Option<MfaCode>> {
+        if self.ask {
+            prompt::mfa_code(root, device)
+        } else {
+            Ok(None)
+        }
     }
 }

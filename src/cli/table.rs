@@ -3,6 +3,8 @@
 use keyhop_core::SessionView;
 use time::OffsetDateTime;
 
+use crate::present::{Status, key_age};
+
 pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
     if sessions.is_empty() {
         return "No sessions yet. Add one with `keyhop session add iam-user …` or `keyhop import csv …`.\n".into();
@@ -10,11 +12,7 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
     let rows: Vec<[String; 7]> = sessions
         .iter()
         .map(|s| {
-            let status = match s.expiration {
-                Some(exp) if exp <= now => "expired".to_owned(),
-                Some(exp) => format!("active ({} left)", remaining(exp - now)),
-                None => "inactive".to_owned(),
-            };
+            let status = Status::of(s, None, false, now).table_text();
             let cells = crate::cli::kinds::table_cells(&s.details);
             let source = cells
                 .assumer
@@ -47,23 +45,4 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
         out.push('\n');
     }
     out
-}
-
-/// "12d", or "⚠ 95d, rotate" once the key is due for rotation; empty when unknown.
-pub fn key_age(days: Option<i64>, due: bool) -> String {
-    match days {
-        Some(d) if due => format!("⚠ {d}d, rotate"),
-        Some(d) => format!("{d}d"),
-        None => String::new(),
-    }
-}
-
-/// "11h 42m" / "7m": time left, as the table, the tray menu and the windows show it.
-pub fn remaining(d: time::Duration) -> String {
-    let mins = d.whole_minutes().max(0);
-    if mins >= 60 {
-        format!("{}h {:02}m", mins / 60, mins % 60)
-    } else {
-        format!("{mins}m")
-    }
 }

@@ -3,6 +3,7 @@
 //! that `notify::show` sends, so the texts are tested without a notification server.
 
 use keyhop_core::session::SessionId;
+use keyhop_core::sso::{ConnectionId, ConnectionName};
 
 /// What a notification's button does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +12,7 @@ pub enum Button {
     /// "Enter MFA code": the MFA popup of this session.
     EnterMfa(SessionId),
     /// "Sign in": the browser sign-in to this SSO connection.
-    SignIn(String),
+    SignIn(ConnectionId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,9 +47,9 @@ pub fn mfa_needed(alias: &str, why: &str, id: &SessionId) -> Note {
     }
 }
 
-pub fn sign_in_needed(connection: &str, why: &str) -> Note {
+pub fn sign_in_needed(connection: &ConnectionName, id: &ConnectionId, why: &str) -> Note {
     Note {
-        button: Button::SignIn(connection.to_owned()),
+        button: Button::SignIn(id.clone()),
         ..note(format!("Sign in to {connection}"), why.to_owned())
     }
 }
@@ -136,7 +137,11 @@ mod tests {
         let n = mfa_soon("dev", "9m", &id);
         assert!(n.summary.contains("dev") && n.body.contains("9m"));
         assert_eq!(n.button, Button::EnterMfa(id));
-        assert_eq!(sign_in_needed("acme", "x").button, Button::SignIn("acme".into()));
+        let (name, id) = (
+            ConnectionName::parse("acme").unwrap(),
+            ConnectionId::from_string("sso-1"),
+        );
+        assert_eq!(sign_in_needed(&name, &id, "x").button, Button::SignIn(id));
         assert_eq!(expired("dev").button, Button::None);
         assert!(refresh_failed("dev", "STS down").body.ends_with("keyhop will retry."));
         assert!(profile_overwritten("p", "dev").body.contains("Stop and start dev"));

@@ -20,7 +20,10 @@ use objc2_user_notifications::{
     UNUserNotificationCenter,
 };
 
-use crate::app::external::{self, External};
+use keyhop_core::session::SessionId;
+use keyhop_core::sso::ConnectionId;
+
+use crate::app::external::{Events, External};
 
 const MFA_CATEGORY: &str = "io.github.keyhop.mfa";
 const MFA_ACTION: &str = "enter-mfa";
@@ -42,13 +45,19 @@ pub fn info_now(summary: &str, body: &str) {
 }
 
 /// Without an action button here yet: the sign-in starts from the ⚠ session in the menu.
-pub fn sign_in_needed(summary: &str, body: &str, _connection: &str) {
+pub fn sign_in_needed(summary: &str, body: &str, _connection: ConnectionId, _events: Events) {
     info(summary, body);
 }
 
-pub fn mfa_needed(summary: &str, body: &str, session_id: &str) {
-    post(summary, body, Some(session_id));
+pub fn mfa_needed(summary: &str, body: &str, session_id: SessionId, events: Events) {
+    // The delegate reports clicks to the app; the center is set up once, so is its sender.
+    let _ = CLICKS.set(events);
+    post(summary, body, Some(session_id.as_str()));
 }
+
+/// Where the delegate sends the clicks on "Enter MFA code": the app's events, handed over
+/// with the first notification that has the button.
+static CLICKS: OnceLock<Events> = OnceLock::new();
 
 /// The center, set up once (delegate, MFA category); `None` outside an app bundle.
 fn center() -> Option<Retained<UNUserNotificationCenter>> {
@@ -190,8 +199,12 @@ mod delegate {
             ) {
                 let request_id = response.notification().request().identifier().to_string();
                 let action = response.actionIdentifier().to_string();
-                if let Some(session_id) = mfa_click(&request_id, &action) {
-                    external::send(External::EnterMfa { session_id });
+                if let Some(session_id) = mfa_click(&request_id, &action)
+                    && let Some(events) = super::CLICKS.get()
+                {
+                    events.send(External::EnterMfa {
+                        session_id: SessionId::from_string(session_id),
+                    });
                 }
                 completion.call(());
             }

@@ -4,7 +4,10 @@
 
 use notify_rust::Notification;
 
-use crate::app::external::{self, External};
+use keyhop_core::session::SessionId;
+use keyhop_core::sso::ConnectionId;
+
+use crate::app::external::{Events, External};
 
 const APP_NAME: &str = "keyhop";
 
@@ -25,31 +28,25 @@ pub fn info_now(summary: &str, body: &str) {
     }
 }
 
-pub fn mfa_needed(summary: &str, body: &str, session_id: &str) {
+/// A notification whose "Enter MFA code" opens the MFA popup of `session_id`.
+pub fn mfa_needed(summary: &str, body: &str, session_id: SessionId, events: Events) {
     with_action(
         summary,
         body,
         "Enter MFA code",
-        External::EnterMfa {
-            session_id: session_id.to_owned(),
-        },
+        External::EnterMfa { session_id },
+        events,
     );
 }
 
-pub fn sign_in_needed(summary: &str, body: &str, connection: &str) {
-    with_action(
-        summary,
-        body,
-        "Sign in",
-        External::SignIn {
-            connection: connection.to_owned(),
-        },
-    );
+/// A notification whose "Sign in" opens the browser sign-in to `connection`.
+pub fn sign_in_needed(summary: &str, body: &str, connection: ConnectionId, events: Events) {
+    with_action(summary, body, "Sign in", External::SignIn { connection }, events);
 }
 
 /// A notification whose button (or, on freedesktop servers, a click on it) sends `click` to the
 /// app. Its thread lives until the notification is closed.
-fn with_action(summary: &str, body: &str, label: &'static str, click: External) {
+fn with_action(summary: &str, body: &str, label: &'static str, click: External, events: Events) {
     let (summary, body) = (summary.to_owned(), body.to_owned());
     std::thread::spawn(move || {
         let mut n = Notification::new();
@@ -62,7 +59,7 @@ fn with_action(summary: &str, body: &str, label: &'static str, click: External) 
         #[cfg(not(windows))]
         n.action("default", label);
         n.action("act", label);
-        let open = move || external::send(click);
+        let open = move || events.send(click);
         match n.show() {
             #[cfg(not(windows))]
             Ok(handle) => {

@@ -7,6 +7,8 @@ use keyhop_core::SessionView;
 use keyhop_core::session::SessionId;
 use time::OffsetDateTime;
 
+use crate::present::{Attention, Status};
+
 /// Up to this many sessions the menu lists them all; beyond, inactive ones go into submenus.
 const FLAT_LIMIT: usize = 12;
 
@@ -89,15 +91,6 @@ pub struct MenuModel {
     pub entries: Vec<Entry>,
     pub icon: IconState,
     pub tooltip: String,
-}
-
-/// Why a session needs the user: shown in its menu line and turning the icon amber.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attention {
-    MfaDue,
-    /// The session's SSO connection needs a sign-in in the browser.
-    SignInNeeded(String),
-    RefreshFailed(String),
 }
 
 pub fn build(
@@ -210,25 +203,13 @@ fn grouped(sessions: &[&SessionView], depth: usize, entry: &dyn Fn(&SessionView)
 
 fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: OffsetDateTime) -> String {
     let head = format!("{} — {}", s.alias, s.profile);
-    if busy {
-        return format!("… {head} (working)");
-    }
+    let status = Status::of(s, attention, busy, now);
     let key = match s.access_key_age_days {
-        Some(days) if s.key_rotation_due => format!(" · ⚠ key {days} days old"),
+        Some(days) if s.key_rotation_due && status != Status::Working => format!(" · ⚠ key {days} days old"),
         _ => String::new(),
     };
-    let line = match (attention, s.expiration) {
-        (Some(Attention::MfaDue), _) => format!("⚠ {head} · MFA code needed"),
-        (Some(Attention::SignInNeeded(_)), _) => format!("⚠ {head} · sign-in needed"),
-        (Some(Attention::RefreshFailed(_)), _) => format!("⚠ {head} · refresh failed"),
-        (None, Some(exp)) if exp <= now => format!("● {head} · expired"),
-        (None, Some(exp)) => format!("● {head} · {} left", remaining(exp - now)),
-        (None, None) => format!("○ {head}"),
-    };
-    line + &key
+    status.menu_line(&head) + &key
 }
-
-pub use crate::cli::table::remaining;
 
 #[cfg(test)]
 #[path = "menu_model_tests.rs"]

@@ -102,14 +102,17 @@ fn a_signed_out_connection_marks_its_idle_sessions_without_turning_the_icon_ambe
     let sessions = [view("idle", KindName::IamUser, None)];
     let attention = HashMap::from([(
         SessionId::from_string("id-idle"),
-        Attention::SignInNeeded("acme".into()),
+        Attention::SignInNeeded(keyhop_core::sso::ConnectionId::from_string("sso-acme")),
     )]);
     let m = build(&sessions, &attention, &[], NOW);
     let Entry::Session(s) = &m.entries[0] else { panic!() };
     assert_eq!(s.label, "⚠ idle — p-idle · sign-in needed");
     assert_eq!(m.icon, IconState::Idle, "nothing running needs the user");
     let active = [view("run", KindName::IamUser, Some(NOW + time::Duration::minutes(30)))];
-    let attention = HashMap::from([(SessionId::from_string("id-run"), Attention::SignInNeeded("acme".into()))]);
+    let attention = HashMap::from([(
+        SessionId::from_string("id-run"),
+        Attention::SignInNeeded(keyhop_core::sso::ConnectionId::from_string("sso-acme")),
+    )]);
     assert_eq!(build(&active, &attention, &[], NOW).icon, IconState::Attention);
 }
 

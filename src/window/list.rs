@@ -10,10 +10,12 @@ use keyhop_core::engine::ConnectionView;
 use keyhop_core::session::SessionId;
 use time::OffsetDateTime;
 
-use super::widgets::banner;
 use std::collections::HashMap;
 
-use crate::tray::menu_model::{Attention, remaining};
+use keyhop_core::sso::ConnectionId;
+
+use super::widgets::banner;
+use crate::present::{Attention, Status, key_age};
 
 #[derive(Debug, Clone, Default)]
 pub struct List {
@@ -39,8 +41,8 @@ pub enum Msg {
     Add,
     AddSso,
     Search(String),
-    SignIn(String),
-    Sync(String),
+    SignIn(ConnectionId),
+    Sync(ConnectionId),
 }
 
 pub enum Effect {
@@ -52,8 +54,8 @@ pub enum Effect {
     Pin(SessionId, bool),
     Add,
     AddSso,
-    SignIn(String),
-    Sync(String),
+    SignIn(ConnectionId),
+    Sync(ConnectionId),
 }
 
 impl List {
@@ -94,39 +96,12 @@ impl List {
         attention: &HashMap<SessionId, Attention>,
         now: OffsetDateTime,
     ) -> Element<'a, Msg> {
-        let header = row![
-            text("Sessions").size(22).width(Length::Fill),
-            button("Add SSO connection…")
-                .style(button::secondary)
-                .on_press(Msg::AddSso),
-            button("Add session…").style(button::primary).on_press(Msg::Add),
-        ]
-        .spacing(8)
-        .align_y(Alignment::Center);
         let search = text_input("Search alias, profile, account, role…", &self.query)
             .id(SEARCH_INPUT)
             .on_input(Msg::Search);
         let mut rows = column![].spacing(6);
         for c in connections {
-            let state = if c.signed_in { "signed in" } else { "not signed in" };
-            let line = row![
-                column![
-                    text(format!("IAM Identity Center · {}", c.name)).size(15),
-                    text(format!("{} · {} · {} session(s)", c.start_url, state, c.sessions))
-                        .size(12)
-                        .style(text::secondary),
-                ]
-                .width(Length::Fill),
-                button("Sign in")
-                    .style(button::secondary)
-                    .on_press(Msg::SignIn(c.name.to_string())),
-                button("Sync")
-                    .style(button::secondary)
-                    .on_press(Msg::Sync(c.name.to_string())),
-            ]
-            .spacing(8)
-            .align_y(Alignment::Center);
-            rows = rows.push(container(line).padding(8).style(container::bordered_box));
+            rows = rows.push(connection_row(c));
         }
         if sessions.is_empty() {
             rows = rows.push(
@@ -139,76 +114,12 @@ impl List {
             rows = rows.push(text(format!("No session matches {:?}.", self.query)).style(text::secondary));
         }
         for s in shown.iter().take(MAX_ROWS) {
-            let is_busy = busy.contains(&s.id);
-            let status = match s.expiration {
-                _ if is_busy => "working…".to_owned(),
-                _ if matches!(attention.get(&s.id), Some(Attention::SignInNeeded(_))) => "sign-in needed".to_owned(),
-                Some(exp) if attention.get(&s.id) == Some(&Attention::MfaDue) => {
-                    format!("MFA code needed · {} left", remaining(exp - now))
-                }
-                Some(_) if matches!(attention.get(&s.id), Some(Attention::RefreshFailed(_))) => {
-                    "refresh failed, retrying".to_owned()
-                }
-                Some(exp) if exp <= now => "expired".to_owned(),
-                Some(exp) => format!("active · {} left", remaining(exp - now)),
-                None => "inactive".to_owned(),
+            let row = Row {
+                busy: busy.contains(&s.id),
+                attention: attention.get(&s.id),
+                confirming_delete: self.confirm_delete.as_ref() == Some(&s.id),
             };
-            let kind = match crate::cli::table::key_age(s.access_key_age_days, s.key_rotation_due) {
-                age if age.is_empty() => s.summary.clone(),
-                age => format!("{} · key {age}", s.summary),
-            };
-            // A session whose MFA code is due: the button asks for it (the app opens the popup).
-            let label = match attention.get(&s.id) {
-                Some(Attention::MfaDue) => "Code…",
-                Some(Attention::SignInNeeded(_)) => "Sign in…",
-                _ if s.is_active() => "Stop",
-                _ => "Start",
-            };
-            let toggle = button(text(label).center().width(Length::Fill))
-                .width(Length::Fixed(64.0))
-                .style(if s.is_active() {
-                    button::secondary
-                } else {
-                    button::success
-                })
-                .on_press_maybe((!is_busy).then(|| Msg::Toggle(s.id.clone())));
-            // Shown on every row (the columns stay aligned), usable while the session runs.
-            let console = button("Console")
-                .style(button::secondary)
-                .on_press_maybe((s.is_active() && !is_busy).then(|| Msg::Console(s.id.clone())));
-            let confirming = self.confirm_delete.as_ref() == Some(&s.id);
-            let delete = button(text(if confirming { "Really delete?" } else { "Delete" }))
-                .style(button::danger)
-                .on_press_maybe((!is_busy).then(|| Msg::Delete(s.id.clone())));
-            let line = row![
-                column![
-                    text(s.alias.as_str()).size(16),
-                    text(format!("{kind} · profile {} · {}", s.profile, s.region))
-                        .size(12)
-                        .style(text::secondary),
-                ]
-                .width(Length::Fill),
-                text(status)
-                    .size(13)
-                    .width(Length::Fixed(170.0))
-                    .style(if attention.contains_key(&s.id) {
-                        text::warning
-                    } else {
-                        text::default
-                    }),
-                toggle,
-                console,
-                button(if s.pinned { "Unpin" } else { "Pin" })
-                    .style(button::secondary)
-                    .on_press(Msg::Pin(s.id.clone(), !s.pinned)),
-                button("Edit")
-                    .style(button::secondary)
-                    .on_press(Msg::Edit(s.id.clone())),
-                delete,
-            ]
-            .spacing(8)
-            .align_y(Alignment::Center);
-            rows = rows.push(container(line).padding(8).style(container::rounded_box));
+            rows = rows.push(row.view(s, now));
         }
         if shown.len() > MAX_ROWS {
             rows = rows.push(
@@ -219,12 +130,124 @@ impl List {
                 .style(text::secondary),
             );
         }
-        let mut c = column![header, search].spacing(12);
+        let mut c = column![header(), search].spacing(12);
         if let Some(e) = &self.error {
             c = c.push(banner(e.clone()));
         }
         c = c.push(scrollable(rows).height(Length::Fill));
         container(c.padding(16)).width(Length::Fill).height(Length::Fill).into()
+    }
+}
+
+fn header<'a>() -> Element<'a, Msg> {
+    row![
+        text("Sessions").size(22).width(Length::Fill),
+        button("Add SSO connection…")
+            .style(button::secondary)
+            .on_press(Msg::AddSso),
+        button("Add session…").style(button::primary).on_press(Msg::Add),
+    ]
+    .spacing(8)
+    .align_y(Alignment::Center)
+    .into()
+}
+
+/// An IAM Identity Center connection, with Sign in and Sync.
+fn connection_row(c: &ConnectionView) -> Element<'_, Msg> {
+    let state = if c.signed_in { "signed in" } else { "not signed in" };
+    let line = row![
+        column![
+            text(format!("IAM Identity Center · {}", c.name)).size(15),
+            text(format!("{} · {} · {} session(s)", c.start_url, state, c.sessions))
+                .size(12)
+                .style(text::secondary),
+        ]
+        .width(Length::Fill),
+        button("Sign in")
+            .style(button::secondary)
+            .on_press(Msg::SignIn(c.id.clone())),
+        button("Sync")
+            .style(button::secondary)
+            .on_press(Msg::Sync(c.id.clone())),
+    ]
+    .spacing(8)
+    .align_y(Alignment::Center);
+    container(line).padding(8).style(container::bordered_box).into()
+}
+
+/// What one session's row needs beyond the session.
+struct Row<'a> {
+    busy: bool,
+    attention: Option<&'a Attention>,
+    /// Its Delete was clicked once: the button asks to confirm.
+    confirming_delete: bool,
+}
+
+impl Row<'_> {
+    fn view<'a>(&self, s: &'a SessionView, now: OffsetDateTime) -> Element<'a, Msg> {
+        let status = Status::of(s, self.attention, self.busy, now).list_text();
+        let kind = match key_age(s.access_key_age_days, s.key_rotation_due) {
+            age if age.is_empty() => s.summary.clone(),
+            age => format!("{} · key {age}", s.summary),
+        };
+        let line = row![
+            column![
+                text(s.alias.as_str()).size(16),
+                text(format!("{kind} · profile {} · {}", s.profile, s.region))
+                    .size(12)
+                    .style(text::secondary),
+            ]
+            .width(Length::Fill),
+            text(status)
+                .size(13)
+                .width(Length::Fixed(170.0))
+                .style(if self.attention.is_some() {
+                    text::warning
+                } else {
+                    text::default
+                }),
+            self.toggle(s),
+            // Shown on every row (the columns stay aligned), usable while the session runs.
+            button("Console")
+                .style(button::secondary)
+                .on_press_maybe((s.is_active() && !self.busy).then(|| Msg::Console(s.id.clone()))),
+            button(if s.pinned { "Unpin" } else { "Pin" })
+                .style(button::secondary)
+                .on_press(Msg::Pin(s.id.clone(), !s.pinned)),
+            button("Edit")
+                .style(button::secondary)
+                .on_press(Msg::Edit(s.id.clone())),
+            button(text(if self.confirming_delete {
+                "Really delete?"
+            } else {
+                "Delete"
+            }))
+            .style(button::danger)
+            .on_press_maybe((!self.busy).then(|| Msg::Delete(s.id.clone()))),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        container(line).padding(8).style(container::rounded_box).into()
+    }
+
+    /// Start or Stop; for a session whose MFA code is due it asks for the code (the app opens
+    /// the popup), for a signed-out connection it signs in.
+    fn toggle<'a>(&self, s: &'a SessionView) -> Element<'a, Msg> {
+        let label = match self.attention {
+            Some(Attention::MfaDue) => "Code…",
+            Some(Attention::SignInNeeded(_)) => "Sign in…",
+            _ if s.is_active() => "Stop",
+            _ => "Start",
+        };
+        button(text(label).center().width(Length::Fill))
+            .width(Length::Fixed(64.0))
+            .style(if s.is_active() {
+                button::secondary
+            } else {
+                button::success
+            })
+            .on_press_maybe((!self.busy).then(|| Msg::Toggle(s.id.clone())))
+            .into()
     }
 }
 

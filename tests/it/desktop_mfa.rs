@@ -25,9 +25,7 @@ fn a_click_on_an_mfa_session_opens_the_popup_and_the_typed_code_starts_it() {
     let popup = desk
         .wait_app_window(&title, 10.0)
         .unwrap_or_else(|| panic!("no window titled {title:?} after a click on {alias}\n{}", tray.log()));
-    sleep(0.5);
-    let shot = desk.screenshot("2-popup");
-    let text = ocr::read(&shot, &popup);
+    let (_, text) = desk.read_until("2-popup", &popup, 10.0, |l| l.iter().any(|l| l.has(&alias)));
     let all = ocr::show(&text);
     assert!(
         text.iter().any(|l| l.has(&alias)),

@@ -106,11 +106,15 @@ fn quitting_with_an_active_session_notifies_or_stops_it_as_the_settings_say() {
         "the profile is still there after quitting with stop_all_on_quit:\n{}",
         rig.credentials()
     );
-    sleep(1.0);
-    let quit_notes: Vec<Notification> = notifications()
-        .into_iter()
-        .filter(|n| !seen.contains(&n.id) && n.summary == "keyhop quit")
-        .collect();
+    // Watched for a second: the tray sent it before exiting, if at all.
+    let quit_notes: Vec<Notification> = wait_for(1.0, || {
+        let notes: Vec<Notification> = notifications()
+            .into_iter()
+            .filter(|n| !seen.contains(&n.id) && n.summary == "keyhop quit")
+            .collect();
+        (!notes.is_empty()).then_some(notes)
+    })
+    .unwrap_or_default();
     assert!(
         quit_notes.is_empty(),
         "quitting with stop_all_on_quit still said sessions stay: {quit_notes:?}"

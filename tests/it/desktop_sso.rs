@@ -118,9 +118,25 @@ fn the_add_connection_form_by_keyboard_signs_in_and_lists_the_sessions() {
     let form = desk
         .wait_app_window(TITLE, 10.0)
         .unwrap_or_else(|| panic!("no {TITLE:?} window\nmenu:\n{}\n{}", menu.show(), tray.log()));
-    sleep(0.5);
-    let shot = desk.screenshot("2-form");
-    let read = ocr::read(&shot, &form);
+    fill_in_with_a_bad_url_then_a_good_one(&desk, &form, &w, &browser_log);
+
+    let saved_at = Instant::now();
+    desk.key(&["Return"]);
+    assert!(
+        desk.wait_window_gone(TITLE, 10.0),
+        "Enter on the valid form did not close it\n{}",
+        tray.log()
+    );
+    desk.screenshot("5-closed");
+    assert_signed_in_and_synced(&tray, &w, &browser_log, saved_at);
+}
+
+/// The empty form, a start URL without its scheme (refused, also by Enter), then the right
+/// one (Save turns on); left valid and open.
+fn fill_in_with_a_bad_url_then_a_good_one(desk: &Desktop, form: &Win, w: &Sso, browser_log: &Path) {
+    let (shot, read) = desk.read_until("2-form", form, 10.0, |l| {
+        l.iter().any(|l| l.has("Region of its sessions"))
+    });
     for label in [
         "Connection name",
         "Start URL",
@@ -138,75 +154,63 @@ fn the_add_connection_form_by_keyboard_signs_in_and_lists_the_sessions() {
         "the SSO region is not preset to the settings' default (us-east-1):\n{}",
         ocr::show(&read)
     );
-    let empty = save_button_brightness(&desk, &shot, &form);
+    let empty = save_button_brightness(desk, &shot, form);
     assert!(empty > DISABLED, "Save looks enabled on the empty form ({empty:.2})");
 
     // Name (focused on open), then a start URL without its scheme.
-    desk.focus(&form);
+    desk.focus(form);
     desk.type_text(&w.conn);
     desk.key(&["Tab"]);
     let bad_url = w.tenant.start_url.trim_start_matches("http://").to_owned();
     desk.type_text(&bad_url);
-    sleep(0.5);
-    let shot = desk.screenshot("3-bad-url");
-    let read = ocr::read(&shot, &form);
+    let (shot, read) = desk.read_until("3-bad-url", form, 10.0, |l| l.iter().any(|l| l.has("not valid")));
     assert!(
         read.iter().any(|l| l.has("not valid")),
         "no validation message under the start URL {bad_url:?}:\n{}",
         ocr::show(&read)
     );
-    let bad = save_button_brightness(&desk, &shot, &form);
+    let bad = save_button_brightness(desk, &shot, form);
     assert!(bad > DISABLED, "Save looks enabled with a bad start URL ({bad:.2})");
     // Enter on an invalid form saves nothing and leaves it open.
     desk.key(&["Return"]);
-    sleep(1.5);
-    assert!(
-        desk.wait_app_window(TITLE, 1.0).is_some(),
-        "Enter on an invalid form closed it"
-    );
+    // Watched for a while: neither closed nor saved.
+    let acted = wait_for(1.5, || {
+        let closed = desk.wait_app_window(TITLE, 0.0).is_none();
+        (closed || !w.connections().is_empty()).then_some(closed)
+    });
+    assert_ne!(acted, Some(true), "Enter on an invalid form closed it");
     assert!(
         w.connections().is_empty(),
         "an invalid form added a connection: {:?}",
         w.connections()
     );
-    assert!(
-        opened(&browser_log).is_empty(),
-        "the browser opened for an invalid form"
-    );
+    assert!(opened(browser_log).is_empty(), "the browser opened for an invalid form");
 
     // The right URL: the message goes away.
     desk.key(&["ctrl+a"]);
     desk.type_text(&w.tenant.start_url);
-    sleep(0.5);
-    let shot = desk.screenshot("4-fixed");
-    let read = ocr::read(&shot, &form);
+    let (shot, read) = desk.read_until("4-fixed", form, 10.0, |l| !l.iter().any(|l| l.has("not valid")));
     assert!(
         !read.iter().any(|l| l.has("not valid")),
         "a validation message stays after the start URL was fixed:\n{}",
         ocr::show(&read)
     );
-    let fixed = save_button_brightness(&desk, &shot, &form);
+    let fixed = save_button_brightness(desk, &shot, form);
     assert!(
         fixed < DISABLED,
         "Save still looks disabled on the valid form ({fixed:.2}; before: {bad:.2})"
     );
+}
 
-    let saved_at = Instant::now();
-    desk.key(&["Return"]);
-    assert!(
-        desk.wait_window_gone(TITLE, 10.0),
-        "Enter on the valid form did not close it\n{}",
-        tray.log()
-    );
-    desk.screenshot("5-closed");
-
+/// After the save: one browser sign-in, then the sync, the sessions in the menu and the state.
+fn assert_signed_in_and_synced(tray: &TrayApp<'_>, w: &Sso, browser_log: &Path, saved_at: Instant) {
     // Sign-in in the browser, then the sync: the two sessions in the menu within ~15 s.
     let synced = wait_for(15.0, || (w.sessions().len() == 2).then_some(()));
     assert!(
         synced.is_some(),
         "no two sessions 15 s after saving (sessions: {:?}, browser: {:?})\n{}",
         w.sessions(),
-        opened(&browser_log),
+        opened(browser_log),
         tray.log()
     );
     let mut last = None;
@@ -249,7 +253,7 @@ fn the_add_connection_form_by_keyboard_signs_in_and_lists_the_sessions() {
         assert_eq!(s["role_name"], role, "{s}");
         assert_eq!(s["status"], "inactive", "{s}");
     }
-    assert_one_authorize(&browser_log);
+    assert_one_authorize(browser_log);
     let stats = w.tenant.stats();
     assert_eq!(stat(&stats, "authorizations"), 1, "{stats}");
     assert_eq!(tokens_issued(&stats, "authorization_code"), 1, "{stats}");

@@ -42,8 +42,7 @@ fn the_session_list_and_settings_windows_open_from_the_menu() {
     let list = desk
         .wait_app_window("keyhop", 10.0)
         .unwrap_or_else(|| panic!("no session list window (title \"keyhop\")\n{}", tray.log()));
-    sleep(0.5);
-    let shot = desk.screenshot("2-session-list");
+    let (shot, _) = desk.read_until("2-session-list", &list, 10.0, |l| l.iter().any(|l| l.has(&alias)));
     let lines = assert_drawn(&desk, &shot, &list);
     assert!(
         lines.iter().any(|l| l.has(&alias)),
@@ -56,8 +55,7 @@ fn the_session_list_and_settings_windows_open_from_the_menu() {
     let settings = desk
         .wait_app_window(title, 10.0)
         .unwrap_or_else(|| panic!("no {title:?} window\n{}", tray.log()));
-    sleep(0.5);
-    let shot = desk.screenshot("4-settings");
+    let (shot, _) = desk.read_until("4-settings", &settings, 10.0, |l| l.iter().any(|l| l.has("Save")));
     let lines = assert_drawn(&desk, &shot, &settings);
     eprintln!("settings window reads:\n{}", ocr::show(&lines));
 
@@ -107,12 +105,14 @@ fn a_second_tray_exits_and_the_first_opens_its_session_list() {
         .output()
         .expect("run a third keyhop tray");
     assert!(again.status.success());
-    sleep(1.0);
-    let lists: Vec<Win> = desk
-        .find_windows("^keyhop$")
-        .into_iter()
-        .filter(|w| w.w >= 100 && !desk.is_popup(w))
-        .collect();
-    assert_eq!(lists.len(), 1, "session list windows: {lists:?}");
+    // Watched for a second: a second list window would show up by then.
+    let lists = || -> Vec<Win> {
+        desk.find_windows("^keyhop$")
+            .into_iter()
+            .filter(|w| w.w >= 100 && !desk.is_popup(w))
+            .collect()
+    };
+    let second = wait_for(1.0, || Some(lists()).filter(|l| l.len() != 1));
+    assert!(second.is_none(), "session list windows: {second:?}");
     desk.screenshot("2-after-third-start");
 }

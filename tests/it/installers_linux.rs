@@ -105,8 +105,13 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// One line straight to stderr: `eprintln!` goes into libtest's capture of a passing test,
+/// where the runner (xtask) never sees it to count the skip.
 fn skip(test: &str, why: &str) {
-    eprintln!("\n{SKIP_MARK}: {test}: {why}\n");
+    use std::io::Write;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("\n{SKIP_MARK}: {test}: {why}\n").as_bytes());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -232,10 +232,19 @@ impl Drop for Scratch {
     }
 }
 
-/// What a test prints (straight to stderr, past libtest's capture) when it skips itself: a
-/// desktop test without an X server (tests/it/desktop/mod.rs), a service test without moto
-/// (crates/keyhop-core/tests/engine.rs; never under `cargo xtask test`, which starts moto).
-const SKIP_MARKS: [&str; 2] = ["KEYHOP DESKTOP TEST SKIPPED", "KEYHOP SERVICE TEST SKIPPED"];
+/// What a test prints (straight to stderr, past libtest's capture) when it skips itself:
+/// `KEYHOP <WHAT> TEST SKIPPED`, e.g. a desktop test without an X server (tests/it/desktop/mod.rs),
+/// a service test without moto or a tmpfs (tests/it/faults.rs), an installer test without root
+/// (tests/it/installers_linux.rs). Any such line counts, so a new kind of skip cannot go uncounted.
+fn is_skip_mark(line: &str) -> bool {
+    line.find("KEYHOP ").is_some_and(|at| {
+        let rest = &line[at + "KEYHOP ".len()..];
+        rest.find(" TEST SKIPPED").is_some_and(|end| {
+            let what = &rest[..end];
+            !what.is_empty() && what.chars().all(|c| c.is_ascii_uppercase())
+        })
+    })
+}
 
 #[derive(Default, Debug, PartialEq)]
 pub(crate) struct Totals {
@@ -249,7 +258,7 @@ impl Totals {
     /// Adds the counts of a libtest line such as
     /// `test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s`.
     fn add_line(&mut self, line: &str) {
-        if SKIP_MARKS.iter().any(|m| line.contains(m)) {
+        if is_skip_mark(line) {
             self.self_skipped += 1;
         }
         let Some(at) = line.find("test result:") else {
@@ -354,5 +363,21 @@ mod tests {
                 self_skipped: 1
             }
         );
+    }
+
+    #[test]
+    fn counts_every_kind_of_skip_marker() {
+        let mut t = Totals::default();
+        for line in [
+            "!!!!!!!! KEYHOP DESKTOP TEST SKIPPED: desktop_tray::menu: missing Xvfb (xvfb). !!!!!!!!",
+            "KEYHOP SERVICE TEST SKIPPED: cannot mount a tmpfs for the disk-full and read-only tests",
+            "KEYHOP INSTALLER TEST SKIPPED: deb_installs: not root: cannot install the .deb with apt-get",
+        ] {
+            t.add_line(line);
+        }
+        // Not markers: a test name or a sentence that only mentions skipping.
+        t.add_line("test keyhop_test_skipped_marker ... ok");
+        t.add_line("KEYHOP the TEST SKIPPED count");
+        assert_eq!(t.self_skipped, 3);
     }
 }

@@ -100,7 +100,3 @@ pub fn wait_for<T>(secs: f64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
-
-pub fn sleep(secs: f64) {
-    std::thread::sleep(std::time::Duration::from_secs_f64(secs));
-}

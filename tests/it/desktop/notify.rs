@@ -30,8 +30,8 @@ fn dunstctl(args: &[&str]) -> String {
 /// only closed notifications. (Closing another test's notification only moves it there too.)
 pub fn notifications() -> Vec<Notification> {
     dunstctl(&["close-all"]);
-    // close-all is asynchronous in dunst's main loop.
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // close-all is asynchronous in dunst's main loop: closed once none is displayed.
+    wait_for(2.0, || (dunstctl(&["count", "displayed"]).trim() == "0").then_some(()));
     let json: serde_json::Value = serde_json::from_str(&dunstctl(&["history"])).expect("dunstctl history is JSON");
     let items = json["data"][0].as_array().cloned().unwrap_or_default();
     let field = |n: &serde_json::Value, k: &str| n[k]["data"].as_str().unwrap_or_default().to_owned();

@@ -6,7 +6,7 @@ use std::process::{Command, ExitStatus};
 use crate::common::{Rig, keyhop_bin};
 
 use super::ocr::{self, Line};
-use super::{Bg, Desktop, Win, sleep, wait_for};
+use super::{Bg, Desktop, Win, wait_for};
 
 /// A running `keyhop tray` with the rig's HOME, KEYHOP_HOME and AWS files; killed on drop
 /// (after the failure screenshot and its log, if the test is failing).
@@ -55,8 +55,11 @@ impl<'d> TrayApp<'d> {
         });
         match icon {
             Some(Ok(icon)) => {
-                // The menu answers clicks once GTK has settled.
-                sleep(0.5);
+                // The menu answers clicks once GTK has drawn the icon (mapped is not drawn).
+                wait_for(5.0, || {
+                    let shot = desk.screenshot("0-icon");
+                    (desk.spread(&shot, &icon) > 0.01).then_some(())
+                });
                 TrayApp { desk, bg, icon }
             }
             other => panic!(
@@ -97,10 +100,10 @@ impl<'d> TrayApp<'d> {
             }
         }
         let win = found.unwrap_or_else(|| panic!("no menu opened on a click on the icon\n{}", self.log()));
-        // Mapped is not drawn yet.
-        sleep(0.5);
-        let shot = self.desk.screenshot(step);
-        let lines = ocr::read(&shot, &win);
+        // Mapped is not drawn yet: every menu ends with Quit.
+        let (shot, lines) = self
+            .desk
+            .read_until(step, &win, 5.0, |l| l.iter().any(|l| l.has("Quit keyhop")));
         Menu { win, lines, shot }
     }
 

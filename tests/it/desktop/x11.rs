@@ -280,6 +280,26 @@ impl Desktop {
         .is_some()
     }
 
+    /// Screenshots the screen (as step `step`) and reads `w` until its text satisfies `ready`,
+    /// for at most `secs`: a window is mapped before it is drawn, and typed text shows a frame
+    /// later. Gives the last look either way (the caller asserts on it).
+    pub fn read_until(
+        &self,
+        step: &str,
+        w: &Win,
+        secs: f64,
+        ready: impl Fn(&[super::Line]) -> bool,
+    ) -> (PathBuf, Vec<super::Line>) {
+        let deadline = std::time::Instant::now() + Duration::from_secs_f64(secs);
+        loop {
+            let shot = self.screenshot(step);
+            let lines = super::ocr::read(&shot, w);
+            if ready(&lines) || std::time::Instant::now() >= deadline {
+                return (shot, lines);
+            }
+        }
+    }
+
     /// Saves the whole screen as `target/screenshots/<test>-<step>.png`.
     pub fn screenshot(&self, step: &str) -> PathBuf {
         let path = screenshot_dir().join(format!("{}-{step}.png", self.test));

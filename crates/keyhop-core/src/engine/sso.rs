@@ -24,6 +24,9 @@ use crate::validate::{ProfileName, Region, SessionAlias};
 /// A connection as `keyhop sso list --json` prints it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ConnectionView {
+    /// What the tray keys its sign-ins by (not in the JSON: it names keyring items only).
+    #[serde(skip)]
+    pub id: ConnectionId,
     pub name: ConnectionName,
     pub start_url: StartUrl,
     pub region: Region,
@@ -116,6 +119,7 @@ impl<S: SecretStore> Engine<S> {
             .map(|c| {
                 let token = self.secrets.sso_token(&c.id)?;
                 Ok(ConnectionView {
+                    id: c.id.clone(),
                     name: c.name.clone(),
                     start_url: c.start_url.clone(),
                     region: c.region.clone(),

@@ -17,6 +17,10 @@ impl ConnectionId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// An id that came back from the UI or a notification action (it was ours).
+    pub fn from_string(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
 }
 
 impl std::fmt::Display for ConnectionId {
