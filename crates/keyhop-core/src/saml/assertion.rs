@@ -30,6 +30,12 @@ const MAX_RESPONSE_BYTES: usize = 1 << 20;
 /// not public (ARNs, URLs and times are shown; the XML, the base64 and the subject are not).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SamlError {
+    #[error(
+        "no SAML assertion for {idp_url}: {why}; pass the IdP's SAMLResponse with --saml-response-file PATH (or - for stdin)"
+    )]
+    NeedsSignIn { idp_url: String, why: &'static str },
+    #[error("cannot read the SAML response from {from}: {reason}")]
+    CannotRead { from: String, reason: String },
     #[error("the SAML response is empty")]
     Empty,
     #[error("the SAML response is too large ({0} bytes; a SAML response is a few KiB)")]

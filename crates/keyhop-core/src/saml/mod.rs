@@ -10,8 +10,10 @@
 
 mod assertion;
 mod endpoint;
+mod idp_url;
 mod principal;
 
 pub use assertion::{SamlAssertion, SamlError, SamlResponse, SamlRole};
 pub use endpoint::aws_saml_endpoint;
-pub use principal::{PrincipalArn, SamlDuration};
+pub use idp_url::IdpUrl;
+pub use principal::{PrincipalArn, SamlDuration, SamlValueError};

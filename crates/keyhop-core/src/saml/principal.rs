@@ -14,6 +14,10 @@ pub enum SamlValueError {
         "session duration {0} s is out of range: AssumeRoleWithSAML takes 900 s (15 min) to 43200 s (12 h), up to the role's maximum"
     )]
     BadDuration(u64),
+    #[error(
+        "IdP URL {0:?} is not valid: expected the https sign-in URL of the IdP's AWS app (http only on a loopback address)"
+    )]
+    BadIdpUrl(String),
 }
 
 /// A SAML identity provider in IAM: `arn:<partition>:iam::<account>:saml-provider/<name>`.
