@@ -195,7 +195,7 @@ impl App {
             .map(|c| c.name.as_str())
             .collect();
         for s in &snap.views {
-            if let Some(c) = s.sso_connection.as_deref().filter(|c| signed_out.contains(c)) {
+            if let Some(c) = s.details.sso_connection().filter(|c| signed_out.contains(c)) {
                 shown
                     .entry(s.id.clone())
                     .or_insert_with(|| Attention::SignInNeeded(c.to_owned()));

@@ -41,7 +41,7 @@ pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
     let mfa_device = mfa_device.as_deref().map(MfaDevice::parse).transpose()?;
     let duration = match duration {
         Some(secs) => SessionDuration::from_secs(secs)?,
-        None => super::session::default_duration(engine),
+        None => super::kinds::default_duration(engine),
     };
     let text =
         std::fs::read_to_string(&file).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", file.display())))?;

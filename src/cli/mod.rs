@@ -5,6 +5,7 @@ mod console;
 mod credential_process;
 mod env;
 mod import;
+mod kinds;
 mod mfa;
 mod prompt;
 mod saml;
@@ -200,4 +201,15 @@ fn report(e: &Error) -> ExitCode {
         return ExitCode::from(EXIT_SIGN_IN_REQUIRED);
     }
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks (unique ids and groups, valid conflicts) run on every subcommand, not
+    /// only on the one a user happens to type.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -15,9 +15,9 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
                 Some(exp) => format!("active ({} left)", remaining(exp - now)),
                 None => "inactive".to_owned(),
             };
-            let source = s
+            let cells = crate::cli::kinds::table_cells(&s.details);
+            let source = cells
                 .assumer
-                .as_deref()
                 .map_or_else(|| s.kind.to_string(), |a| format!("{} <- {a}", s.kind));
             [
                 s.alias.to_string(),
@@ -25,7 +25,7 @@ pub fn render(sessions: &[SessionView], now: OffsetDateTime) -> String {
                 s.profile.to_string(),
                 s.region.to_string(),
                 status,
-                s.mfa_device.as_ref().map(ToString::to_string).unwrap_or_default(),
+                cells.mfa,
                 key_age(s.access_key_age_days, s.key_rotation_due),
             ]
         })

@@ -29,21 +29,6 @@ pub const MAX_ROWS: usize = 100;
 
 pub const SEARCH_INPUT: &str = "list-search";
 
-/// Does `s` match every word of `query` (in alias, profile, account or role, any case)?
-pub fn matches(s: &SessionView, query: &str) -> bool {
-    let hay = [
-        s.alias.as_str(),
-        s.profile.as_str(),
-        s.account_name.as_deref().unwrap_or(""),
-        s.account_id.as_deref().unwrap_or(""),
-        s.role_name.as_deref().unwrap_or(""),
-        s.sso_connection.as_deref().unwrap_or(""),
-    ]
-    .join("\n")
-    .to_lowercase();
-    query.split_whitespace().all(|w| hay.contains(&w.to_lowercase()))
-}
-
 #[derive(Debug, Clone)]
 pub enum Msg {
     Toggle(SessionId),
@@ -149,7 +134,7 @@ impl List {
                     .style(text::secondary),
             );
         }
-        let shown: Vec<&SessionView> = sessions.iter().filter(|s| matches(s, &self.query)).collect();
+        let shown: Vec<&SessionView> = sessions.iter().filter(|s| s.matches(&self.query)).collect();
         if !sessions.is_empty() && shown.is_empty() {
             rows = rows.push(text(format!("No session matches {:?}.", self.query)).style(text::secondary));
         }
@@ -256,13 +241,18 @@ mod tests {
             None,
         )])
         .remove(0);
-        v.account_name = Some("Payments Prod".into());
-        v.role_name = Some("PowerUser".into());
-        assert!(matches(&v, ""));
-        assert!(matches(&v, "dev"));
-        assert!(matches(&v, "payments power"), "words may come from different fields");
-        assert!(matches(&v, "P-DEV"), "the profile, any case");
-        assert!(!matches(&v, "payments readonly"));
+        v.details = keyhop_core::kinds::KindDetails::AwsSso(keyhop_core::kinds::aws_sso::Details {
+            connection: "acme".into(),
+            account_id: "111122223333".into(),
+            account_name: "Payments Prod".into(),
+            role_name: "PowerUser".into(),
+        });
+        assert!(v.matches(""));
+        assert!(v.matches("dev"));
+        assert!(v.matches("payments power"), "words may come from different fields");
+        assert!(v.matches("P-DEV"), "the profile, any case");
+        assert!(v.matches("acme 1111"), "the connection and the account id");
+        assert!(!v.matches("payments readonly"));
         let mut l = List::default();
         assert!(matches!(l.update(Msg::Search("prod".into())), Effect::None));
         assert_eq!(l.query, "prod");

@@ -1,6 +1,5 @@
 //! The IAM User part of the form: MFA device, access key id, secret access key.
 
-use keyhop_core::SessionView;
 use keyhop_core::kinds::{KindEdit, NewKind, iam_user};
 use keyhop_core::secrets::LongTermKeys;
 use keyhop_core::validate::{AccessKeyId, MfaDevice, SecretAccessKey, ValidationError};
@@ -9,8 +8,8 @@ use super::{Field, Form};
 
 pub const FIELDS: &[Field] = &[Field::MfaDevice, Field::AccessKeyId, Field::Secret];
 
-pub fn prefill(f: &mut Form, s: &SessionView) {
-    let device = s.mfa_device.as_ref().map(ToString::to_string).unwrap_or_default();
+pub fn prefill(f: &mut Form, d: &iam_user::Details) {
+    let device = d.mfa_device.as_ref().map(ToString::to_string).unwrap_or_default();
     f.values.insert(Field::MfaDevice, device);
 }
 
@@ -52,7 +51,7 @@ pub fn new_kind(f: &Form) -> Result<NewKind, ValidationError> {
     }))
 }
 
-pub fn edit(f: &Form, old: &SessionView) -> Result<Option<KindEdit>, ValidationError> {
+pub fn edit(f: &Form, old: &iam_user::Details) -> Result<Option<KindEdit>, ValidationError> {
     let mut e = iam_user::Edit::default();
     let device = mfa_device(f)?;
     if device != old.mfa_device {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use keyhop_core::SessionView;
 use keyhop_core::engine::{NewSession, SessionEdit};
-use keyhop_core::kinds::{KindEdit, KindName, NewKind};
+use keyhop_core::kinds::{KindDetails, KindEdit, KindName, NewKind};
 use keyhop_core::session::SessionId;
 use keyhop_core::validate::{ProfileName, Region, SessionAlias, SessionDuration, ValidationError};
 
@@ -96,7 +96,7 @@ impl Form {
                 .map(|s| Other {
                     alias: s.alias.to_string(),
                     id: s.id.clone(),
-                    assumer: s.assumer_id.clone(),
+                    assumer: s.details.assumer_id().cloned(),
                 })
                 .collect(),
             profile_choices: profiles,
@@ -124,10 +124,10 @@ impl Form {
         f.values.insert(Field::Alias, s.alias.to_string());
         f.values.insert(Field::Profile, s.profile.to_string());
         f.values.insert(Field::Region, s.region.to_string());
-        match s.kind {
-            KindName::IamUser => iam_user::prefill(&mut f, s),
-            KindName::RoleChained => role_chained::prefill(&mut f, s),
-            KindName::AwsSso => {}
+        match &s.details {
+            KindDetails::IamUser(d) => iam_user::prefill(&mut f, d),
+            KindDetails::RoleChained(d) => role_chained::prefill(&mut f, d),
+            KindDetails::AwsSso(_) => {}
         }
         f
     }
@@ -233,10 +233,10 @@ impl Form {
             }));
         };
         // Only what changed goes into the edit, so an untouched field never stops the session.
-        let kind: Option<KindEdit> = match self.kind {
-            KindName::IamUser => iam_user::edit(self, old)?,
-            KindName::RoleChained => role_chained::edit(self, old)?,
-            KindName::AwsSso => aws_sso::edit(),
+        let kind: Option<KindEdit> = match &old.details {
+            KindDetails::IamUser(d) => iam_user::edit(self, d)?,
+            KindDetails::RoleChained(d) => role_chained::edit(self, d)?,
+            KindDetails::AwsSso(_) => aws_sso::edit(),
         };
         Ok(Output::Edit {
             id: old.id.clone(),

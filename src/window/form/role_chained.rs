@@ -1,7 +1,6 @@
 //! The IAM Role Chained part of the form: role ARN, role session name, assumer session (a
 //! pick list that leaves out every session that would close a cycle).
 
-use keyhop_core::SessionView;
 use keyhop_core::kinds::{KindEdit, NewKind, role_chained};
 use keyhop_core::session::SessionId;
 use keyhop_core::validate::{RoleArn, RoleSessionName, ValidationError};
@@ -10,11 +9,10 @@ use super::{Field, Form};
 
 pub const FIELDS: &[Field] = &[Field::RoleArn, Field::RoleSessionName, Field::Assumer];
 
-pub fn prefill(f: &mut Form, s: &SessionView) {
-    f.values.insert(Field::RoleArn, s.role_arn.clone().unwrap_or_default());
-    f.values
-        .insert(Field::RoleSessionName, s.role_session_name.clone().unwrap_or_default());
-    f.values.insert(Field::Assumer, s.assumer.clone().unwrap_or_default());
+pub fn prefill(f: &mut Form, d: &role_chained::Details) {
+    f.values.insert(Field::RoleArn, d.role_arn.to_string());
+    f.values.insert(Field::RoleSessionName, d.role_session_name.to_string());
+    f.values.insert(Field::Assumer, d.assumer.clone());
 }
 
 /// Assumer choices: every other session, minus those that would close a cycle.
@@ -72,14 +70,14 @@ pub fn new_kind(f: &Form) -> Result<NewKind, ValidationError> {
     }))
 }
 
-pub fn edit(f: &Form, old: &SessionView) -> Result<Option<KindEdit>, ValidationError> {
+pub fn edit(f: &Form, old: &role_chained::Details) -> Result<Option<KindEdit>, ValidationError> {
     let arn = RoleArn::parse(f.value(Field::RoleArn))?;
     let name = RoleSessionName::parse(f.value(Field::RoleSessionName))?;
     let assumer = assumer(f)?;
     let e = role_chained::Edit {
-        role_arn: (Some(arn.as_str()) != old.role_arn.as_deref()).then_some(arn),
-        role_session_name: (Some(name.as_str()) != old.role_session_name.as_deref()).then_some(name),
-        assumer: (Some(&assumer) != old.assumer_id.as_ref()).then_some(assumer),
+        role_arn: (arn != old.role_arn).then_some(arn),
+        role_session_name: (name != old.role_session_name).then_some(name),
+        assumer: (assumer != old.assumer_id).then_some(assumer),
     };
     let changed = e.role_arn.is_some() || e.role_session_name.is_some() || e.assumer.is_some();
     Ok(changed.then_some(KindEdit::RoleChained(e)))

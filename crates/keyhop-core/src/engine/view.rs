@@ -4,10 +4,10 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::kinds::KindName;
+use crate::kinds::{KindDetails, KindName};
 use crate::session::{Session, SessionId, SessionStatus};
 use crate::state::State;
-use crate::validate::{MfaDevice, ProfileName, Region, SessionAlias};
+use crate::validate::{ProfileName, Region, SessionAlias};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SessionView {
@@ -21,27 +21,16 @@ pub struct SessionView {
     pub pinned: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expiration: Option<OffsetDateTime>,
-    pub mfa_device: Option<MfaDevice>,
-    /// IAM users: the command that prints the MFA code (`--mfa-process`).
-    pub mfa_process: Option<String>,
-    pub duration_seconds: Option<u64>,
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    /// The assumer's alias (its id when the assumer is gone).
-    pub assumer: Option<String>,
-    /// IAM Identity Center: the connection's name, the account and the role.
-    pub sso_connection: Option<String>,
-    pub account_id: Option<String>,
-    pub account_name: Option<String>,
-    pub role_name: Option<String>,
+    /// What only this session's kind has; the JSON carries every kind's fields, `null` where
+    /// they are another kind's.
+    #[serde(flatten)]
+    pub details: KindDetails,
     /// IAM users: whole days since the access key was created (from the key-age cache; `None`
     /// until IAM was asked).
     pub access_key_age_days: Option<i64>,
     /// The key is at least as old as the setting `key-age-warn-days`: time to rotate it.
     #[serde(skip)]
     pub key_rotation_due: bool,
-    #[serde(skip)]
-    pub assumer_id: Option<SessionId>,
     /// "IAM User · MFA", "Role chained from dev": the line under the alias in the windows.
     #[serde(skip)]
     pub summary: String,
@@ -53,8 +42,7 @@ pub struct SessionView {
 
 impl SessionView {
     pub fn of(s: &Session, st: &State) -> Self {
-        let d = s.kind.details(&st.sessions, &st.sso_connections);
-        let (assumer_id, assumer) = d.assumer.unzip();
+        let details = s.kind.details(&st.sessions, &st.sso_connections);
         Self {
             id: s.id.clone(),
             alias: s.alias.clone(),
@@ -64,21 +52,11 @@ impl SessionView {
             status: s.status(),
             pinned: st.pinned.contains(&s.id),
             expiration: s.expiration(),
-            mfa_device: d.mfa_device,
-            mfa_process: d.mfa_process,
-            duration_seconds: d.duration_seconds,
-            role_arn: d.role_arn,
-            role_session_name: d.role_session_name,
-            assumer,
-            assumer_id,
-            sso_connection: d.sso_connection,
-            account_id: d.account_id,
-            account_name: d.account_name,
-            role_name: d.role_name,
             access_key_age_days: None,
             key_rotation_due: false,
-            summary: d.summary,
-            group: d.group,
+            summary: details.summary(),
+            group: details.group(),
+            details,
         }
     }
 
@@ -98,5 +76,87 @@ impl SessionView {
 
     pub fn is_active(&self) -> bool {
         self.status == SessionStatus::Active
+    }
+
+    /// Does the session match every word of `query` (in its alias, profile or its kind's
+    /// searchable fields, any case)?
+    pub fn matches(&self, query: &str) -> bool {
+        let hay = [self.alias.as_str(), self.profile.as_str()]
+            .into_iter()
+            .chain(self.details.search_terms())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_lowercase();
+        query.split_whitespace().all(|w| hay.contains(&w.to_lowercase()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One session of each kind (an IAM user with MFA and its command, a role chained from it,
+    /// one whose assumer is gone, an SSO role), as a state file holds them.
+    const STATE: &str = r#"{
+      "version": 1,
+      "sessions": [
+        {"id": "u1", "alias": "dev", "profile": "dev", "region": "eu-west-1",
+         "kind": {"type": "iam-user", "mfa_device": "arn:aws:iam::123456789012:mfa/alice",
+                  "duration": 3600, "mfa_process": "ykman oath accounts code --single aws"},
+         "active": {"expiration": "2030-01-02T03:04:05Z", "started_at": "2030-01-02T02:04:05Z",
+                    "region_prior": {"kind": "absent"}}},
+        {"id": "u2", "alias": "plain", "profile": "plain", "region": "us-east-1",
+         "kind": {"type": "iam-user"}},
+        {"id": "r1", "alias": "admin", "profile": "admin", "region": "eu-west-1",
+         "kind": {"type": "role-chained", "role_arn": "arn:aws:iam::123456789012:role/Admin",
+                  "role_session_name": "alice", "assumer": "u1"}},
+        {"id": "r2", "alias": "orphan", "profile": "orphan", "region": "eu-west-1",
+         "kind": {"type": "role-chained", "role_arn": "arn:aws:iam::123456789012:role/Admin",
+                  "role_session_name": "alice", "assumer": "gone"}},
+        {"id": "s1", "alias": "Payments/PowerUser", "profile": "payments", "region": "eu-west-1",
+         "kind": {"type": "aws-sso", "connection": "c1", "account_id": "111122223333",
+                  "account_name": "Payments", "role_name": "PowerUser"}}
+      ],
+      "sso_connections": [
+        {"id": "c1", "name": "acme", "start_url": "https://acme.awsapps.com/start",
+         "region": "eu-west-1", "default_region": "eu-west-1", "scopes": ["sso:account:access"]}
+      ],
+      "pinned": ["r1"]
+    }"#;
+
+    /// `session list --json` as scripts read it: every field of every kind, in this order, with
+    /// `null` where a field is not the session's kind's.
+    const JSON: &str = include_str!("view_golden.json");
+
+    #[test]
+    fn the_json_of_every_kind_keeps_its_fields_byte_for_byte() {
+        let st: State = serde_json::from_str(STATE).unwrap();
+        let mut views = SessionView::all(&st);
+        views[0].access_key_age_days = Some(12);
+        let json = serde_json::to_string_pretty(&views).unwrap();
+        assert_eq!(json, JSON);
+    }
+
+    #[test]
+    fn summary_and_group_come_from_the_kind() {
+        let st: State = serde_json::from_str(STATE).unwrap();
+        let views = SessionView::all(&st);
+        let shown: Vec<(&str, Vec<&str>)> = views
+            .iter()
+            .map(|v| (v.summary.as_str(), v.group.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("IAM User · MFA", vec!["IAM users"]),
+                ("IAM User", vec!["IAM users"]),
+                ("Role chained from dev", vec!["Chained roles"]),
+                ("Role chained from gone", vec!["Chained roles"]),
+                (
+                    "IAM Identity Center · acme · account 111122223333",
+                    vec!["acme", "Payments"]
+                ),
+            ]
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Details, Freshness, Providers};
+use super::{Freshness, JsonFields, Providers};
 use crate::error::{Error, Result};
 use crate::secrets::{SecretStore, StsCredentials};
 use crate::session::Session;
@@ -20,6 +20,40 @@ pub struct AwsSso {
     pub account_id: String,
     pub account_name: String,
     pub role_name: String,
+}
+
+/// What an IAM Identity Center session shows (`session list --json`: `sso_connection`,
+/// `account_id`, `account_name`, `role_name`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Details {
+    /// The connection's name (its id when the connection is gone).
+    #[serde(rename = "sso_connection")]
+    pub connection: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub role_name: String,
+}
+
+impl JsonFields for Details {
+    const JSON_FIELDS: &'static [&'static str] = &["sso_connection", "account_id", "account_name", "role_name"];
+}
+
+impl Details {
+    pub(super) fn summary(&self) -> String {
+        format!(
+            "IAM Identity Center · {} · account {}",
+            self.connection, self.account_id
+        )
+    }
+
+    /// Connection, then account: hundreds of synced roles stay browsable.
+    pub(super) fn group(&self) -> Vec<String> {
+        vec![self.connection.clone(), self.account_name.clone()]
+    }
+
+    pub(super) fn search_terms(&self) -> Vec<&str> {
+        vec![&self.account_name, &self.account_id, &self.role_name, &self.connection]
+    }
 }
 
 impl AwsSso {
@@ -50,13 +84,10 @@ impl AwsSso {
             .find(|c| c.id == self.connection)
             .map_or_else(|| self.connection.to_string(), |c| c.name.to_string());
         Details {
-            summary: format!("IAM Identity Center · {connection} · account {}", self.account_id),
-            group: vec![connection.clone(), self.account_name.clone()],
-            sso_connection: Some(connection),
-            account_id: Some(self.account_id.clone()),
-            account_name: Some(self.account_name.clone()),
-            role_name: Some(self.role_name.clone()),
-            ..Details::default()
+            connection,
+            account_id: self.account_id.clone(),
+            account_name: self.account_name.clone(),
+            role_name: self.role_name.clone(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Details, Freshness, Providers};
+use super::{Freshness, JsonFields, Providers};
 use crate::error::{Error, Result};
 use crate::mfa_process::MfaProcess;
 use crate::secrets::{LongTermKeys, SecretStore, Secrets, StsCredentials};
@@ -24,6 +24,31 @@ pub struct IamUser {
     /// The command that prints the MFA code when one is needed (instead of asking).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_process: Option<MfaProcess>,
+}
+
+/// What an IAM user shows (`session list --json`: `mfa_device`, `mfa_process`,
+/// `duration_seconds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Details {
+    pub mfa_device: Option<MfaDevice>,
+    /// The command that prints the MFA code (`--mfa-process`).
+    pub mfa_process: Option<MfaProcess>,
+    pub duration_seconds: u64,
+}
+
+impl JsonFields for Details {
+    const JSON_FIELDS: &'static [&'static str] = &["mfa_device", "mfa_process", "duration_seconds"];
+}
+
+impl Details {
+    pub(super) fn summary(&self) -> String {
+        if self.mfa_device.is_some() {
+            "IAM User · MFA"
+        } else {
+            "IAM User"
+        }
+        .to_owned()
+    }
 }
 
 pub struct New {
@@ -84,15 +109,8 @@ impl IamUser {
     pub(super) fn details(&self) -> Details {
         Details {
             mfa_device: self.mfa_device.clone(),
-            duration_seconds: Some(self.duration.secs()),
-            mfa_process: self.mfa_process.as_ref().map(ToString::to_string),
-            summary: if self.mfa_device.is_some() {
-                "IAM User · MFA"
-            } else {
-                "IAM User"
-            }
-            .to_owned(),
-            ..Details::default()
+            mfa_process: self.mfa_process.clone(),
+            duration_seconds: self.duration.secs(),
         }
     }
 

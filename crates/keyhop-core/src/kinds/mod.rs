@@ -117,23 +117,121 @@ pub struct Providers<'a, S: SecretStore> {
     pub state_dir: &'a std::path::Path,
 }
 
-/// Kind-specific facts for the session list, the tray and `session list --json`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Details {
-    pub mfa_device: Option<MfaDevice>,
-    pub mfa_process: Option<String>,
-    pub duration_seconds: Option<u64>,
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    pub assumer: Option<(SessionId, String)>,
-    pub sso_connection: Option<String>,
-    pub account_id: Option<String>,
-    pub account_name: Option<String>,
-    pub role_name: Option<String>,
+/// What a session of each kind shows beyond what every session has: the session list, the tray
+/// and `session list --json` (each kind's fields, flattened) read it. Each kind's `Details` is
+/// its own struct in its module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindDetails {
+    IamUser(iam_user::Details),
+    RoleChained(role_chained::Details),
+    AwsSso(aws_sso::Details),
+}
+
+impl KindDetails {
+    pub fn name(&self) -> KindName {
+        match self {
+            KindDetails::IamUser(_) => KindName::IamUser,
+            KindDetails::RoleChained(_) => KindName::RoleChained,
+            KindDetails::AwsSso(_) => KindName::AwsSso,
+        }
+    }
+
     /// A short line under the alias ("IAM User · MFA", "Role chained from dev").
-    pub summary: String,
-    /// Where the tray files the session in a long menu; empty: under the kind's plural.
-    pub group: Vec<String>,
+    pub fn summary(&self) -> String {
+        match self {
+            KindDetails::IamUser(d) => d.summary(),
+            KindDetails::RoleChained(d) => d.summary(),
+            KindDetails::AwsSso(d) => d.summary(),
+        }
+    }
+
+    /// Where the tray files the session in a long menu (a submenu per element).
+    pub fn group(&self) -> Vec<String> {
+        match self {
+            KindDetails::IamUser(_) | KindDetails::RoleChained(_) => vec![self.name().plural().to_owned()],
+            KindDetails::AwsSso(d) => d.group(),
+        }
+    }
+
+    /// The kind's words a search of the session list looks in (besides alias and profile).
+    pub fn search_terms(&self) -> Vec<&str> {
+        match self {
+            KindDetails::IamUser(_) | KindDetails::RoleChained(_) => Vec::new(),
+            KindDetails::AwsSso(d) => d.search_terms(),
+        }
+    }
+
+    /// The session whose credentials this one starts from.
+    pub fn assumer_id(&self) -> Option<&SessionId> {
+        match self {
+            KindDetails::RoleChained(d) => Some(&d.assumer_id),
+            KindDetails::IamUser(_) | KindDetails::AwsSso(_) => None,
+        }
+    }
+
+    /// The name of the IAM Identity Center connection the session signs in through.
+    pub fn sso_connection(&self) -> Option<&str> {
+        match self {
+            KindDetails::AwsSso(d) => Some(&d.connection),
+            KindDetails::IamUser(_) | KindDetails::RoleChained(_) => None,
+        }
+    }
+}
+
+/// A kind's `Details` as `session list --json` names its fields.
+trait JsonFields: Serialize {
+    const JSON_FIELDS: &'static [&'static str];
+}
+
+impl Serialize for KindDetails {
+    /// The session's kind's fields, then `null` for every other kind's: the JSON always carried
+    /// every field, in kind order, and scripts index it so.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Every<'a> {
+            #[serde(flatten)]
+            iam_user: OrNull<'a, iam_user::Details>,
+            #[serde(flatten)]
+            role_chained: OrNull<'a, role_chained::Details>,
+            #[serde(flatten)]
+            aws_sso: OrNull<'a, aws_sso::Details>,
+        }
+        Every {
+            iam_user: OrNull(if let KindDetails::IamUser(d) = self {
+                Some(d)
+            } else {
+                None
+            }),
+            role_chained: OrNull(if let KindDetails::RoleChained(d) = self {
+                Some(d)
+            } else {
+                None
+            }),
+            aws_sso: OrNull(if let KindDetails::AwsSso(d) = self {
+                Some(d)
+            } else {
+                None
+            }),
+        }
+        .serialize(s)
+    }
+}
+
+/// A kind's fields: its own values, or every one `null`.
+struct OrNull<'a, T>(Option<&'a T>);
+
+impl<T: JsonFields> Serialize for OrNull<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if let Some(d) = self.0 {
+            return d.serialize(s);
+        }
+        let mut m = s.serialize_map(Some(T::JSON_FIELDS.len()))?;
+        for f in T::JSON_FIELDS {
+            m.serialize_entry(f, &())?;
+        }
+        m.end()
+    }
 }
 
 impl SessionKind {
@@ -216,16 +314,13 @@ impl SessionKind {
         }
     }
 
-    pub fn details(&self, all: &[Session], connections: &[SsoConnection]) -> Details {
-        let mut d = match self {
-            SessionKind::IamUser(k) => k.details(),
-            SessionKind::RoleChained(k) => k.details(all),
-            SessionKind::AwsSso(k) => k.details(connections),
-        };
-        if d.group.is_empty() {
-            d.group = vec![self.name().plural().to_owned()];
+    /// What the session shows of its kind; names come from the other sessions and connections.
+    pub fn details(&self, all: &[Session], connections: &[SsoConnection]) -> KindDetails {
+        match self {
+            SessionKind::IamUser(k) => KindDetails::IamUser(k.details()),
+            SessionKind::RoleChained(k) => KindDetails::RoleChained(k.details(all)),
+            SessionKind::AwsSso(k) => KindDetails::AwsSso(k.details(connections)),
         }
-        d
     }
 
     /// Applies `edit`; an edit meant for another kind names the field that does not apply.
@@ -269,6 +364,13 @@ impl NewKind {
 }
 
 impl KindEdit {
+    pub fn name(&self) -> KindName {
+        match self {
+            KindEdit::IamUser(_) => KindName::IamUser,
+            KindEdit::RoleChained(_) => KindName::RoleChained,
+        }
+    }
+
     /// The first field the edit sets, as a message names it.
     pub fn first_field(&self) -> &'static str {
         match self {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Details, Freshness, Providers};
+use super::{Freshness, JsonFields, Providers};
 use crate::chain;
 use crate::error::{Error, Result};
 use crate::secrets::{SecretStore, StsCredentials};
@@ -20,6 +20,28 @@ pub struct RoleChained {
     pub role_arn: RoleArn,
     pub role_session_name: RoleSessionName,
     pub assumer: SessionId,
+}
+
+/// What a chained role shows (`session list --json`: `role_arn`, `role_session_name`,
+/// `assumer`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Details {
+    pub role_arn: RoleArn,
+    pub role_session_name: RoleSessionName,
+    /// The assumer's alias (its id when the assumer is gone).
+    pub assumer: String,
+    #[serde(skip)]
+    pub assumer_id: SessionId,
+}
+
+impl JsonFields for Details {
+    const JSON_FIELDS: &'static [&'static str] = &["role_arn", "role_session_name", "assumer"];
+}
+
+impl Details {
+    pub(super) fn summary(&self) -> String {
+        format!("Role chained from {}", self.assumer)
+    }
 }
 
 pub struct New {
@@ -59,11 +81,10 @@ impl RoleChained {
         let assumer_name =
             chain::find(all, &self.assumer).map_or_else(|| self.assumer.to_string(), |a| a.alias.to_string());
         Details {
-            role_arn: Some(self.role_arn.to_string()),
-            role_session_name: Some(self.role_session_name.to_string()),
-            summary: format!("Role chained from {assumer_name}"),
-            assumer: Some((self.assumer.clone(), assumer_name)),
-            ..Details::default()
+            role_arn: self.role_arn.clone(),
+            role_session_name: self.role_session_name.clone(),
+            assumer: assumer_name,
+            assumer_id: self.assumer.clone(),
         }
     }
 
