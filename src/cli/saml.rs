@@ -49,14 +49,17 @@ pub fn response(idp_url: Option<&IdpUrl>, source: &ResponseFile) -> Result<SamlR
     if let Some(path) = &source.saml_response_file {
         return Ok(read_file(path)?);
     }
-    Err(SamlError::NeedsSignIn {
-        idp_url: idp_url.map(ToString::to_string).unwrap_or_default(),
-        why: "this keyhop has no sign-in window for the IdP's page yet",
-    }
-    .into())
+    Err(explain_sign_in(
+        SamlError::NeedsSignIn {
+            idp_url: idp_url.map(ToString::to_string).unwrap_or_default(),
+            why: "",
+        }
+        .into(),
+    ))
 }
 
-fn read_file(path: &Path) -> std::result::Result<SamlResponse, SamlError> {
+/// The SAMLResponse in `path` (`-`: stdin).
+pub fn read_file(path: &Path) -> std::result::Result<SamlResponse, SamlError> {
     let stdin = path == Path::new("-");
     let from = if stdin {
         "stdin".to_owned()
@@ -75,6 +78,29 @@ fn read_file(path: &Path) -> std::result::Result<SamlResponse, SamlError> {
         reason: e.to_string(),
     })?;
     SamlResponse::new(&text)
+}
+
+/// A SAML sign-in that is needed and cannot happen here says why: no display, or no window yet.
+pub fn explain_sign_in(e: keyhop_core::Error) -> keyhop_core::Error {
+    match e {
+        keyhop_core::Error::Saml(SamlError::NeedsSignIn { idp_url, .. }) => SamlError::NeedsSignIn {
+            idp_url,
+            why: if has_display() {
+                "this keyhop has no sign-in window for the IdP's page yet"
+            } else {
+                "there is no display to show the IdP's sign-in page on"
+            },
+        }
+        .into(),
+        other => other,
+    }
+}
+
+fn has_display() -> bool {
+    cfg!(any(windows, target_os = "macos"))
+        || ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }
 
 fn print_roles(assertion: &SamlAssertion, json: bool) {

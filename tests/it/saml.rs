@@ -120,3 +120,106 @@ fn without_an_assertion_it_says_how_to_give_one() {
     rig.keyhop(&["saml", "roles", "--idp-url", "http://idp.example.com/sso"])
         .fails_with(&["IdP URL", "https"]);
 }
+
+/// `session add saml` for the IdP's role in ACCOUNT_A, in REGION.
+fn add_saml(rig: &Rig, alias: &str, profile: &str, idp: &Idp, extra: &[&str]) -> Out {
+    let (role, provider) = (arn_role(ACCOUNT_A, "Admin"), arn_provider(ACCOUNT_A));
+    let mut args = vec![
+        "session",
+        "add",
+        "saml",
+        "--alias",
+        alias,
+        "--profile",
+        profile,
+        "--region",
+        REGION,
+        "--idp-url",
+        &idp.sso_url,
+        "--role-arn",
+        &role,
+        "--principal-arn",
+        &provider,
+    ];
+    args.extend_from_slice(extra);
+    rig.keyhop(&args)
+}
+
+#[test]
+fn a_saml_session_starts_from_a_saved_assertion_and_the_aws_cli_uses_it() {
+    let rig = Rig::new();
+    let idp = Idp::create(&json!({"roles": two_roles()}));
+    add_saml(&rig, "fed", "fed", &idp, &["--duration", "2h"]).ok();
+    let session = rig.session("fed");
+    assert_eq!(session["kind"], json!("aws-saml"), "{session}");
+    assert_eq!(session["idp_url"], json!(idp.sso_url), "{session}");
+    assert_eq!(session["principal_arn"], json!(arn_provider(ACCOUNT_A)), "{session}");
+    assert_eq!(session["role_arn"], json!(arn_role(ACCOUNT_A, "Admin")), "{session}");
+    // moto takes one Role value: the assertion of the IdP's sign-in URL narrowed to the role.
+    let file = saved(&rig, &Idp::sign_in_at(&idp.url_for(&arn_role(ACCOUNT_A, "Admin"))));
+    let out = rig
+        .keyhop(&["session", "start", "fed", "--saml-response-file", &file])
+        .ok();
+    assert!(out.stdout.contains("Started \"fed\""), "{out}");
+    // The AWS CLI signs a call with what was written, and moto answers it.
+    let arn = rig.caller_arn("fed");
+    assert!(arn.starts_with("arn:aws:sts::"), "{arn}");
+    assert!(rig.credentials().contains("[fed]"), "{}", rig.credentials());
+    rig.stop("fed").ok();
+    assert!(!rig.credentials().contains("[fed]"), "{}", rig.credentials());
+}
+
+#[test]
+fn a_role_chained_on_a_saml_session_starts_from_the_assertion_on_stdin() {
+    let rig = Rig::new();
+    let idp = Idp::create(&json!({"roles": two_roles()}));
+    add_saml(&rig, "fed", "fed", &idp, &[]).ok();
+    let deploy = arn_role(ACCOUNT_B, "Deploy");
+    rig.add_chained("deploy", "deploy", &deploy, "me", "fed").ok();
+    let response = Idp::sign_in_at(&idp.url_for(&arn_role(ACCOUNT_A, "Admin")));
+    rig.keyhop_in(&["session", "start", "deploy", "--saml-response-file", "-"], &response)
+        .ok();
+    let arn = rig.caller_arn("deploy");
+    assert_eq!(arn, format!("arn:aws:sts::{ACCOUNT_B}:assumed-role/Deploy/me"));
+}
+
+#[test]
+fn a_stale_foreign_or_unoffered_assertion_starts_nothing_and_changes_no_byte() {
+    let rig = Rig::new();
+    rig.write_credentials(b"# mine\n[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\n");
+    let good = Idp::create(&json!({"roles": two_roles()}));
+    add_saml(&rig, "fed", "fed", &good, &[]).ok();
+    let before = rig.snapshot();
+    let only_b = Idp::create(&json!({"roles": [saml_role(ACCOUNT_B, "ReadOnly")]}));
+    for (idp, words) in [
+        (
+            Idp::create(&json!({"roles": two_roles(), "mode": "expired"})),
+            &["expired at"][..],
+        ),
+        (
+            Idp::create(&json!({"roles": two_roles(), "mode": "foreign"})),
+            &["https://sp.example.com/saml/acs"][..],
+        ),
+        (only_b, &["does not offer role", "ReadOnly"][..]),
+    ] {
+        let response = Idp::sign_in_at(&idp.sso_url);
+        let out = rig
+            .keyhop_in(&["session", "start", "fed", "--saml-response-file", "-"], &response)
+            .fails_with(words);
+        assert!(!out.all().contains(&response[..40]), "the assertion was shown: {out}");
+        rig.assert_unchanged(&before, "a refused assertion");
+    }
+}
+
+#[test]
+fn a_start_without_an_assertion_says_how_to_give_one() {
+    let rig = Rig::new();
+    let idp = Idp::create(&json!({"roles": two_roles()}));
+    add_saml(&rig, "fed", "fed", &idp, &[]).ok();
+    let before = rig.snapshot();
+    rig.start("fed")
+        .fails_with(&["no SAML assertion", &idp.sso_url, "--saml-response-file"]);
+    rig.assert_unchanged(&before, "a start without an assertion");
+    let out = add_saml(&rig, "bad", "bad", &idp, &["--duration", "13h"]);
+    assert!(!out.success() && out.stderr.contains("43200"), "{out}");
+}
