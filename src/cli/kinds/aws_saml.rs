@@ -36,8 +36,8 @@ pub struct EditFlags {
     #[arg(long)]
     pub principal_arn: Option<String>,
     /// A SAML session's duration (15m to 12h)
-    #[arg(long = "saml-duration", value_parser = parse_duration)]
-    pub duration: Option<SamlDuration>,
+    #[arg(long, value_parser = parse_duration)]
+    pub saml_duration: Option<SamlDuration>,
 }
 
 /// `3600`, `3600s`, `90m` or `1h`, within AssumeRoleWithSAML's bounds.
@@ -81,7 +81,7 @@ pub fn edit(a: &EditFlags, role_arn: Option<&str>) -> Result<Option<KindEdit>> {
         idp_url: opt(a.idp_url.as_deref(), IdpUrl::parse)?,
         principal_arn: opt(a.principal_arn.as_deref(), PrincipalArn::parse)?,
         role_arn: role_arn.map(RoleArn::parse).transpose()?,
-        duration: a.duration,
+        duration: a.saml_duration,
     };
     let set = e.idp_url.is_some() || e.principal_arn.is_some() || e.duration.is_some() || e.role_arn.is_some();
     Ok(set.then_some(KindEdit::AwsSaml(e)))
