@@ -22,6 +22,13 @@ pub fn session(alias: &str, kind: KindName, assumer: Option<&str>, expires: Opti
                 mfa_process: None,
             }),
             KindName::AwsSso => unimplemented!("SSO sessions come from a sync"),
+            KindName::AwsSaml => SessionKind::AwsSaml(keyhop_core::kinds::AwsSaml {
+                idp_url: keyhop_core::saml::IdpUrl::parse("https://idp.example.com/aws").unwrap(),
+                role_arn: RoleArn::parse("arn:aws:iam::123456789012:role/F").unwrap(),
+                principal_arn: keyhop_core::saml::PrincipalArn::parse("arn:aws:iam::123456789012:saml-provider/idp")
+                    .unwrap(),
+                duration: keyhop_core::saml::SamlDuration::DEFAULT,
+            }),
             KindName::RoleChained => SessionKind::RoleChained(RoleChained {
                 role_arn: RoleArn::parse("arn:aws:iam::123456789012:role/R").unwrap(),
                 role_session_name: RoleSessionName::parse("me").unwrap(),

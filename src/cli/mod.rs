@@ -8,6 +8,7 @@ mod import;
 mod kinds;
 mod mfa;
 mod prompt;
+mod saml;
 mod serve;
 mod session;
 mod settings;
@@ -45,6 +46,9 @@ enum Command {
     /// IAM Identity Center (AWS SSO) connections: add, sign in, sync their accounts and roles
     #[command(subcommand)]
     Sso(sso::SsoCommand),
+    /// IAM Role Federated (SAML 2.0): the roles an identity provider's assertion offers
+    #[command(subcommand)]
+    Saml(saml::SamlCommand),
     /// Show or change the settings (the same ones as the Settings window)
     #[command(subcommand)]
     Settings(settings::SettingsCommand),
@@ -168,6 +172,7 @@ pub fn run(cli: Cli) -> ExitCode {
             match command {
                 Command::Session(c) => session::run(&engine, c).await.map(|()| ExitCode::SUCCESS),
                 Command::Sso(c) => sso::run(&engine, c).await.map(|()| ExitCode::SUCCESS),
+                Command::Saml(c) => saml::run(c).map(|()| ExitCode::SUCCESS),
                 Command::Settings(c) => settings::run(&engine, c).map(|()| ExitCode::SUCCESS),
                 Command::Import(c) => import::run(&engine, c).map(|()| ExitCode::SUCCESS),
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await.map(|()| ExitCode::SUCCESS),

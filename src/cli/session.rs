@@ -30,6 +30,9 @@ pub enum SessionCommand {
         /// The 6-digit code of the session's MFA device (asked for on a terminal when needed)
         #[arg(long, value_name = "CODE")]
         mfa_code: Option<String>,
+        /// For a SAML session (or one chained on it): the IdP's SAMLResponse
+        #[command(flatten)]
+        saml: super::saml::ResponseFile,
     },
     /// Stop a session: remove its credentials from its named profile
     Stop { alias: String },
@@ -93,10 +96,18 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             );
             println!("An active session keeps its credentials until they expire; the next start uses the new key.");
         }
-        SessionCommand::Start { alias, mfa_code } => {
+        SessionCommand::Start { alias, mfa_code, saml } => {
             let id = engine.resolve(&alias)?;
             let code = super::mfa::code(engine, &id, mfa_code.as_deref(), true)?;
-            let out = engine.start(&id, code).await?;
+            let response = saml
+                .saml_response_file
+                .as_deref()
+                .map(super::saml::read_file)
+                .transpose()?;
+            let out = engine
+                .start_with_saml(&id, code, response)
+                .await
+                .map_err(super::saml::explain_sign_in)?;
             for n in &out.notices {
                 eprintln!("keyhop: note: {n}");
             }

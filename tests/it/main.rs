@@ -34,6 +34,7 @@ mod mfa_process;
 mod refresh;
 mod role_chained;
 mod rotate;
+mod saml;
 mod secret_leaks;
 mod serve;
 mod settings_cli;

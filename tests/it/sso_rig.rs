@@ -26,6 +26,14 @@ fn the_federation_endpoint_of_the_rig_passes_its_own_test() {
     passes("federation_test");
 }
 
+/// The rig's SAML identity provider (`xtask/rig/saml_idp_test.py`): its login form and cookie,
+/// a Response whose signature signxml verifies, its test modes, and what moto's
+/// AssumeRoleWithSAML takes (one `Role` value: why its sign-in URL has `?role=`).
+#[test]
+fn the_saml_idp_of_the_rig_passes_its_own_test() {
+    passes("saml_idp_test");
+}
+
 /// Runs `xtask/rig/<name>.py` against the rig; panics unless it reports no failure.
 fn passes(name: &str) {
     let sso = rig_var("KEYHOP_TEST_SSO");

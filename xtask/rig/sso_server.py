@@ -30,6 +30,7 @@ import threading
 import time
 import traceback
 import uuid
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -37,6 +38,7 @@ import boto3
 import botocore.session
 
 import federation
+import saml_idp
 
 # Grant types of CreateToken (RFC 6749 / RFC 8628 names, as the service takes them).
 AUTH_CODE = "authorization_code"
@@ -180,6 +182,7 @@ class State:
         self._sts = None
         self._sts_lock = threading.Lock()
         self.federation = federation.Federation(moto_url)
+        self.saml = saml_idp.SamlIdps(base_url)
 
     # --- tenants (control API) -------------------------------------------------------------
 
@@ -778,6 +781,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(200, state.get_role_credentials(self.headers, query))
             if path == "/federation" and method in ("GET", "POST"):
                 return self._federation(method, query, raw)
+            if path.startswith("/saml/idp/"):
+                return self._saml(method, path, query, raw)
             if route == ("POST", "/logout"):
                 state.logout(self.headers)
                 return self._send(200, b"", {})
@@ -792,6 +797,8 @@ class Handler(BaseHTTPRequestHandler):
         except PortalError as e:
             self._error(e.status, e.name, {"message": e.message}, PORTAL_ERROR_SUFFIX)
         except ControlError as e:
+            self._json(e.status, {"error": e.message})
+        except saml_idp.IdpError as e:
             self._json(e.status, {"error": e.message})
         except Exception as e:  # a bug here, or moto unreachable: say so, keep serving
             traceback.print_exc()
@@ -811,6 +818,21 @@ class Handler(BaseHTTPRequestHandler):
         except federation.Refused as e:
             return self._send(400, f"Bad request: {e}\n".encode(), {"Content-Type": "text/plain; charset=utf-8"})
 
+    def _saml(self, method, path, query, raw):
+        """The SAML IdP's browser side (saml_idp.py): the AWS app's sign-in URL and its login form."""
+        match = re.fullmatch(r"/saml/idp/([A-Za-z0-9-]+)/(sso|login)", path)
+        if not match:
+            return self._page(404, "No such page.")
+        idp_id, action = match.groups()
+        if (method, action) == ("GET", "sso"):
+            cookies = {k: m.value for k, m in SimpleCookie(self.headers.get("Cookie") or "").items()}
+            status, headers, body = self.state.saml.sso(idp_id, query, cookies)
+        elif (method, action) == ("POST", "login"):
+            status, headers, body = self.state.saml.login(idp_id, raw)
+        else:
+            return self._page(405, "Method not allowed.")
+        self._send(status, body.encode(), {"Content-Type": "text/html; charset=utf-8", **headers})
+
     def _control(self, method, path, raw):
         state = self.state
         if (method, path) == ("GET", "/_rig/health"):
@@ -828,6 +850,17 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(body, dict):
                 raise ControlError(400, "expected a JSON object")
             return self._json(200, state.create_tenant(body))
+        if (method, path) == ("POST", "/_rig/saml/idps"):
+            return self._json(200, state.saml.create(body))
+        match = re.fullmatch(r"/_rig/saml/idps/([A-Za-z0-9-]+)/(behaviour|stats|sign_out)", path)
+        if match:
+            idp_id, action = match.groups()
+            if (method, action) == ("POST", "behaviour"):
+                return self._json(200, state.saml.behaviour(idp_id, body))
+            if (method, action) == ("GET", "stats"):
+                return self._json(200, state.saml.stats(idp_id))
+            if (method, action) == ("POST", "sign_out"):
+                return self._json(200, state.saml.expire_sessions(idp_id))
         match = re.fullmatch(r"/_rig/tenants/([A-Za-z0-9-]+)/(accounts|behaviour|expire|stats)", path)
         if match:
             tenant_id, action = match.groups()

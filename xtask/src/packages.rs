@@ -41,8 +41,12 @@ pub const TEST_PACKAGES: &[&str] = &[
     "rpm",
 ];
 
-/// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3.
-const PIP_PACKAGES: &[&str] = &["moto[server]", "awscli", "boto3"];
+/// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3, and signxml
+/// (XML signatures, with lxml) for the rig's SAML identity provider.
+const PIP_PACKAGES: &[&str] = &["moto[server]", "awscli", "boto3", "signxml"];
+
+/// Python modules the tests and the rig import (lxml comes with signxml).
+const PYTHON_MODULES: &[&str] = &["boto3", "signxml", "lxml"];
 
 fn is_root() -> bool {
     Command::new("id")
@@ -116,7 +120,7 @@ pub fn run(cmd: &mut Command, what: &str) -> Result<()> {
     }
 }
 
-/// Makes sure `moto_server`, `aws` and the boto3 module are there, installing them with pip if
+/// Makes sure `moto_server`, `aws` and the Python modules are there, installing them with pip if
 /// not. Returns the PATH the tests must use: the current one with Python's script directories
 /// in front (pip may put scripts where no PATH entry points, e.g. behind pyenv shims that were
 /// never rehashed).
@@ -203,14 +207,16 @@ fn missing_python_tools(path: &OsString) -> Vec<&'static str> {
             missing.push(program);
         }
     }
-    let boto3 = Command::new("python3")
-        .args(["-c", "import boto3"])
-        .env("PATH", path)
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !boto3 {
-        missing.push("boto3");
+    for module in PYTHON_MODULES {
+        let found = Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .env("PATH", path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            missing.push(*module);
+        }
     }
     missing
 }

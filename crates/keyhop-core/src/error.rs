@@ -30,6 +30,10 @@ pub enum Error {
     Console(#[from] crate::console::ConsoleError),
     #[error(transparent)]
     MfaProcess(#[from] crate::mfa_process::MfaProcessError),
+    #[error(transparent)]
+    Saml(#[from] crate::saml::SamlError),
+    #[error(transparent)]
+    SamlValue(#[from] crate::saml::SamlValueError),
     /// Boxed: it carries two keys' stories, and `Error` travels through every result.
     #[error(transparent)]
     Rotate(Box<crate::engine::RotateError>),

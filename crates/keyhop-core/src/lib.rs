@@ -17,6 +17,7 @@ pub mod kinds;
 pub mod lease;
 pub mod mfa_process;
 pub mod regions;
+pub mod saml;
 pub mod schedule;
 pub(crate) mod sdk_config;
 pub mod secrets;

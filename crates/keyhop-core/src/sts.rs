@@ -1,4 +1,4 @@
-//! The STS calls keyhop makes (GetSessionToken, AssumeRole, GetFederationToken), over aws-sdk-sts, and the translation of their failures into
+//! The STS calls keyhop makes (GetSessionToken, AssumeRole, AssumeRoleWithSAML, GetFederationToken), over aws-sdk-sts, and the translation of their failures into
 //! messages a user can act on. Endpoint, retries and timeouts come from aws-config, so
 //! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_STS` are honoured exactly as the AWS SDKs do.
 
@@ -50,6 +50,12 @@ pub enum StsError {
         "STS refused the request as expired or not yet valid ({code}): this computer's clock is probably wrong; check the system time, date and time zone, then try again"
     )]
     ClockSkew { code: String },
+    #[error("STS refused the SAML assertion ({code}): {message}")]
+    SamlRejected { code: String, message: String },
+    #[error(
+        "STS says the SAML assertion has expired (ExpiredTokenException): an assertion must be used within minutes of the sign-in; sign in at the IdP again"
+    )]
+    SamlExpired,
 }
 
 async fn client(endpoints: &Endpoints, region: &Region, creds: Credentials) -> aws_sdk_sts::Client {
@@ -239,6 +245,44 @@ pub async fn assume_role(
     .await
 }
 
+/// AssumeRoleWithSAML: the IdP's assertion, unchanged, for the role it offers through the SAML
+/// provider `principal`. Unsigned (the assertion is the credential). The region decides the
+/// STS endpoint and so the partition (`cn-north-1` reaches `sts.cn-north-1.amazonaws.com.cn`).
+pub async fn assume_role_with_saml(
+    endpoints: &Endpoints,
+    region: &Region,
+    response: &crate::saml::SamlResponse,
+    role_arn: &RoleArn,
+    principal: &crate::saml::PrincipalArn,
+    duration: crate::saml::SamlDuration,
+) -> Result<StsCredentials, StsError> {
+    // No field for the assertion: it is a bearer credential.
+    let span = tracing::info_span!(
+        "sts.assume_role_with_saml",
+        region = %region,
+        role_arn = %role_arn,
+        principal_arn = %principal,
+        duration_secs = duration.secs(),
+    );
+    async {
+        let config = crate::sdk_config::load(endpoints.sts(), region, None).await;
+        let out = aws_sdk_sts::Client::new(&config)
+            .assume_role_with_saml()
+            .role_arn(role_arn.as_str())
+            .principal_arn(principal.as_str())
+            .saml_assertion(response.expose())
+            .duration_seconds(i32::try_from(duration.secs()).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| translate(e, endpoints, region))?;
+        let c = into_credentials(out.credentials())?;
+        tracing::info!(expiration = %c.expiration, "assumed role with SAML");
+        Ok(c)
+    }
+    .instrument(span)
+    .await
+}
+
 fn translate<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: SdkError<E, HttpResponse>,
     endpoints: &Endpoints,
@@ -300,6 +344,13 @@ fn classify(status: u16, code: Option<&str>, message: &str, region: &Region) -> 
         },
         Some("SignatureDoesNotMatch") => StsError::BadSignature,
         Some("ExpiredToken") => StsError::ExpiredToken,
+        Some("ExpiredTokenException") => StsError::SamlExpired,
+        Some(code @ ("IDPRejectedClaim" | "InvalidIdentityToken" | "IDPCommunicationError")) => {
+            StsError::SamlRejected {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            }
+        }
         Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => StsError::Throttled,
         Some("RegionDisabledException") => StsError::RegionDisabled(region.to_string()),
         Some("AccessDenied") if message.contains("MultiFactorAuthentication") => StsError::MfaFailed,
@@ -391,6 +442,29 @@ mod tests {
             classify(403, Some("AccessDenied"), "not allowed", &r)
                 .to_string()
                 .contains("not allowed")
+        );
+    }
+
+    #[test]
+    fn saml_refusals_name_the_assertion_not_the_keys() {
+        let r = Region::parse("us-east-1").unwrap();
+        let e = classify(
+            400,
+            Some("ExpiredTokenException"),
+            "Token must be redeemed within 5 minutes of issuance",
+            &r,
+        );
+        assert_eq!(e, StsError::SamlExpired);
+        assert!(e.to_string().contains("sign in at the IdP again"), "{e}");
+        let e = classify(
+            403,
+            Some("IDPRejectedClaim"),
+            "Error: Role ARN not found in the assertion",
+            &r,
+        );
+        assert!(
+            e.to_string().contains("SAML assertion") && e.to_string().contains("Role ARN not found"),
+            "{e}"
         );
     }
 

@@ -2,12 +2,13 @@
 //! `window/form/`): its `session add` arguments, its `session edit` flags, its cells in the
 //! session table. This file dispatches to them with one branch per kind in each `match`.
 
+mod aws_saml;
 mod aws_sso;
 mod iam_user;
 mod role_chained;
 
 use clap::{Args, Subcommand};
-use keyhop_core::kinds::{KindDetails, KindEdit, NewKind};
+use keyhop_core::kinds::{KindDetails, KindEdit, KindName, NewKind};
 use keyhop_core::session::SessionId;
 use keyhop_core::validate::{ProfileName, Region, SessionAlias, ValidationError};
 use keyhop_core::{Engine, Result};
@@ -20,6 +21,9 @@ pub enum AddCommand {
     IamUser(iam_user::AddArgs),
     /// A role assumed from another session's credentials (AssumeRole, 1 h)
     RoleChained(role_chained::AddArgs),
+    /// A role reached by signing in at the company's identity provider (SAML 2.0,
+    /// AssumeRoleWithSAML; default 1 h)
+    Saml(aws_saml::AddArgs),
 }
 
 #[derive(Args, Debug)]
@@ -43,6 +47,8 @@ pub struct EditFlags {
     iam_user: iam_user::EditFlags,
     #[command(flatten)]
     role_chained: role_chained::EditFlags,
+    #[command(flatten)]
+    aws_saml: aws_saml::EditFlags,
 }
 
 /// The kind-specific cells of a row of `session list`.
@@ -62,6 +68,7 @@ impl AddCommand {
         let c = match self {
             AddCommand::IamUser(a) => &a.common,
             AddCommand::RoleChained(a) => &a.common,
+            AddCommand::Saml(a) => &a.common,
         };
         Ok((
             SessionAlias::parse(&c.alias)?,
@@ -74,6 +81,7 @@ impl AddCommand {
         match self {
             AddCommand::IamUser(a) => iam_user::new_kind(engine, a),
             AddCommand::RoleChained(a) => role_chained::new_kind(engine, a),
+            AddCommand::Saml(a) => aws_saml::new_kind(a),
         }
     }
 }
@@ -83,14 +91,18 @@ impl EditFlags {
     /// not are passed on as that kind's edit, which the engine refuses naming the field; given
     /// flags of several kinds, one of another kind is.
     pub fn edit(&self, engine: &Engine, id: &SessionId) -> Result<Option<KindEdit>> {
+        let kind = engine.session(id)?.kind.name();
+        // `--role-arn` is a chained role's and a SAML session's: it goes to the session's kind.
+        let saml = kind == KindName::AwsSaml;
+        let role_arn = self.role_chained.role_arn.as_deref();
         let given: Vec<KindEdit> = [
             iam_user::edit(&self.iam_user)?,
-            role_chained::edit(engine, &self.role_chained)?,
+            role_chained::edit(engine, &self.role_chained)?.filter(|_| !saml || !self.role_chained.only_role_arn()),
+            aws_saml::edit(&self.aws_saml, role_arn.filter(|_| saml))?,
         ]
         .into_iter()
         .flatten()
         .collect();
-        let kind = engine.session(id)?.kind.name();
         let pick = given.iter().position(|e| e.name() != kind).filter(|_| given.len() > 1);
         let Some(mut edit) = given.into_iter().nth(pick.unwrap_or(0)) else {
             return Ok(None);
@@ -99,7 +111,7 @@ impl EditFlags {
         if edit.name() == kind {
             match &mut edit {
                 KindEdit::IamUser(e) => iam_user::read_secrets(e)?,
-                KindEdit::RoleChained(_) => {}
+                KindEdit::RoleChained(_) | KindEdit::AwsSaml(_) => {}
             }
         }
         Ok(Some(edit))
@@ -111,5 +123,6 @@ pub fn table_cells(d: &KindDetails) -> TableCells {
         KindDetails::IamUser(d) => iam_user::table_cells(d),
         KindDetails::RoleChained(d) => role_chained::table_cells(d),
         KindDetails::AwsSso(d) => aws_sso::table_cells(d),
+        KindDetails::AwsSaml(d) => aws_saml::table_cells(d),
     }
 }

@@ -32,6 +32,13 @@ pub struct EditFlags {
     pub assumer: Option<String>,
 }
 
+impl EditFlags {
+    /// Only `--role-arn` (which a SAML session's edit takes too).
+    pub fn only_role_arn(&self) -> bool {
+        self.role_arn.is_some() && self.role_session_name.is_none() && self.assumer.is_none()
+    }
+}
+
 pub fn new_kind(engine: &Engine, a: &AddArgs) -> Result<NewKind> {
     Ok(NewKind::RoleChained(role_chained::New {
         role_arn: RoleArn::parse(&a.role_arn)?,

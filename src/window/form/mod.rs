@@ -4,6 +4,7 @@
 //! output live in its module (`iam_user.rs`, `role_chained.rs`), dispatched by the few `match`es
 //! at the bottom of this file.
 
+mod aws_saml;
 mod aws_sso;
 mod iam_user;
 mod role_chained;
@@ -127,7 +128,7 @@ impl Form {
         match &s.details {
             KindDetails::IamUser(d) => iam_user::prefill(&mut f, d),
             KindDetails::RoleChained(d) => role_chained::prefill(&mut f, d),
-            KindDetails::AwsSso(_) => {}
+            KindDetails::AwsSso(_) | KindDetails::AwsSaml(_) => {}
         }
         f
     }
@@ -151,6 +152,7 @@ impl Form {
             KindName::IamUser => iam_user::FIELDS,
             KindName::RoleChained => role_chained::FIELDS,
             KindName::AwsSso => aws_sso::FIELDS,
+            KindName::AwsSaml => aws_saml::FIELDS,
         };
         COMMON.iter().chain(own).copied().collect()
     }
@@ -177,7 +179,7 @@ impl Form {
             _ => match self.kind {
                 KindName::IamUser => iam_user::error(self, f),
                 KindName::RoleChained => role_chained::error(self, f),
-                KindName::AwsSso => None,
+                KindName::AwsSso | KindName::AwsSaml => None,
             },
         }
     }
@@ -224,6 +226,7 @@ impl Form {
                 KindName::IamUser => iam_user::new_kind(self)?,
                 KindName::RoleChained => role_chained::new_kind(self)?,
                 KindName::AwsSso => aws_sso::new_kind()?,
+                KindName::AwsSaml => aws_saml::new_kind()?,
             };
             return Ok(Output::Add(NewSession {
                 alias,
@@ -237,6 +240,7 @@ impl Form {
             KindDetails::IamUser(d) => iam_user::edit(self, d)?,
             KindDetails::RoleChained(d) => role_chained::edit(self, d)?,
             KindDetails::AwsSso(_) => aws_sso::edit(),
+            KindDetails::AwsSaml(_) => aws_saml::edit(),
         };
         Ok(Output::Edit {
             id: old.id.clone(),

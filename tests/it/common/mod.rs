@@ -10,6 +10,7 @@ mod aws;
 #[cfg(target_os = "linux")]
 pub mod leaks;
 mod process;
+mod saml;
 mod sso;
 pub mod stubs;
 
@@ -18,6 +19,9 @@ pub use process::*;
 // Only the SSO tests use these.
 #[allow(unused_imports)]
 pub use sso::*;
+// Only the SAML tests use these.
+#[allow(unused_imports)]
+pub use saml::*;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -64,10 +64,21 @@ impl<S: SecretStore> Engine<S> {
     /// Starts `id`: credentials from STS (or the cache) written into its profile. A session
     /// active on the same profile is stopped first.
     pub async fn start(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StartOutcome> {
+        self.start_with_saml(id, mfa, None).await
+    }
+
+    /// `start`, with the assertion of a SAML sign-in for the chain's SAML session (if any):
+    /// the assertion is read and checked before STS, and nothing is written when it fails.
+    pub async fn start_with_saml(
+        &self,
+        id: &SessionId,
+        mfa: Option<MfaCode>,
+        saml: Option<crate::saml::SamlResponse>,
+    ) -> Result<StartOutcome> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?.clone();
         let creds = self
-            .obtain(&snapshot, &target, mfa.as_ref(), Freshness::FreshTarget)
+            .obtain(&snapshot, &target, mfa.as_ref(), saml.as_ref(), Freshness::FreshTarget)
             .await?;
         // The state is saved even when the start fails part way: it then says what the files hold.
         self.store
@@ -176,7 +187,7 @@ impl<S: SecretStore> Engine<S> {
         if !target.is_active() {
             return Ok(None);
         }
-        let creds = self.obtain(&snapshot, &target, None, Freshness::Refresh).await?;
+        let creds = self.obtain(&snapshot, &target, None, None, Freshness::Refresh).await?;
         self.store.update(|st| {
             // Stopped (or taken over) while STS answered: leave it stopped.
             if !st.sessions.iter().any(|s| s.id == target.id && s.is_active()) {
@@ -269,7 +280,8 @@ impl<S: SecretStore> Engine<S> {
     pub async fn credentials(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StsCredentials> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?;
-        self.obtain(&snapshot, target, mfa.as_ref(), Freshness::CachedOk).await
+        self.obtain(&snapshot, target, mfa.as_ref(), None, Freshness::CachedOk)
+            .await
     }
 
     /// New credentials for `id` without touching any file: never the target's own cached ones
@@ -278,7 +290,8 @@ impl<S: SecretStore> Engine<S> {
     pub async fn renewed_credentials(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StsCredentials> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?;
-        self.obtain(&snapshot, target, mfa.as_ref(), Freshness::Refresh).await
+        self.obtain(&snapshot, target, mfa.as_ref(), None, Freshness::Refresh)
+            .await
     }
 
     /// Walks the assumer chain: from the deepest session whose cached credentials are still
@@ -288,6 +301,7 @@ impl<S: SecretStore> Engine<S> {
         st: &State,
         target: &Session,
         mfa: Option<&MfaCode>,
+        saml: Option<&crate::saml::SamlResponse>,
         fresh: Freshness,
     ) -> Result<StsCredentials> {
         let chain = chain::resolve(&st.sessions, target)?;
@@ -309,6 +323,7 @@ impl<S: SecretStore> Engine<S> {
             endpoints: &self.endpoints,
             connections: &st.sso_connections,
             state_dir: self.store.dir(),
+            saml,
         };
         for s in &chain[first_to_fetch..] {
             let c = s.kind.fetch(&providers, s, creds.as_ref(), mfa).await?;

@@ -96,7 +96,7 @@ mod tests {
     use super::*;
 
     /// One session of each kind (an IAM user with MFA and its command, a role chained from it,
-    /// one whose assumer is gone, an SSO role), as a state file holds them.
+    /// one whose assumer is gone, an SSO role, a SAML role), as a state file holds them.
     const STATE: &str = r#"{
       "version": 1,
       "sessions": [
@@ -115,7 +115,11 @@ mod tests {
                   "role_session_name": "alice", "assumer": "gone"}},
         {"id": "s1", "alias": "Payments/PowerUser", "profile": "payments", "region": "eu-west-1",
          "kind": {"type": "aws-sso", "connection": "c1", "account_id": "111122223333",
-                  "account_name": "Payments", "role_name": "PowerUser"}}
+                  "account_name": "Payments", "role_name": "PowerUser"}},
+        {"id": "f1", "alias": "fed", "profile": "fed", "region": "eu-west-1",
+         "kind": {"type": "aws-saml", "idp_url": "https://example.okta.com/home/amazon_aws/0oa1/272",
+                  "role_arn": "arn:aws:iam::123456789012:role/Federated",
+                  "principal_arn": "arn:aws:iam::123456789012:saml-provider/Okta", "duration": 3600}}
       ],
       "sso_connections": [
         {"id": "c1", "name": "acme", "start_url": "https://acme.awsapps.com/start",
@@ -156,6 +160,7 @@ mod tests {
                     "IAM Identity Center · acme · account 111122223333",
                     vec!["acme", "Payments"]
                 ),
+                ("IAM Role Federated · example.okta.com", vec!["Federated roles"]),
             ]
         );
     }

@@ -3,12 +3,14 @@
 //! is one module here plus one branch in each `match` of this file; the engine, the tray, the
 //! windows and the CLI table work from what these functions return.
 
+pub mod aws_saml;
 pub mod aws_sso;
 pub mod iam_user;
 pub mod role_chained;
 
 use serde::{Deserialize, Serialize};
 
+pub use aws_saml::AwsSaml;
 pub use aws_sso::AwsSso;
 pub use iam_user::IamUser;
 pub use role_chained::RoleChained;
@@ -27,10 +29,16 @@ pub enum KindName {
     IamUser,
     RoleChained,
     AwsSso,
+    AwsSaml,
 }
 
 impl KindName {
-    pub const ALL: [KindName; 3] = [KindName::IamUser, KindName::RoleChained, KindName::AwsSso];
+    pub const ALL: [KindName; 4] = [
+        KindName::IamUser,
+        KindName::RoleChained,
+        KindName::AwsSso,
+        KindName::AwsSaml,
+    ];
 
     /// The machine name (`iam-user`), as in JSON and CLI subcommands.
     pub fn as_str(self) -> &'static str {
@@ -38,6 +46,7 @@ impl KindName {
             KindName::IamUser => "iam-user",
             KindName::RoleChained => "role-chained",
             KindName::AwsSso => "aws-sso",
+            KindName::AwsSaml => "aws-saml",
         }
     }
     /// The name a person reads (Leapp's wording).
@@ -46,6 +55,7 @@ impl KindName {
             KindName::IamUser => "IAM User",
             KindName::RoleChained => "IAM Role Chained",
             KindName::AwsSso => "IAM Identity Center",
+            KindName::AwsSaml => "IAM Role Federated",
         }
     }
     /// A group of such sessions (the tray's submenus).
@@ -54,6 +64,7 @@ impl KindName {
             KindName::IamUser => "IAM users",
             KindName::RoleChained => "Chained roles",
             KindName::AwsSso => "IAM Identity Center",
+            KindName::AwsSaml => "Federated roles",
         }
     }
 }
@@ -72,18 +83,21 @@ pub enum SessionKind {
     IamUser(IamUser),
     RoleChained(RoleChained),
     AwsSso(AwsSso),
+    AwsSaml(AwsSaml),
 }
 
 /// What a new session of a kind needs besides alias, profile and region.
 pub enum NewKind {
     IamUser(iam_user::New),
     RoleChained(role_chained::New),
+    AwsSaml(aws_saml::New),
 }
 
 /// A change to the kind-specific part of a session; each kind's fields are its own.
 pub enum KindEdit {
     IamUser(iam_user::Edit),
     RoleChained(role_chained::Edit),
+    AwsSaml(aws_saml::Edit),
 }
 
 /// How a session's cached credentials may be reused by an operation.
@@ -115,6 +129,8 @@ pub struct Providers<'a, S: SecretStore> {
     pub connections: &'a [SsoConnection],
     /// Where the per-connection sign-in locks live.
     pub state_dir: &'a std::path::Path,
+    /// The assertion of a SAML sign-in, for the SAML session of the chain.
+    pub saml: Option<&'a crate::saml::SamlResponse>,
 }
 
 /// What a session of each kind shows beyond what every session has: the session list, the tray
@@ -125,6 +141,7 @@ pub enum KindDetails {
     IamUser(iam_user::Details),
     RoleChained(role_chained::Details),
     AwsSso(aws_sso::Details),
+    AwsSaml(aws_saml::Details),
 }
 
 impl KindDetails {
@@ -133,6 +150,7 @@ impl KindDetails {
             KindDetails::IamUser(_) => KindName::IamUser,
             KindDetails::RoleChained(_) => KindName::RoleChained,
             KindDetails::AwsSso(_) => KindName::AwsSso,
+            KindDetails::AwsSaml(_) => KindName::AwsSaml,
         }
     }
 
@@ -142,13 +160,16 @@ impl KindDetails {
             KindDetails::IamUser(d) => d.summary(),
             KindDetails::RoleChained(d) => d.summary(),
             KindDetails::AwsSso(d) => d.summary(),
+            KindDetails::AwsSaml(d) => d.summary(),
         }
     }
 
     /// Where the tray files the session in a long menu (a submenu per element).
     pub fn group(&self) -> Vec<String> {
         match self {
-            KindDetails::IamUser(_) | KindDetails::RoleChained(_) => vec![self.name().plural().to_owned()],
+            KindDetails::IamUser(_) | KindDetails::RoleChained(_) | KindDetails::AwsSaml(_) => {
+                vec![self.name().plural().to_owned()]
+            }
             KindDetails::AwsSso(d) => d.group(),
         }
     }
@@ -158,6 +179,7 @@ impl KindDetails {
         match self {
             KindDetails::IamUser(_) | KindDetails::RoleChained(_) => Vec::new(),
             KindDetails::AwsSso(d) => d.search_terms(),
+            KindDetails::AwsSaml(d) => vec![d.role_arn.as_str(), d.idp_url.as_str()],
         }
     }
 
@@ -165,7 +187,7 @@ impl KindDetails {
     pub fn assumer_id(&self) -> Option<&SessionId> {
         match self {
             KindDetails::RoleChained(d) => Some(&d.assumer_id),
-            KindDetails::IamUser(_) | KindDetails::AwsSso(_) => None,
+            KindDetails::IamUser(_) | KindDetails::AwsSso(_) | KindDetails::AwsSaml(_) => None,
         }
     }
 
@@ -173,7 +195,7 @@ impl KindDetails {
     pub fn sso_connection(&self) -> Option<&str> {
         match self {
             KindDetails::AwsSso(d) => Some(&d.connection),
-            KindDetails::IamUser(_) | KindDetails::RoleChained(_) => None,
+            KindDetails::IamUser(_) | KindDetails::RoleChained(_) | KindDetails::AwsSaml(_) => None,
         }
     }
 }
@@ -192,9 +214,11 @@ impl Serialize for KindDetails {
             #[serde(flatten)]
             iam_user: OrNull<'a, iam_user::Details>,
             #[serde(flatten)]
-            role_chained: OrNull<'a, role_chained::Details>,
+            role_chained: RoleFields<'a>,
             #[serde(flatten)]
             aws_sso: OrNull<'a, aws_sso::Details>,
+            #[serde(flatten)]
+            aws_saml: OrNull<'a, aws_saml::Details>,
         }
         Every {
             iam_user: OrNull(if let KindDetails::IamUser(d) = self {
@@ -202,18 +226,51 @@ impl Serialize for KindDetails {
             } else {
                 None
             }),
-            role_chained: OrNull(if let KindDetails::RoleChained(d) = self {
+            role_chained: match self {
+                KindDetails::RoleChained(d) => RoleFields::Chained(d),
+                KindDetails::AwsSaml(d) => RoleFields::Saml(&d.role_arn),
+                _ => RoleFields::Neither,
+            },
+            aws_sso: OrNull(if let KindDetails::AwsSso(d) = self {
                 Some(d)
             } else {
                 None
             }),
-            aws_sso: OrNull(if let KindDetails::AwsSso(d) = self {
+            aws_saml: OrNull(if let KindDetails::AwsSaml(d) = self {
                 Some(d)
             } else {
                 None
             }),
         }
         .serialize(s)
+    }
+}
+
+/// A chained role's fields, which a SAML session shares one of: its role is `role_arn` too.
+enum RoleFields<'a> {
+    Chained(&'a role_chained::Details),
+    Saml(&'a crate::validate::RoleArn),
+    Neither,
+}
+
+impl Serialize for RoleFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            RoleFields::Chained(d) => OrNull(Some(*d)).serialize(s),
+            RoleFields::Neither => OrNull::<role_chained::Details>(None).serialize(s),
+            RoleFields::Saml(arn) => {
+                let mut m = s.serialize_map(Some(role_chained::Details::JSON_FIELDS.len()))?;
+                for f in role_chained::Details::JSON_FIELDS {
+                    if *f == "role_arn" {
+                        m.serialize_entry(f, arn)?;
+                    } else {
+                        m.serialize_entry(f, &())?;
+                    }
+                }
+                m.end()
+            }
+        }
     }
 }
 
@@ -240,13 +297,14 @@ impl SessionKind {
             SessionKind::IamUser(_) => KindName::IamUser,
             SessionKind::RoleChained(_) => KindName::RoleChained,
             SessionKind::AwsSso(_) => KindName::AwsSso,
+            SessionKind::AwsSaml(_) => KindName::AwsSaml,
         }
     }
 
     /// The session whose credentials this one starts from, if any.
     pub fn assumer(&self) -> Option<&SessionId> {
         match self {
-            SessionKind::IamUser(_) | SessionKind::AwsSso(_) => None,
+            SessionKind::IamUser(_) | SessionKind::AwsSso(_) | SessionKind::AwsSaml(_) => None,
             SessionKind::RoleChained(k) => Some(&k.assumer),
         }
     }
@@ -255,7 +313,7 @@ impl SessionKind {
     pub fn mfa_device(&self) -> Option<&MfaDevice> {
         match self {
             SessionKind::IamUser(k) => k.mfa_device.as_ref(),
-            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => None,
+            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) | SessionKind::AwsSaml(_) => None,
         }
     }
 
@@ -265,7 +323,7 @@ impl SessionKind {
             // Its session token (GetSessionToken) cannot sign in; its keys can ask for a
             // federation token, lasting as long as the user's sessions do.
             SessionKind::IamUser(k) => ConsoleCredentials::FederationToken(k.duration),
-            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => ConsoleCredentials::Own,
+            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) | SessionKind::AwsSaml(_) => ConsoleCredentials::Own,
         }
     }
 
@@ -273,7 +331,7 @@ impl SessionKind {
     pub fn mfa_process(&self) -> Option<&crate::mfa_process::MfaProcess> {
         match self {
             SessionKind::IamUser(k) => k.mfa_process.as_ref(),
-            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) => None,
+            SessionKind::RoleChained(_) | SessionKind::AwsSso(_) | SessionKind::AwsSaml(_) => None,
         }
     }
 
@@ -293,6 +351,7 @@ impl SessionKind {
             SessionKind::IamUser(k) => k.reuse_margin(is_target, mfa_given, fresh),
             SessionKind::RoleChained(k) => k.reuse_margin(is_target, fresh),
             SessionKind::AwsSso(k) => k.reuse_margin(is_target, fresh),
+            SessionKind::AwsSaml(k) => k.reuse_margin(is_target, fresh),
         }
     }
 
@@ -311,6 +370,7 @@ impl SessionKind {
                     .await
             }
             SessionKind::AwsSso(k) => k.fetch(p, s).await,
+            SessionKind::AwsSaml(k) => k.fetch(p, s).await,
         }
     }
 
@@ -320,6 +380,7 @@ impl SessionKind {
             SessionKind::IamUser(k) => KindDetails::IamUser(k.details()),
             SessionKind::RoleChained(k) => KindDetails::RoleChained(k.details(all)),
             SessionKind::AwsSso(k) => KindDetails::AwsSso(k.details(connections)),
+            SessionKind::AwsSaml(k) => KindDetails::AwsSaml(k.details()),
         }
     }
 
@@ -331,6 +392,10 @@ impl SessionKind {
                 Ok(())
             }
             (SessionKind::RoleChained(k), KindEdit::RoleChained(e)) => k.apply(e, sessions, me),
+            (SessionKind::AwsSaml(k), KindEdit::AwsSaml(e)) => {
+                k.apply(e);
+                Ok(())
+            }
             (me_kind, other) => Err(Error::NotApplicable {
                 field: other.first_field(),
                 alias: me.alias.to_string(),
@@ -345,6 +410,7 @@ impl NewKind {
         match self {
             NewKind::IamUser(_) => KindName::IamUser,
             NewKind::RoleChained(_) => KindName::RoleChained,
+            NewKind::AwsSaml(_) => KindName::AwsSaml,
         }
     }
 
@@ -359,6 +425,7 @@ impl NewKind {
         match self {
             NewKind::IamUser(n) => n.create(secrets, id).map(SessionKind::IamUser),
             NewKind::RoleChained(n) => n.create(sessions).map(SessionKind::RoleChained),
+            NewKind::AwsSaml(n) => Ok(SessionKind::AwsSaml(n.create())),
         }
     }
 }
@@ -368,6 +435,7 @@ impl KindEdit {
         match self {
             KindEdit::IamUser(_) => KindName::IamUser,
             KindEdit::RoleChained(_) => KindName::RoleChained,
+            KindEdit::AwsSaml(_) => KindName::AwsSaml,
         }
     }
 
@@ -376,6 +444,7 @@ impl KindEdit {
         match self {
             KindEdit::IamUser(e) => e.first_field(),
             KindEdit::RoleChained(e) => e.first_field(),
+            KindEdit::AwsSaml(e) => e.first_field(),
         }
     }
 
@@ -383,7 +452,7 @@ impl KindEdit {
     pub(crate) fn has_secrets(&self) -> bool {
         match self {
             KindEdit::IamUser(e) => e.access_key_id.is_some() || e.secret_access_key.is_some(),
-            KindEdit::RoleChained(_) => false,
+            KindEdit::RoleChained(_) | KindEdit::AwsSaml(_) => false,
         }
     }
 
@@ -391,7 +460,7 @@ impl KindEdit {
     pub(crate) fn store_secrets<S: SecretStore>(&self, secrets: &Secrets<S>, s: &Session) -> Result<()> {
         match self {
             KindEdit::IamUser(e) => e.store_secrets(secrets, s),
-            KindEdit::RoleChained(_) => Ok(()),
+            KindEdit::RoleChained(_) | KindEdit::AwsSaml(_) => Ok(()),
         }
     }
 }
