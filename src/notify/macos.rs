@@ -161,7 +161,7 @@ mod delegate {
         UNUserNotificationCenterDelegate,
     };
 
-    use super::{External, external, mfa_click};
+    use super::{External, SessionId, mfa_click};
 
     define_class!(
         // SAFETY: NSObject has no subclassing requirements, and Delegate has no Drop. Its

@@ -96,8 +96,16 @@ fn a_second_tray_exits_and_the_first_opens_its_session_list() {
         String::from_utf8_lossy(&out.stderr)
     );
     let list = desk.wait_app_window("keyhop", 10.0);
-    let shot = desk.screenshot("1-after-second-start");
-    let list = list.unwrap_or_else(|| panic!("the running tray opened no session list\n{}", tray.log()));
+    let list = list.unwrap_or_else(|| {
+        desk.screenshot("1-after-second-start");
+        panic!("the running tray opened no session list\n{}", tray.log())
+    });
+    // Mapped is not drawn yet: the screen once the window shows something.
+    let drawn = wait_for(10.0, || {
+        let shot = desk.screenshot("1-after-second-start");
+        (desk.spread(&shot, &list) > 0.01).then_some(shot)
+    });
+    let shot = drawn.unwrap_or_else(|| desk.screenshot("1-after-second-start"));
     assert_drawn(&desk, &shot, &list);
 
     // Asked again: still one list window (the open one is focused, not duplicated).
