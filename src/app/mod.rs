@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use iced::{Element, Subscription, Task, Theme, window};
 use keyhop_core::Engine;
-use keyhop_core::schedule::{Deadline, Failure as RefreshFailure};
+use keyhop_core::schedule::{Deadline, RefreshFailure};
 use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
 use time::OffsetDateTime;

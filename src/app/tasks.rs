@@ -20,7 +20,7 @@ const KEY_AGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// `warn_days`: the app's setting (kept current on every state change), not read again here.
 fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, String> {
-    let state = engine.snapshot().map_err(|e| e.to_string())?;
+    let state = engine.read_state().map_err(|e| e.to_string())?;
     let mut views = keyhop_core::SessionView::all(&state);
     keyhop_core::SessionView::add_key_ages(
         &mut views,

@@ -248,7 +248,7 @@ impl App {
                     let sid = id.clone();
                     let prev = self.failures.get(&sid).copied();
                     self.failures
-                        .insert(sid, keyhop_core::schedule::Failure::next(prev, now));
+                        .insert(sid, keyhop_core::schedule::RefreshFailure::next(prev, now));
                     // Notify once per run of failures, not on every retry.
                     if prev.is_none() {
                         self.desktop.notify(catalogue::refresh_failed(&alias, &f.message));

@@ -54,7 +54,7 @@ impl<S: SecretStore> Engine<S> {
     }
 
     /// The MFA command of the session whose device a start of `id` asks a code for.
-    pub fn mfa_process_of(&self, id: &SessionId) -> Result<Option<crate::mfa_process::MfaProcess>> {
+    pub fn mfa_process_of(&self, id: &SessionId) -> Result<Option<crate::mfa_command::MfaProcess>> {
         let st = self.store.load()?;
         let target = by_id(&st.sessions, id)?;
         let root = chain::resolve(&st.sessions, target)?[0];
