@@ -76,7 +76,7 @@ pub fn run_tray() -> Result<i32> {
         cmd.env_remove(var);
     }
     // Its own process group, killed at the end: dunst must not outlive the run.
-    let (code, _) = crate::test_run::run_streaming(cmd, None)?;
+    let (code, _) = crate::test_run::run_streaming(cmd)?;
     drop(scratch);
     Ok(code)
 }

@@ -2,7 +2,7 @@
 //! notification daemon (dunst) in the run's D-Bus session.
 //!
 //! `cargo xtask test` starts one Xvfb for dunst (a notification daemon needs a display) and
-//! exports its DISPLAY; each desktop test starts its own Xvfb + trayer (tests/desktop/), so tray
+//! exports its DISPLAY; each desktop test starts its own Xvfb + trayer (tests/it/desktop/), so tray
 //! tests run in parallel without seeing each other's icons. `cargo xtask bench-tray` runs the
 //! tray itself on the display started here, under a trayer started here.
 

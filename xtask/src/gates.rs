@@ -3,13 +3,13 @@
 //! (`cargo xtask check-targets`). Each is reported as one pass or fail in the summary; the
 //! tests run either way.
 //!
-//! They run beside the tests, once cargo runs the first test binary (it holds the build
-//! directory's lock only while it builds, so a gate started earlier would hold up the tests): the tests spend most of their time waiting on servers, processes and
-//! displays, and the gates fill those idle cores. They run at a lower priority so that the
-//! tests' timings stay those of an otherwise idle machine, and their output is kept and shown
+//! They start with the test build and run beside it and the tests, in a target directory of
+//! their own (`target/gates`: cargo's lock on `target/debug` holds up neither the build nor
+//! the installer tests' `cargo xtask package`), at a lower priority, so that the tests' timings
+//! stay those of an otherwise idle machine. Clippy's check builds fill the cores that the test
+//! build's one-crate stretches and the waiting tests leave idle. Their output is kept and shown
 //! only for a gate that failed.
 
-use std::ffi::OsString;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,17 +24,12 @@ pub struct Gate {
 
 const CLIPPY: [&str; 5] = ["clippy", "--workspace", "--all-targets", "--quiet", "--locked"];
 
-/// Starts the gates one after another on a thread of their own, once `start` says so (or its
-/// sender is gone).
-pub fn spawn(path: &OsString, start: std::sync::mpsc::Receiver<()>) -> std::thread::JoinHandle<Vec<Gate>> {
-    let path = path.clone();
-    std::thread::spawn(move || {
-        let _ = start.recv();
-        run(&path)
-    })
+/// Starts the gates one after another on a thread of their own.
+pub fn spawn() -> std::thread::JoinHandle<Vec<Gate>> {
+    std::thread::spawn(run)
 }
 
-fn run(path: &OsString) -> Vec<Gate> {
+fn run() -> Vec<Gate> {
     let gates: [(&'static str, Vec<&str>); 5] = [
         ("cargo fmt --check", vec!["fmt", "--all", "--", "--check"]),
         ("clippy (desktop)", [&CLIPPY[..], &["--", "-D", "warnings"]].concat()),
@@ -54,7 +49,7 @@ fn run(path: &OsString) -> Vec<Gate> {
                 .arg(crate::cargo())
                 .args(&args)
                 .current_dir(crate::repo_root())
-                .env("PATH", path)
+                .env("CARGO_TARGET_DIR", crate::repo_root().join("target").join("gates"))
                 .stdin(Stdio::null())
                 .output();
             let (passed, output) = match out {

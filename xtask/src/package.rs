@@ -12,7 +12,7 @@
 //!
 //! cargo-deb and cargo-generate-rpm are installed with `cargo install --locked --debug` when missing.
 //! The last lines of the output are `xtask: deb: PATH` and `xtask: rpm: PATH`
-//! (tests/installers_linux.rs reads them).
+//! (tests/it/installers_linux.rs reads them).
 
 use crate::{Result, packages};
 use std::path::{Path, PathBuf};

@@ -35,7 +35,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "trayer",
     // The desktop tests read their screenshots (menu lines, window text) with OCR.
     "tesseract-ocr",
-    // tests/installers_linux.rs: validate the launcher and metainfo, read the .rpm.
+    // tests/it/installers_linux.rs: validate the launcher and metainfo, read the .rpm.
     "desktop-file-utils",
     "appstream",
     "rpm",
@@ -67,8 +67,8 @@ fn is_installed(package: &str) -> bool {
         })
 }
 
-/// Installs the packages of `wanted` that dpkg does not list as installed: one `apt-get
-/// update`, one `apt-get install`. Not root, or not Debian: a note, and nothing is done.
+/// Installs the packages of `wanted` that dpkg does not list as installed: an `apt-get
+/// update` (the first time in this run), one `apt-get install`. Not root, or not Debian: a note, and nothing is done.
 pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
     if !program_exists("dpkg-query", &std::env::var_os("PATH").unwrap_or_default()) {
         eprintln!(
@@ -91,7 +91,11 @@ pub fn ensure_apt(wanted: &[&str]) -> Result<()> {
     println!("xtask: installing {}", missing.join(" "));
     // Wait for another apt or dpkg run (a test installing the .deb) instead of failing.
     const LOCK_WAIT: [&str; 2] = ["-o", "DPkg::Lock::Timeout=600"];
-    run(Command::new("apt-get").args(LOCK_WAIT).arg("update"), "apt-get update")?;
+    // One `apt-get update` per run, however many package lists are installed.
+    static UPDATED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !UPDATED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        run(Command::new("apt-get").args(LOCK_WAIT).arg("update"), "apt-get update")?;
+    }
     run(
         Command::new("apt-get")
             .env("DEBIAN_FRONTEND", "noninteractive")

@@ -37,8 +37,39 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let long = cargo_args.first().is_some_and(|a| a == "--long");
     let cargo_args = if long { &cargo_args[1..] } else { cargo_args };
     let mut phases = Phases::default();
-    packages::ensure_apt(TEST_PACKAGES)?;
-    let path = packages::ensure_python()?;
+    packages::ensure_apt(packages::BUILD_PACKAGES)?;
+    phases.mark("apt: the build's packages");
+    // The rig's packages (Xvfb, keyring, OCR, …) and Python tools install while cargo builds:
+    // apt and pip wait on the network and the disk, the build on the CPU.
+    let rig_setup = std::thread::spawn(|| {
+        let started = Instant::now();
+        packages::ensure_apt(TEST_PACKAGES)?;
+        let path = packages::ensure_python()?;
+        Ok::<_, String>((path, started.elapsed()))
+    });
+
+    // The format and lint gates run with the whole suite (what CI runs), not with a subset,
+    // from the start: in their own target directory, at a lower priority, they fill the cores
+    // that the build's one-crate stretches and the waiting tests leave idle.
+    let gates = cargo_args.is_empty().then(crate::gates::spawn);
+
+    // Built before the services start.
+    let built = Command::new(crate::cargo())
+        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .args(cargo_args.iter().take_while(|a| *a != "--"))
+        .current_dir(crate::repo_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    phases.mark("build the tests (cargo test --no-run)");
+    if !built.success() {
+        eprintln!("xtask: the tests did not build; cargo test below reports why");
+    }
+    let (path, rig_took) = rig_setup.join().map_err(|_| "the apt/pip thread panicked")??;
+    phases.add(
+        "(beside the build) apt + pip: the rig's packages, moto, AWS CLI".into(),
+        rig_took,
+    );
+    phases.mark("waiting for apt + pip after the build");
     for program in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
         if !packages::program_exists(program, &path) {
             return Err(format!(
@@ -46,24 +77,6 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             ));
         }
     }
-
-    phases.mark("apt + pip (packages, moto, AWS CLI)");
-
-    // Built before the services start and before the gates, which run beside the tests.
-    let built = Command::new(crate::cargo())
-        .args(["test", "--workspace", "--no-run", "--quiet"])
-        .args(cargo_args.iter().take_while(|a| *a != "--"))
-        .current_dir(crate::repo_root())
-        .env("PATH", &path)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    phases.mark("build the tests (cargo test --no-run)");
-    if !built.success() {
-        eprintln!("xtask: the tests did not build; cargo test below reports why");
-    }
-    // The format and lint gates run with the whole suite (what CI runs), not with a subset.
-    let (tests_running, start_gates) = mpsc::channel();
-    let gates = cargo_args.is_empty().then(|| crate::gates::spawn(&path, start_gates));
 
     let work = crate::repo_root().join("target").join("xtask");
     // The keyring's files and sockets live here, not in the real home; removed at the end.
@@ -108,7 +121,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             cmd.env_remove(name);
         }
     }
-    let (code, totals) = run_streaming(cmd, Some(tests_running))?;
+    let (code, totals) = run_streaming(cmd)?;
     phases.mark("start the services + run the tests");
     let gates = match gates {
         Some(running) => {
@@ -220,7 +233,7 @@ impl Drop for Scratch {
 }
 
 /// What a test prints (straight to stderr, past libtest's capture) when it skips itself: a
-/// desktop test without an X server (tests/desktop/mod.rs), a service test without moto
+/// desktop test without an X server (tests/it/desktop/mod.rs), a service test without moto
 /// (crates/keyhop-core/tests/engine.rs; never under `cargo xtask test`, which starts moto).
 const SKIP_MARKS: [&str; 2] = ["KEYHOP DESKTOP TEST SKIPPED", "KEYHOP SERVICE TEST SKIPPED"];
 
@@ -257,11 +270,8 @@ impl Totals {
     }
 }
 
-/// Says once that cargo has started running test binaries (its `Running …` line).
-type RunningSignal = Arc<Mutex<Option<mpsc::Sender<()>>>>;
-
 /// Copies `from` to `to` line by line as it comes, counting `test result:` lines into `totals`.
-fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>, running: RunningSignal) {
+fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>) {
     let mut reader = BufReader::new(from);
     let mut line = Vec::new();
     loop {
@@ -271,14 +281,8 @@ fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>, running
             Ok(_) => {
                 let _ = to.write_all(&line);
                 let _ = to.flush();
-                let text = String::from_utf8_lossy(&line);
                 if let Ok(mut t) = totals.lock() {
-                    t.add_line(&text);
-                }
-                if text.trim_start().starts_with("Running ")
-                    && let Some(signal) = running.lock().ok().and_then(|mut s| s.take())
-                {
-                    let _ = signal.send(());
+                    t.add_line(&String::from_utf8_lossy(&line));
                 }
             }
         }
@@ -287,8 +291,7 @@ fn pump(from: impl Read, mut to: impl Write, totals: Arc<Mutex<Totals>>, running
 
 /// Runs `cmd` in its own process group (signals to xtask are forwarded to the whole group;
 /// whatever of it is left at the end is killed), streaming its stdout and stderr.
-/// `running` is told when cargo runs the first test binary.
-pub(crate) fn run_streaming(mut cmd: Command, running: Option<mpsc::Sender<()>>) -> Result<(i32, Totals)> {
+pub(crate) fn run_streaming(mut cmd: Command) -> Result<(i32, Totals)> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -297,7 +300,6 @@ pub(crate) fn run_streaming(mut cmd: Command, running: Option<mpsc::Sender<()>>)
     let group = -child.id().cast_signed();
     let forward = signals::Forward::group(child.id());
     let totals = Arc::new(Mutex::new(Totals::default()));
-    let running: RunningSignal = Arc::new(Mutex::new(running));
     let (done_tx, done_rx) = mpsc::channel();
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -306,9 +308,9 @@ pub(crate) fn run_streaming(mut cmd: Command, running: Option<mpsc::Sender<()>>)
         (Box::new(stderr), Box::new(std::io::stderr())),
     ];
     for (from, to) in pipes {
-        let (totals, done, running) = (Arc::clone(&totals), done_tx.clone(), Arc::clone(&running));
+        let (totals, done) = (Arc::clone(&totals), done_tx.clone());
         std::thread::spawn(move || {
-            pump(from, to, totals, running);
+            pump(from, to, totals);
             let _ = done.send(());
         });
     }

@@ -1,0 +1,349 @@
+//! `keyhop session rotate`: a new access key in moto and in the keyring, the old one deactivated
+//! and deleted; and a failure injected at each step (IAM's two-key limit, a keyring locked
+//! mid-way, an unreachable STS, a fault proxy denying UpdateAccessKey or DeleteAccessKey in front
+//! of moto), after which the message names both keys and the working key is the one kept.
+#![cfg(unix)]
+
+use crate::common;
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The AWS CLI against `url` as an administrator (dummy keys: moto outside auth mode; `keys`
+/// when given).
+fn iam_cli(url: &str, keys: Option<&Keys>, args: &[&str]) -> Out {
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new("aws");
+    cmd.args(["--output", "json"]).args(args);
+    let (id, secret) = keys.map_or(("testing", "testing"), |k| (k.id.as_str(), k.secret.as_str()));
+    cmd.env("HOME", home.path())
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    run(cmd, "", &format!("aws {}", args.join(" ")))
+}
+
+fn new_key(url: &str, user: &str) -> Keys {
+    let out = iam_cli(url, None, &["iam", "create-access-key", "--user-name", user]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).expect("create-access-key JSON");
+    Keys {
+        id: v["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
+        secret: v["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// `(access key id, status)` of the user's keys in moto, sorted.
+fn keys_in_iam(url: &str, admin: Option<&Keys>, user: &str) -> Vec<(String, String)> {
+    let out = iam_cli(url, admin, &["iam", "list-access-keys", "--user-name", user]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).expect("list-access-keys JSON");
+    let mut keys: Vec<(String, String)> = v["AccessKeyMetadata"]
+        .as_array()
+        .expect("AccessKeyMetadata")
+        .iter()
+        .map(|k| {
+            (
+                k["AccessKeyId"].as_str().unwrap().to_owned(),
+                k["Status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn active(id: &str) -> (String, String) {
+    (id.to_owned(), "Active".to_owned())
+}
+
+/// The keyring item of the session's long-term keys, as secret-tool shows it.
+fn keyring_keys(rig: &Rig, alias: &str) -> String {
+    let id = rig.session(alias)["id"].as_str().unwrap().to_owned();
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "keyhop", "username", &format!("{id}:long-term")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("secret-tool");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `keyhop session rotate ALIAS` with extra environment.
+fn rotate(rig: &Rig, alias: &str, env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(keyhop_bin());
+    cmd.args(["session", "rotate", alias]);
+    rig.apply_env(&mut cmd);
+    cmd.envs(env.iter().copied());
+    run(cmd, "", &format!("keyhop session rotate {alias}"))
+}
+
+/// xtask/rig/fault_proxy.py in front of `upstream`, stopped on drop.
+struct FaultProxy {
+    child: Child,
+    url: String,
+}
+
+impl FaultProxy {
+    fn start(upstream: &str, fail: &str) -> FaultProxy {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/xtask/rig/fault_proxy.py");
+        let mut child = Command::new("python3")
+            .args([script, "--upstream", upstream, "--fail", fail])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 fault_proxy.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("the proxy's port");
+        let port = line.trim().strip_prefix("port ").expect("port N").to_owned();
+        FaultProxy {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A user in the shared moto with a session for it: (rig, alias, user name, keys).
+fn world(name: &str) -> (Rig, String, String, Keys) {
+    let user = unique(name);
+    let keys = moto_user(&user);
+    let rig = Rig::new();
+    let alias = unique(name);
+    rig.add_user(&alias, &alias, &keys, &[]).ok();
+    (rig, alias, user, keys)
+}
+
+#[test]
+fn rotate_end_to_end_against_moto_in_auth_mode() {
+    // In auth mode moto refuses keys it does not know: a deleted key stops working for real.
+    let moto = PrivateMoto::start();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let make = |name: &str| {
+        iam_cli(&moto.url, None, &["iam", "create-user", "--user-name", name]).ok();
+        iam_cli(
+            &moto.url,
+            None,
+            &[
+                "iam",
+                "put-user-policy",
+                "--user-name",
+                name,
+                "--policy-name",
+                "all",
+                "--policy-document",
+                policy,
+            ],
+        )
+        .ok();
+        new_key(&moto.url, name)
+    };
+    let admin = make("admin");
+    let user = unique("rot");
+    let old = make(&user);
+    moto.enable_auth();
+    let rig = Rig::with_endpoint(&moto.url);
+    let alias = unique("rot");
+    rig.add_user(&alias, "rot", &old, &[]).ok();
+    // (moto's GetSessionToken hands out fixed keys that its auth mode itself refuses, so the
+    // profile is judged by its bytes here; the start is what proves the keyring's key.)
+    rig.start(&alias).ok();
+    let profile_before = rig.credentials();
+
+    let out = rotate(&rig, &alias, &[]).ok();
+    let now_in_iam = keys_in_iam(&moto.url, Some(&admin), &user);
+    assert_eq!(now_in_iam.len(), 1, "{now_in_iam:?}");
+    let new_id = now_in_iam[0].0.clone();
+    assert_ne!(new_id, old.id);
+    assert_eq!(now_in_iam[0].1, "Active");
+    assert!(out.stdout.contains(&new_id) && out.stdout.contains(&old.id), "{out}");
+    let item = keyring_keys(&rig, &alias);
+    assert!(
+        item.contains(&new_id) && !item.contains(&old.id),
+        "keyring: {}",
+        item.len()
+    );
+    let new_secret: String = serde_json::from_str::<Value>(&item).expect("keyring JSON")["secret_access_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_no_secret(&out.all(), &[&old.secret, &new_secret], "rotate output");
+
+    // The old key is gone for real; the active session keeps its credentials.
+    let refused = iam_cli(&moto.url, Some(&old), &["sts", "get-caller-identity"]);
+    assert!(!refused.success(), "the deleted key still works: {refused}");
+    let works = iam_cli(
+        &moto.url,
+        Some(&Keys {
+            id: new_id.clone(),
+            secret: new_secret.clone(),
+        }),
+        &["sts", "get-caller-identity"],
+    )
+    .ok();
+    assert!(works.stdout.contains(&format!("user/{user}")), "{works}");
+    assert_eq!(rig.credentials(), profile_before, "rotate touched the active profile");
+    assert_eq!(rig.session(&alias)["status"], "active");
+    // The next start gets its token with the keyring's key: in auth mode only the new one works.
+    rig.stop(&alias).ok();
+    rig.start(&alias).ok();
+    assert!(ini_section(&rig.credentials(), "rot").is_some());
+    assert_eq!(rig.session(&alias)["access_key_age_days"], 0);
+}
+
+#[test]
+fn create_refused_by_the_two_key_limit_changes_nothing() {
+    let (rig, alias, user, keys) = world("limit");
+    let second = new_key(&moto_url(), &user);
+    let before_iam = keys_in_iam(&moto_url(), None, &user);
+    let before = rig.snapshot();
+    let out = rotate(&rig, &alias, &[]).fails_with(&[&keys.id, "LimitExceeded", "nothing changed", "still active"]);
+    assert_no_secret(&out.all(), &[&keys.secret, &second.secret], "the error");
+    assert_eq!(keys_in_iam(&moto_url(), None, &user), before_iam);
+    rig.assert_unchanged(&before, "a rotation refused at create");
+    assert!(keyring_keys(&rig, &alias).contains(&keys.id));
+    rig.start(&alias).ok();
+}
+
+#[test]
+fn an_unreachable_sts_keeps_the_old_key_and_deletes_the_new() {
+    let (rig, alias, user, keys) = world("prove");
+    let sts = closed_port_url();
+    let out = rotate(&rig, &alias, &[("AWS_ENDPOINT_URL_STS", &sts)]);
+    let out = out.fails_with(&[&keys.id, "does not work", &sts, "deleted again", "back in the keyring"]);
+    assert_no_secret(&out.all(), &[&keys.secret], "the error");
+    // Only the old key is left in IAM, active, and it is the one in the keyring.
+    assert_eq!(keys_in_iam(&moto_url(), None, &user), vec![active(&keys.id)]);
+    let item = keyring_keys(&rig, &alias);
+    assert!(item.contains(&keys.id), "the old key is not back in the keyring");
+    // The message named the new key too: it is the one that was deleted.
+    let named: Vec<&str> = out
+        .stderr
+        .split_whitespace()
+        .filter(|w| w.starts_with("AKIA"))
+        .collect();
+    assert!(named.iter().any(|w| !w.contains(&keys.id)), "new key not named: {out}");
+    rig.start(&alias).ok();
+    assert!(rig.caller_arn(&alias).contains("123456789012"));
+}
+
+#[test]
+fn a_denied_deactivate_leaves_the_new_key_working_and_says_the_old_is_active() {
+    let (rig, alias, user, keys) = world("deact");
+    let proxy = FaultProxy::start(&moto_url(), "UpdateAccessKey");
+    let out = rotate(&rig, &alias, &[("AWS_ENDPOINT_URL_IAM", &proxy.url)]);
+    let out = out.fails_with(&[&keys.id, "works and is in the keyring", "still active", "AccessDenied"]);
+    assert_no_secret(&out.all(), &[&keys.secret], "the error");
+    let in_iam = keys_in_iam(&moto_url(), None, &user);
+    assert_eq!(in_iam.len(), 2, "{in_iam:?}");
+    assert!(in_iam.iter().all(|(_, s)| s == "Active"), "{in_iam:?}");
+    let new_id = &in_iam.iter().find(|(k, _)| k != &keys.id).unwrap().0;
+    assert!(out.stderr.contains(new_id.as_str()), "{out}");
+    let item = keyring_keys(&rig, &alias);
+    assert!(item.contains(new_id.as_str()) && !item.contains(&keys.id));
+    rig.start(&alias).ok();
+}
+
+#[test]
+fn a_denied_delete_leaves_the_old_key_inactive_and_says_so() {
+    let (rig, alias, user, keys) = world("del");
+    let proxy = FaultProxy::start(&moto_url(), "DeleteAccessKey");
+    let out = rotate(&rig, &alias, &[("AWS_ENDPOINT_URL_IAM", &proxy.url)]);
+    let out = out.fails_with(&[&keys.id, "deactivated but could not be deleted", "AccessDenied"]);
+    let in_iam = keys_in_iam(&moto_url(), None, &user);
+    let new_id = in_iam.iter().find(|(k, _)| k != &keys.id).unwrap().0.clone();
+    assert_eq!(
+        in_iam.iter().find(|(k, _)| k == &keys.id).map(|(_, s)| s.as_str()),
+        Some("Inactive")
+    );
+    assert!(in_iam.contains(&active(&new_id)));
+    assert!(out.stderr.contains(&new_id), "{out}");
+    assert!(keyring_keys(&rig, &alias).contains(&new_id));
+    rig.start(&alias).ok();
+}
+
+/// Runs in a private D-Bus session with its own gnome-keyring: add the session, then rotate
+/// with IAM behind the fault proxy, which locks the keyring when CreateAccessKey passes (after
+/// keyhop read the old key, before it stores the new one). Then unlocks the keyring again and
+/// says which key its item holds (never printing the item).
+const LOCK_MID_ROTATION: &str = r#"set -e
+eval "$(printf pw | gnome-keyring-daemon --unlock --components=secrets)"
+"$KEYHOP" session add iam-user --alias "$ALIAS" --profile lk --region eu-west-1 --access-key-id "$KEY_ID" <<EOF
+$KEY_SECRET
+EOF
+ID=$("$KEYHOP" session list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+LOCK="dbus-send --session --dest=org.freedesktop.secrets --type=method_call /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login"
+python3 "$PROXY" --upstream "$AWS_ENDPOINT_URL" --on CreateAccessKey --run "$LOCK" > "$TMPDIR_/port" 2>/dev/null &
+PROXY_PID=$!
+while ! grep -q port "$TMPDIR_/port"; do sleep 0.05; done
+set +e
+AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$(cut -d' ' -f2 "$TMPDIR_/port")" "$KEYHOP" session rotate "$ALIAS"
+echo "rotate-exit=$?"
+kill $PROXY_PID
+# A new daemon on the same keyring file, unlocked with the password (no prompt needed).
+printf pw | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1
+for _ in $(seq 50); do
+  ITEM=$(secret-tool lookup service keyhop username "$ID:long-term" 2>/dev/null) && [ -n "$ITEM" ] && break
+  sleep 0.1
+done
+case "$ITEM" in
+  *"$KEY_ID"*) echo "keyring=old" ;;
+  "") echo "keyring=none" ;;
+  *) echo "keyring=other" ;;
+esac
+"#;
+
+#[test]
+fn a_keyring_locked_before_the_store_keeps_the_old_key_and_deletes_the_new() {
+    let user = unique("lock");
+    let keys = moto_user(&user);
+    let rig = Rig::new();
+    let alias = unique("lock");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", LOCK_MID_ROTATION]);
+    rig.apply_env(&mut cmd);
+    cmd.env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("KEYHOP", keyhop_bin())
+        .env("ALIAS", &alias)
+        .env("KEY_ID", &keys.id)
+        .env("KEY_SECRET", &keys.secret)
+        .env(
+            "PROXY",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/xtask/rig/fault_proxy.py"),
+        )
+        .env("TMPDIR_", tmp.path());
+    let out = run(cmd, "", "keyhop session rotate with the keyring locked mid-way");
+    assert!(out.stdout.contains("rotate-exit=1"), "{out}");
+    let ours: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("keyhop")).collect();
+    assert_eq!(ours.len(), 1, "{out}");
+    for words in [
+        keys.id.as_str(),
+        "cannot be stored in the keyring",
+        "deleted again",
+        "still active",
+    ] {
+        assert!(ours[0].contains(words), "{words:?} not in {}", ours[0]);
+    }
+    assert_no_secret(&out.all(), &[&keys.secret], "the output");
+    // IAM: only the old key, active. Keyring: the old key.
+    assert_eq!(keys_in_iam(&moto_url(), None, &user), vec![active(&keys.id)]);
+    assert!(
+        out.stdout.contains("keyring=old"),
+        "the keyring does not hold the old key: {out}"
+    );
+}
