@@ -4,7 +4,7 @@
 //! the tray (it opens once the start says a code is needed). What a failing command means is
 //! the asker's call: the CLI asks on a terminal or fails, the tray logs it and asks.
 
-use keyhop_core::mfa_process::MfaProcessError;
+use keyhop_core::mfa_command::MfaProcessError;
 use keyhop_core::session::SessionId;
 use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
 use keyhop_core::{Engine, Result};

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use keyhop_core::mfa_process::{MfaProcess, MfaProcessError};
+use keyhop_core::mfa_command::{MfaProcess, MfaProcessError};
 use keyhop_core::validate::MfaCode;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

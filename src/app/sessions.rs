@@ -83,14 +83,14 @@ impl Attentions {
 /// Background refreshes that failed, per session: when to retry (the backoff the scheduler
 /// reads), and whether the user was told of this run of failures yet.
 #[derive(Debug, Default)]
-pub struct Refreshes(HashMap<SessionId, schedule::Failure>);
+pub struct Refreshes(HashMap<SessionId, schedule::RefreshFailure>);
 
 impl Refreshes {
     /// Records a failed refresh of `id`. True when it starts a run of failures: tell once,
     /// not on every retry.
     pub fn failed(&mut self, id: &SessionId, now: OffsetDateTime) -> bool {
         let prev = self.0.get(id).copied();
-        self.0.insert(id.clone(), schedule::Failure::next(prev, now));
+        self.0.insert(id.clone(), schedule::RefreshFailure::next(prev, now));
         prev.is_none()
     }
     /// It worked again: the next failure is news.
@@ -100,7 +100,7 @@ impl Refreshes {
     pub fn keep_only(&mut self, active: &[SessionId]) {
         self.0.retain(|id, _| active.contains(id));
     }
-    pub fn backoff(&self) -> &HashMap<SessionId, schedule::Failure> {
+    pub fn backoff(&self) -> &HashMap<SessionId, schedule::RefreshFailure> {
         &self.0
     }
     #[cfg(test)]

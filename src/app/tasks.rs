@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use iced::{Task, window};
 use keyhop_core::Engine;
-use keyhop_core::mfa_process::MfaProcessError;
+use keyhop_core::mfa_command::MfaProcessError;
 use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
 use keyhop_core::sso::Flow;
@@ -23,7 +23,7 @@ const KEY_AGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// `warn_days`: the app's setting (kept current on every state change), not read again here.
 fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, Failure> {
-    let state = engine.snapshot()?;
+    let state = engine.read_state()?;
     let mut views = keyhop_core::SessionView::all(&state);
     keyhop_core::SessionView::add_key_ages(
         &mut views,

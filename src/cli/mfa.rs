@@ -1,7 +1,7 @@
 //! The CLI's asker for an MFA code (the order is `crate::mfa_code`'s): the terminal's prompt,
 //! where there is a terminal and the command may ask.
 
-use keyhop_core::mfa_process::MfaProcessError;
+use keyhop_core::mfa_command::MfaProcessError;
 use keyhop_core::session::SessionId;
 use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
 use keyhop_core::{Engine, Result};

@@ -67,27 +67,8 @@ pub struct EditArgs {
 
 pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
     match cmd {
-        SessionCommand::Add(add) => {
-            let (alias, profile, region) = add.common()?;
-            let kind = add.new_kind(engine)?;
-            let title = kind.name().title();
-            let s = engine.add(NewSession {
-                alias,
-                profile,
-                region,
-                kind,
-            })?;
-            println!("Added {title} session {:?} (profile {}).", s.alias.as_str(), s.profile);
-        }
-        SessionCommand::List { json } => {
-            engine.check_key_ages(LIST_IAM_BOUND).await?;
-            let list = engine.list()?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list).expect("sessions serialise"));
-            } else {
-                print!("{}", table::render(&list, OffsetDateTime::now_utc()));
-            }
-        }
+        SessionCommand::Add(add) => add_session(engine, &add)?,
+        SessionCommand::List { json } => list(engine, json).await?,
         SessionCommand::Rotate { alias } => {
             let out = engine.rotate(&engine.resolve(&alias)?).await?;
             println!(
@@ -97,31 +78,7 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             println!("An active session keeps its credentials until they expire; the next start uses the new key.");
         }
         SessionCommand::Start { alias, mfa_code, saml } => {
-            let id = engine.resolve(&alias)?;
-            let code = super::mfa::code(engine, &id, mfa_code.as_deref(), true)?;
-            let response = saml
-                .saml_response_file
-                .as_deref()
-                .map(super::saml::read_file)
-                .transpose()?;
-            let out = engine
-                .start_with_saml(&id, code, response)
-                .await
-                .map_err(super::saml::explain_sign_in)?;
-            for n in &out.notices {
-                eprintln!("keyhop: note: {n}");
-            }
-            for r in &out.replaced {
-                println!("Stopped {:?}, which held profile {}.", r.as_str(), out.session.profile);
-            }
-            let left = out.expiration - OffsetDateTime::now_utc();
-            println!(
-                "Started {:?}: profile {} valid until {} ({} min).",
-                out.session.alias.as_str(),
-                out.session.profile,
-                keyhop_core::engine::rfc3339(out.expiration),
-                left.whole_minutes()
-            );
+            start(engine, &alias, mfa_code.as_deref(), &saml).await?;
         }
         SessionCommand::Refresh { alias } => match engine.refresh(&engine.resolve(&alias)?).await? {
             Some(out) => println!(
@@ -136,20 +93,7 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             StopOutcome::Stopped => println!("Stopped {alias:?}."),
             StopOutcome::WasNotActive => println!("{alias:?} was not active."),
         },
-        SessionCommand::Edit(a) => {
-            let id = engine.resolve(&a.alias)?;
-            let edit = SessionEdit {
-                alias: opt(a.new_alias.as_deref(), SessionAlias::parse)?,
-                profile: opt(a.profile.as_deref(), ProfileName::parse)?,
-                region: opt(a.region.as_deref(), Region::parse)?,
-                kind: a.kinds.edit(engine, &id)?,
-            };
-            let out = engine.edit(&id, edit)?;
-            println!("Updated {:?}.", out.session.alias.as_str());
-            if out.stopped {
-                println!("It was active and its credentials changed, so it was stopped; start it again to use it.");
-            }
-        }
+        SessionCommand::Edit(a) => edit(engine, &a)?,
         SessionCommand::Pin { alias } => {
             engine.set_pinned(&engine.resolve(&alias)?, true)?;
             println!("Pinned {alias:?} on top of the tray menu.");
@@ -162,6 +106,76 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
             let s = engine.remove(&engine.resolve(&alias)?)?;
             println!("Removed {:?} and its keyring items.", s.alias.as_str());
         }
+    }
+    Ok(())
+}
+
+fn add_session(engine: &Engine, add: &AddCommand) -> Result<()> {
+    let (alias, profile, region) = add.common()?;
+    let kind = add.new_kind(engine)?;
+    let title = kind.name().title();
+    let s = engine.add(NewSession {
+        alias,
+        profile,
+        region,
+        kind,
+    })?;
+    println!("Added {title} session {:?} (profile {}).", s.alias.as_str(), s.profile);
+    Ok(())
+}
+
+async fn list(engine: &Engine, json: bool) -> Result<()> {
+    engine.check_key_ages(LIST_IAM_BOUND).await?;
+    let list = engine.list()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list).expect("sessions serialise"));
+    } else {
+        print!("{}", table::render(&list, OffsetDateTime::now_utc()));
+    }
+    Ok(())
+}
+
+async fn start(engine: &Engine, alias: &str, mfa_code: Option<&str>, saml: &super::saml::ResponseFile) -> Result<()> {
+    let id = engine.resolve(alias)?;
+    let code = super::mfa::code(engine, &id, mfa_code, true)?;
+    let response = saml
+        .saml_response_file
+        .as_deref()
+        .map(super::saml::read_file)
+        .transpose()?;
+    let out = engine
+        .start_with_saml(&id, code, response)
+        .await
+        .map_err(super::saml::explain_sign_in)?;
+    for n in &out.notices {
+        eprintln!("keyhop: note: {n}");
+    }
+    for r in &out.replaced {
+        println!("Stopped {:?}, which held profile {}.", r.as_str(), out.session.profile);
+    }
+    let left = out.expiration - OffsetDateTime::now_utc();
+    println!(
+        "Started {:?}: profile {} valid until {} ({} min).",
+        out.session.alias.as_str(),
+        out.session.profile,
+        keyhop_core::engine::rfc3339(out.expiration),
+        left.whole_minutes()
+    );
+    Ok(())
+}
+
+fn edit(engine: &Engine, a: &EditArgs) -> Result<()> {
+    let id = engine.resolve(&a.alias)?;
+    let edit = SessionEdit {
+        alias: opt(a.new_alias.as_deref(), SessionAlias::parse)?,
+        profile: opt(a.profile.as_deref(), ProfileName::parse)?,
+        region: opt(a.region.as_deref(), Region::parse)?,
+        kind: a.kinds.edit(engine, &id)?,
+    };
+    let out = engine.edit(&id, edit)?;
+    println!("Updated {:?}.", out.session.alias.as_str());
+    if out.stopped {
+        println!("It was active and its credentials changed, so it was stopped; start it again to use it.");
     }
     Ok(())
 }

@@ -111,54 +111,13 @@ pub async fn run(engine: &Engine, cmd: SsoCommand) -> Result<()> {
                 c.name
             );
         }
-        SsoCommand::List { json } => {
-            let list = engine.sso_list()?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&list).expect("connections serialise")
-                );
-            } else if list.is_empty() {
-                println!("No SSO connections yet. Add one with `keyhop sso add --name N --start-url URL --region R`.");
-            } else {
-                for c in list {
-                    let status = match (c.signed_in, c.expiration) {
-                        (true, Some(exp)) => format!("signed in until {}", keyhop_core::engine::rfc3339(exp)),
-                        (true, None) => "signed in".to_owned(),
-                        (false, _) => "not signed in".to_owned(),
-                    };
-                    println!(
-                        "{}  {}  {} (sessions in {})  {}  {} session(s)",
-                        c.name, c.start_url, c.region, c.default_region, status, c.sessions
-                    );
-                }
-            }
-        }
+        SsoCommand::List { json } => list(engine, json)?,
         SsoCommand::Login {
             name,
             no_browser,
             device_code,
             timeout,
-        } => {
-            let flow = if device_code {
-                Flow::DeviceCode
-            } else {
-                Flow::AuthorizationCode
-            };
-            let out = engine
-                .sso_login(&name, flow, Duration::from_secs(timeout), prompt(no_browser, &name))
-                .await?;
-            match out {
-                LoginOutcome::SignedIn { expiration } => println!(
-                    "Signed in to {name} (valid until {}).",
-                    keyhop_core::engine::rfc3339(expiration)
-                ),
-                LoginOutcome::AlreadySignedIn { expiration } => println!(
-                    "Signed in to {name} by another keyhop meanwhile (valid until {}).",
-                    keyhop_core::engine::rfc3339(expiration)
-                ),
-            }
-        }
+        } => login(engine, &name, no_browser, device_code, timeout).await?,
         SsoCommand::Logout { name } => {
             if engine.sso_logout(&name).await? {
                 println!("Signed out of {name}.");
@@ -173,22 +132,72 @@ pub async fn run(engine: &Engine, cmd: SsoCommand) -> Result<()> {
             }
             println!("Removed SSO connection {:?} and its keyring items.", c.name.as_str());
         }
-        SsoCommand::Sync { name, dry_run } => {
-            let r = engine.sso_sync(&name, dry_run).await?;
-            let would = if dry_run { "would be " } else { "" };
-            for (alias, profile) in &r.added {
-                println!("{would}added {:?} (profile {profile})", alias.as_str());
-            }
-            for alias in &r.removed {
-                println!("{would}removed {:?}", alias.as_str());
-            }
-            for (alias, why) in &r.kept {
-                println!("kept {:?}, which is no longer assigned: {why}", alias.as_str());
-            }
-            if r.added.is_empty() && r.removed.is_empty() {
-                println!("{name} is in sync: nothing to add or remove.");
-            }
+        SsoCommand::Sync { name, dry_run } => sync(engine, &name, dry_run).await?,
+    }
+    Ok(())
+}
+
+fn list(engine: &Engine, json: bool) -> Result<()> {
+    let list = engine.sso_list()?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).expect("connections serialise")
+        );
+    } else if list.is_empty() {
+        println!("No SSO connections yet. Add one with `keyhop sso add --name N --start-url URL --region R`.");
+    } else {
+        for c in list {
+            let status = match (c.signed_in, c.expiration) {
+                (true, Some(exp)) => format!("signed in until {}", keyhop_core::engine::rfc3339(exp)),
+                (true, None) => "signed in".to_owned(),
+                (false, _) => "not signed in".to_owned(),
+            };
+            println!(
+                "{}  {}  {} (sessions in {})  {}  {} session(s)",
+                c.name, c.start_url, c.region, c.default_region, status, c.sessions
+            );
         }
+    }
+    Ok(())
+}
+
+async fn login(engine: &Engine, name: &str, no_browser: bool, device_code: bool, timeout: u64) -> Result<()> {
+    let flow = if device_code {
+        Flow::DeviceCode
+    } else {
+        Flow::AuthorizationCode
+    };
+    let out = engine
+        .sso_login(name, flow, Duration::from_secs(timeout), prompt(no_browser, name))
+        .await?;
+    match out {
+        LoginOutcome::SignedIn { expiration } => println!(
+            "Signed in to {name} (valid until {}).",
+            keyhop_core::engine::rfc3339(expiration)
+        ),
+        LoginOutcome::AlreadySignedIn { expiration } => println!(
+            "Signed in to {name} by another keyhop meanwhile (valid until {}).",
+            keyhop_core::engine::rfc3339(expiration)
+        ),
+    }
+    Ok(())
+}
+
+async fn sync(engine: &Engine, name: &str, dry_run: bool) -> Result<()> {
+    let r = engine.sso_sync(name, dry_run).await?;
+    let would = if dry_run { "would be " } else { "" };
+    for (alias, profile) in &r.added {
+        println!("{would}added {:?} (profile {profile})", alias.as_str());
+    }
+    for alias in &r.removed {
+        println!("{would}removed {:?}", alias.as_str());
+    }
+    for (alias, why) in &r.kept {
+        println!("kept {:?}, which is no longer assigned: {why}", alias.as_str());
+    }
+    if r.added.is_empty() && r.removed.is_empty() {
+        println!("{name} is in sync: nothing to add or remove.");
     }
     Ok(())
 }

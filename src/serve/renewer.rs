@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use keyhop_core::lease::{Lease, MIN_GAP, Margin, STALE};
-use keyhop_core::schedule::Failure;
+use keyhop_core::schedule::RefreshFailure;
 use keyhop_core::secrets::StsCredentials;
 use keyhop_core::session::SessionId;
 use keyhop_core::validate::{MfaCode, MfaDevice};
@@ -32,7 +32,7 @@ pub struct Renewer {
 impl Renewer {
     /// Runs until dropped.
     pub async fn run(self) {
-        let mut failure: Option<Failure> = None;
+        let mut failure: Option<RefreshFailure> = None;
         let mut last_try: Option<OffsetDateTime> = None;
         loop {
             let lease = self.lease.borrow().clone();
@@ -63,7 +63,7 @@ impl Renewer {
                     self.lease.send_replace(Arc::new(new));
                 }
                 Err(e) => {
-                    let f = Failure::next(failure, OffsetDateTime::now_utc());
+                    let f = RefreshFailure::next(failure, OffsetDateTime::now_utc());
                     eprintln!(
                         "keyhop: renewing the credentials of {} failed: {e}; trying again at {} (the current ones expire at {})",
                         self.alias,

@@ -29,14 +29,14 @@ pub enum Error {
     #[error(transparent)]
     Console(#[from] crate::console::ConsoleError),
     #[error(transparent)]
-    MfaProcess(#[from] crate::mfa_process::MfaProcessError),
+    MfaProcess(#[from] crate::mfa_command::MfaProcessError),
     #[error(transparent)]
     Saml(#[from] crate::saml::SamlError),
     #[error(transparent)]
     SamlValue(#[from] crate::saml::SamlValueError),
     /// Boxed: it carries two keys' stories, and `Error` travels through every result.
     #[error(transparent)]
-    Rotate(Box<crate::engine::RotateError>),
+    Rotate(Box<crate::rotate_error::RotateError>),
     #[error("{step} for session {alias:?} failed: {source}")]
     Sts {
         step: &'static str,
@@ -72,7 +72,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// True when a new MFA code would let the same action succeed.
     /// True when signing in to an SSO connection would let the same action succeed.
     pub fn needs_sign_in(&self) -> Option<&str> {
         match self {
@@ -81,6 +80,7 @@ impl Error {
         }
     }
 
+    /// True when a new MFA code would let the same action succeed.
     pub fn needs_mfa_code(&self) -> bool {
         matches!(
             self,
@@ -93,8 +93,8 @@ impl Error {
     }
 }
 
-impl From<crate::engine::RotateError> for Error {
-    fn from(e: crate::engine::RotateError) -> Self {
+impl From<crate::rotate_error::RotateError> for Error {
+    fn from(e: crate::rotate_error::RotateError) -> Self {
         Error::Rotate(Box::new(e))
     }
 }

@@ -58,8 +58,8 @@ impl KeyAges {
     pub fn save(&self, store: &StateStore) -> std::io::Result<()> {
         let mut json = serde_json::to_string_pretty(self).expect("key ages serialise");
         json.push('\n');
-        crate::state::create_private_dir(store.dir())?;
-        crate::state::atomic_write(&Self::path(store), json.as_bytes())
+        crate::private_files::create_private_dir(store.dir())?;
+        crate::private_files::atomic_write(&Self::path(store), json.as_bytes())
     }
 
     /// Whether IAM should be asked about `id`'s key now.

@@ -15,8 +15,10 @@ pub mod import;
 pub mod key_age;
 pub mod kinds;
 pub mod lease;
-pub mod mfa_process;
+pub mod mfa_command;
+mod private_files;
 pub mod regions;
+mod rotate_error;
 pub mod saml;
 pub mod schedule;
 pub(crate) mod sdk_config;
@@ -30,3 +32,6 @@ pub mod validate;
 
 pub use engine::{Engine, SessionView};
 pub use error::{Error, Result};
+
+#[cfg(test)]
+mod layering_tests;

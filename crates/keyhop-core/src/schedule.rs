@@ -8,23 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::kinds::iam_user::REUSE_MARGIN;
 use crate::session::{Session, SessionId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timing {
-    /// Refresh this long before the credentials expire.
-    pub refresh_margin: Duration,
-    /// Warn this long before credentials that need a new MFA code expire.
-    pub notify_lead: Duration,
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Self {
-            refresh_margin: Duration::minutes(5),
-            notify_lead: Duration::minutes(10),
-        }
-    }
-}
+pub use crate::settings::Timing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -48,17 +32,17 @@ pub struct Deadline {
 
 /// A refresh that failed: when to try again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Failure {
+pub struct RefreshFailure {
     pub attempts: u32,
     pub retry_at: OffsetDateTime,
 }
 
-impl Failure {
+impl RefreshFailure {
     /// 1, 2, 4, 8 minutes, then every 15 minutes.
-    pub fn next(previous: Option<Failure>, now: OffsetDateTime) -> Failure {
+    pub fn next(previous: Option<RefreshFailure>, now: OffsetDateTime) -> RefreshFailure {
         let attempts = previous.map_or(1, |f| f.attempts + 1);
         let backoff = Duration::minutes(1i64 << (attempts - 1).min(4)).min(Duration::minutes(15));
-        Failure {
+        RefreshFailure {
             attempts,
             retry_at: now + backoff,
         }
@@ -70,7 +54,7 @@ impl Failure {
 pub fn deadlines(
     sessions: &[Session],
     mfa_due: impl Fn(&Session) -> Option<OffsetDateTime>,
-    failures: &HashMap<SessionId, Failure>,
+    failures: &HashMap<SessionId, RefreshFailure>,
     timing: Timing,
 ) -> Vec<Deadline> {
     let mut out = vec![];

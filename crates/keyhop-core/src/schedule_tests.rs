@@ -84,13 +84,13 @@ fn chained_session_refreshes_silently_while_its_root_token_lasts() {
 #[test]
 fn failed_refresh_backs_off() {
     let s = active("a", T0 + Duration::hours(1));
-    let f1 = Failure::next(None, T0 + Duration::minutes(55));
+    let f1 = RefreshFailure::next(None, T0 + Duration::minutes(55));
     assert_eq!(f1.retry_at, T0 + Duration::minutes(56));
-    let f2 = Failure::next(Some(f1), f1.retry_at);
+    let f2 = RefreshFailure::next(Some(f1), f1.retry_at);
     assert_eq!(f2.retry_at, f1.retry_at + Duration::minutes(2));
     let mut f = f2;
     for _ in 0..10 {
-        f = Failure::next(Some(f), T0);
+        f = RefreshFailure::next(Some(f), T0);
     }
     assert_eq!(f.retry_at, T0 + Duration::minutes(15));
     let failures = HashMap::from([(s.id.clone(), f2)]);

@@ -7,9 +7,28 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::Timing;
+use time::Duration;
+
 use crate::state::StateStore;
 use crate::validate::{Region, SessionDuration};
+
+/// When the tray acts before an expiry (`schedule` reads it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Refresh this long before the credentials expire.
+    pub refresh_margin: Duration,
+    /// Warn this long before credentials that need a new MFA code expire.
+    pub notify_lead: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            refresh_margin: Duration::minutes(5),
+            notify_lead: Duration::minutes(10),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -152,8 +171,8 @@ impl Settings {
         let path = Self::path(store);
         let mut json = serde_json::to_string_pretty(self).expect("settings serialise");
         json.push('\n');
-        crate::state::create_private_dir(store.dir())
-            .and_then(|()| crate::state::atomic_write(&path, json.as_bytes()))
+        crate::private_files::create_private_dir(store.dir())
+            .and_then(|()| crate::private_files::atomic_write(&path, json.as_bytes()))
             .map_err(|source| SettingsError::Write { path, source })
     }
 }

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use keyhop_core::kinds::{KindEdit, NewKind, iam_user};
-use keyhop_core::mfa_process::MfaProcess;
+use keyhop_core::mfa_command::MfaProcess;
 use keyhop_core::secrets::LongTermKeys;
 use keyhop_core::validate::{AccessKeyId, MfaDevice, SessionDuration};
 use keyhop_core::{Engine, Result};

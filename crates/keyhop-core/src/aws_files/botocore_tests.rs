@@ -295,6 +295,24 @@ fn profile_for(text: &str, pick: &Pick) -> String {
     }
 }
 
+/// keyhop reads each of `texts` as botocore did (`boto`), or refuses it as botocore did.
+fn same_reading(texts: &[String], boto: &[Result<Value, String>]) -> Result<(), String> {
+    for (text, b) in texts.iter().zip(boto) {
+        let k = keyhop_read(text);
+        let same = match (&k, b) {
+            (Ok(k), Ok(b)) => k == b,
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        if !same {
+            return Err(format!(
+                "keyhop and botocore read this file differently:\n{text:?}\nkeyhop:   {k:?}\nbotocore: {b:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks one batch; `Err` describes the first disagreement.
 fn check_batch(texts: &[String], profiles: &[String]) -> Result<(), String> {
     // Files keyhop would edit (it refuses the ones it cannot read as botocore does).
@@ -309,19 +327,7 @@ fn check_batch(texts: &[String], profiles: &[String]) -> Result<(), String> {
     }
     let boto = botocore_read(&all);
 
-    for (text, b) in all.iter().zip(&boto) {
-        let k = keyhop_read(text);
-        let same = match (&k, b) {
-            (Ok(k), Ok(b)) => k == b,
-            (Err(_), Err(_)) => true,
-            _ => false,
-        };
-        if !same {
-            return Err(format!(
-                "keyhop and botocore read this file differently:\n{text:?}\nkeyhop:   {k:?}\nbotocore: {b:?}"
-            ));
-        }
-    }
+    same_reading(&all, &boto)?;
 
     for (n, &i) in editable.iter().enumerate() {
         let profile = profiles[i].as_str();

@@ -31,27 +31,7 @@ pub(crate) async fn signin_token(endpoint: &url::Url, creds: &StsCredentials) ->
         access_key_id = %creds.access_key_id,
     );
     async {
-        let session = serde_json::json!({
-            "sessionId": creds.access_key_id,
-            "sessionKey": creds.secret_access_key.expose_secret(),
-            "sessionToken": creds.session_token.expose_secret(),
-        })
-        .to_string();
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("Action", "getSigninToken")
-            .append_pair("Session", &session)
-            .finish();
-        let mut request = Request::new(SdkBody::from(form));
-        request.set_method("POST").expect("POST is a method");
-        request
-            .set_uri(endpoint.as_str())
-            .map_err(|_| ConsoleError::BadEndpoint(shown.clone()))?;
-        request
-            .headers_mut()
-            .insert("content-type", "application/x-www-form-urlencoded");
-        request
-            .headers_mut()
-            .insert("user-agent", concat!("keyhop/", env!("CARGO_PKG_VERSION")));
+        let request = request(endpoint, &shown, creds)?;
         let settings = HttpConnectorSettings::builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(30))
@@ -100,4 +80,30 @@ pub(crate) async fn signin_token(endpoint: &url::Url, creds: &StsCredentials) ->
     }
     .instrument(span)
     .await
+}
+
+/// The getSigninToken POST: the credentials as the form's `Session` document.
+fn request(endpoint: &url::Url, shown: &str, creds: &StsCredentials) -> Result<Request, ConsoleError> {
+    let session = serde_json::json!({
+        "sessionId": creds.access_key_id,
+        "sessionKey": creds.secret_access_key.expose_secret(),
+        "sessionToken": creds.session_token.expose_secret(),
+    })
+    .to_string();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("Action", "getSigninToken")
+        .append_pair("Session", &session)
+        .finish();
+    let mut request = Request::new(SdkBody::from(form));
+    request.set_method("POST").expect("POST is a method");
+    request
+        .set_uri(endpoint.as_str())
+        .map_err(|_| ConsoleError::BadEndpoint(shown.to_owned()))?;
+    request
+        .headers_mut()
+        .insert("content-type", "application/x-www-form-urlencoded");
+    request
+        .headers_mut()
+        .insert("user-agent", concat!("keyhop/", env!("CARGO_PKG_VERSION")));
+    Ok(request)
 }

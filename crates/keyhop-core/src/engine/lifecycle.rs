@@ -54,7 +54,7 @@ impl<S: SecretStore> Engine<S> {
     }
 
     /// The MFA command of the session whose device a start of `id` asks a code for.
-    pub fn mfa_process_of(&self, id: &SessionId) -> Result<Option<crate::mfa_process::MfaProcess>> {
+    pub fn mfa_process_of(&self, id: &SessionId) -> Result<Option<crate::mfa_command::MfaProcess>> {
         let st = self.store.load()?;
         let target = by_id(&st.sessions, id)?;
         let root = chain::resolve(&st.sessions, target)?[0];
@@ -113,18 +113,11 @@ impl<S: SecretStore> Engine<S> {
             },
         )?;
         // The profile holds our credentials now: whoever held it before no longer does.
-        let mut replaced = vec![];
-        let mut own_prior = None;
-        let mut other_priors = vec![];
-        for i in holders {
-            let prior = st.sessions[i].active.take().expect("holder is active").region_prior;
-            if i == idx {
-                own_prior = Some(prior);
-            } else {
-                replaced.push(st.sessions[i].alias.clone());
-                other_priors.push(prior);
-            }
-        }
+        let Holders {
+            replaced,
+            own_prior,
+            other_priors,
+        } = deactivate_holders(st, holders, idx);
         let region = st.sessions[idx].region.clone();
         let mut config_notices = vec![];
         let region_prior = (|| {
@@ -337,4 +330,33 @@ impl<S: SecretStore> Engine<S> {
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .expect("a UTC time formats as RFC 3339")
+}
+
+/// The sessions that held a profile before session `idx` took it over.
+struct Holders {
+    /// The other sessions' aliases.
+    replaced: Vec<SessionAlias>,
+    /// The region `idx` itself found, when it held the profile already (a refresh).
+    own_prior: Option<crate::aws_files::RegionPrior>,
+    /// The regions the others found, to put back.
+    other_priors: Vec<crate::aws_files::RegionPrior>,
+}
+
+/// Marks the `holders` inactive, keeping what each must put back.
+fn deactivate_holders(st: &mut State, holders: Vec<usize>, idx: usize) -> Holders {
+    let mut h = Holders {
+        replaced: vec![],
+        own_prior: None,
+        other_priors: vec![],
+    };
+    for i in holders {
+        let prior = st.sessions[i].active.take().expect("holder is active").region_prior;
+        if i == idx {
+            h.own_prior = Some(prior);
+        } else {
+            h.replaced.push(st.sessions[i].alias.clone());
+            h.other_priors.push(prior);
+        }
+    }
+    h
 }

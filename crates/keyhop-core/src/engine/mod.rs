@@ -19,9 +19,10 @@ use crate::session::{Session, SessionId};
 use crate::state::{State, StateStore};
 use crate::sts::Endpoints;
 
+pub use crate::rotate_error::{NewKeyFate, OldKeyring, RotateError};
 pub use edit::{EditOutcome, NewSession, SessionEdit};
 pub use lifecycle::{StartOutcome, StopOutcome, rfc3339};
-pub use rotate::{NewKeyFate, OldKeyring, RotateError, RotateOutcome};
+pub use rotate::RotateOutcome;
 pub use sso::{ConnectionView, LoginOutcome, SyncReport};
 pub use view::SessionView;
 
@@ -69,7 +70,8 @@ impl<S: SecretStore> Engine<S> {
         &self.secrets
     }
 
-    pub fn snapshot(&self) -> Result<State> {
+    /// The state file as it is now (sessions, connections, pins).
+    pub fn read_state(&self) -> Result<State> {
         Ok(self.store.load()?)
     }
 

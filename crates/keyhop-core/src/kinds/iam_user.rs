@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Freshness, JsonFields, Providers};
 use crate::error::{Error, Result};
-use crate::mfa_process::MfaProcess;
+use crate::mfa_command::MfaProcess;
 use crate::secrets::{LongTermKeys, SecretStore, Secrets, StsCredentials};
 use crate::session::{Session, SessionId};
 use crate::sts;

@@ -328,7 +328,7 @@ impl SessionKind {
     }
 
     /// The command that prints the code for that device, if the user gave one.
-    pub fn mfa_process(&self) -> Option<&crate::mfa_process::MfaProcess> {
+    pub fn mfa_process(&self) -> Option<&crate::mfa_command::MfaProcess> {
         match self {
             SessionKind::IamUser(k) => k.mfa_process.as_ref(),
             SessionKind::RoleChained(_) | SessionKind::AwsSso(_) | SessionKind::AwsSaml(_) => None,

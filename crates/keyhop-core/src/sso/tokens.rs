@@ -142,7 +142,7 @@ pub struct ConnectionLock(#[allow(dead_code)] File);
 
 impl ConnectionLock {
     pub fn acquire(state_dir: &Path, id: &ConnectionId) -> std::io::Result<Self> {
-        crate::state::create_private_dir(state_dir)?;
+        crate::private_files::create_private_dir(state_dir)?;
         let f = File::options()
             .create(true)
             .truncate(false)
