@@ -28,6 +28,7 @@ fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, String> {
         warn_days,
         time::OffsetDateTime::now_utc(),
     );
+    keyhop_core::SessionView::add_shadows(&mut views, engine.aws_files());
     let key_warnings = engine
         .take_key_age_warnings(warn_days)
         .into_iter()

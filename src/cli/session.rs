@@ -273,6 +273,7 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
         }
         SessionCommand::Start { alias, mfa_code } => {
             let id = engine.resolve(&alias)?;
+            engine.check_start(&id)?;
             let code = super::mfa::code(engine, &id, mfa_code.as_deref(), true)?;
             let out = engine.start(&id, code).await?;
             for n in &out.notices {

@@ -238,6 +238,18 @@ pub(super) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<View,
 pub(super) fn read_with_defaults<'a>(
     lines: impl IntoIterator<Item = &'a str>,
 ) -> Result<(View, BTreeMap<String, IniValue>), IniProblem> {
+    read_full(lines).map(|(view, defaults, _)| (view, defaults))
+}
+
+/// Section name -> key (lower case) -> the line (from 1) it is on: a key lent by `DEFAULT`
+/// is on that section's line (and `DEFAULT` holds its own keys' lines). What a message about
+/// a key names.
+pub type KeyLines = BTreeMap<String, BTreeMap<String, usize>>;
+
+/// `read_with_defaults`, plus where each key of the view is.
+pub(super) fn read_full<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Result<(View, BTreeMap<String, IniValue>, KeyLines), IniProblem> {
     let lines: Vec<&str> = lines.into_iter().collect();
     let kinds = kinds(lines.iter().copied());
     // Sections in order of appearance with their keys, and the defaults section's keys.
@@ -338,6 +350,12 @@ pub(super) fn read_with_defaults<'a>(
         .map(|(key, parts, _)| (key.clone(), value_of(join(parts))))
         .collect();
     let mut view = View::new();
+    let mut key_lines = KeyLines::new();
+    // Under the name configparser gives it (never a section of the view).
+    key_lines.insert(
+        "DEFAULT".to_owned(),
+        defaults.iter().map(|(key, _, line)| (key.clone(), *line)).collect(),
+    );
     for (name, keys) in &sections {
         // A section's own keys win over the defaults section's.
         let mut values: BTreeMap<&str, (String, usize)> = BTreeMap::new();
@@ -345,6 +363,10 @@ pub(super) fn read_with_defaults<'a>(
             values.insert(key, (join(parts), *line));
         }
         let mut out = BTreeMap::new();
+        key_lines.insert(
+            name.clone(),
+            values.iter().map(|(k, (_, line))| ((*k).to_owned(), *line)).collect(),
+        );
         for (key, (value, line)) in values {
             let value = if value.starts_with('\n') {
                 let pairs = nested(&value).ok_or_else(|| IniProblem::BadNestedBlock {
@@ -359,7 +381,7 @@ pub(super) fn read_with_defaults<'a>(
         }
         view.insert(name.clone(), out);
     }
-    Ok((view, default_values))
+    Ok((view, default_values, key_lines))
 }
 
 /// botocore's `_parse_nested`: every non-blank line (Python's `splitlines`) is `name = value`.
@@ -452,6 +474,16 @@ pub(super) fn shlex_split(s: &str) -> Option<Vec<String>> {
         out.push(token);
     }
     Some(out)
+}
+
+/// The sso-session a config-file section defines for botocore (`build_profile_map`): a
+/// section whose name starts with "sso-session" and shlex-splits into exactly two words.
+pub(super) fn config_sso_session(section: &str) -> Option<String> {
+    if !section.starts_with("sso-session") {
+        return None;
+    }
+    let mut words = shlex_split(section)?;
+    (words.len() == 2).then(|| words.swap_remove(1))
 }
 
 /// The profile a config-file section defines for botocore (`build_profile_map`): `[default]`,

@@ -68,6 +68,9 @@ impl<S: SecretStore> Engine<S> {
     pub fn secrets(&self) -> &Secrets<S> {
         &self.secrets
     }
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
 
     pub fn snapshot(&self) -> Result<State> {
         Ok(self.store.load()?)
@@ -80,6 +83,7 @@ impl<S: SecretStore> Engine<S> {
             .unwrap_or_default()
             .key_age_warn_days;
         SessionView::add_key_ages(&mut views, &self.key_ages(), warn_days, time::OffsetDateTime::now_utc());
+        SessionView::add_shadows(&mut views, &self.files);
         Ok(views)
     }
 
