@@ -321,6 +321,17 @@ impl App {
     }
 
     /// Profiles a user may pick in the form: those in the credentials and config files.
+    /// The known profiles that are shadowed, with why (what the forms say inline).
+    pub(super) fn shadowed_profiles(&self) -> std::collections::HashMap<String, String> {
+        let Ok(resolver) = keyhop_core::aws_files::shadow::Resolver::load(self.engine.aws_files()) else {
+            return std::collections::HashMap::new();
+        };
+        self.known_profiles()
+            .into_iter()
+            .filter_map(|p| Some((p.clone(), resolver.shadow(&p)?.reason())))
+            .collect()
+    }
+
     pub(super) fn known_profiles(&self) -> Vec<String> {
         let files = self.engine.aws_files();
         let mut out: Vec<String> = vec![];

@@ -325,12 +325,13 @@ impl App {
     }
 
     fn open_add_form(&mut self) -> Task<Message> {
-        let f = form::Form::new_session(
+        let mut f = form::Form::new_session(
             self.sessions(),
             self.known_profiles(),
             self.settings.default_region.as_str(),
             self.settings.default_duration,
         );
+        f.shadowed = self.shadowed_profiles();
         self.open(Window::Form(f))
     }
 
@@ -392,7 +393,8 @@ impl App {
                 let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else {
                     return Task::none();
                 };
-                let f = form::Form::edit_session(&s, self.sessions(), self.known_profiles());
+                let mut f = form::Form::edit_session(&s, self.sessions(), self.known_profiles());
+                f.shadowed = self.shadowed_profiles();
                 let wants_key_id = f.wants_stored_key_id();
                 let open = self.open(Window::Form(f));
                 let form_id = self

@@ -225,7 +225,11 @@ fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: Offset
         (None, Some(exp)) => format!("● {head} · {} left", remaining(exp - now)),
         (None, None) => format!("○ {head}"),
     };
-    line + &key
+    // The AWS tools would not read this profile: a start is refused, so say why up front.
+    let shadow = s.shadowed_by.as_ref().map_or(String::new(), |keys| {
+        format!(" · ⚠ shadowed by {} in the AWS config", keys.join(", "))
+    });
+    line + &key + &shadow
 }
 
 pub use crate::cli::table::remaining;
