@@ -60,6 +60,18 @@ pub fn claim(dir: &Path, events: Events) -> io::Result<Instance> {
     claim_with(dir, move || events.send(External::OpenRequested))
 }
 
+/// Whether a tray holds `dir` now: its socket accepts a connection (`keyhop doctor`). The
+/// connection sends nothing, so the tray does nothing with it.
+pub fn running(dir: &Path) -> bool {
+    socket_name(dir).is_ok_and(|name| {
+        ConnectOptions::new()
+            .name(name)
+            .wait_mode(ConnectWaitMode::Timeout(Duration::from_millis(500)))
+            .connect_sync()
+            .is_ok()
+    })
+}
+
 /// [`claim`], with what to do on a request (tests count them).
 fn claim_with(dir: &Path, on_open: impl Fn() + Send + Sync + 'static) -> io::Result<Instance> {
     std::fs::create_dir_all(dir)?;

@@ -90,7 +90,8 @@ pub enum Message {
     Settings(window::Id, settings::Msg),
     SsoForm(window::Id, sso_form::Msg),
     /// The profiles of the AWS files were read: open the session form.
-    ProfilesRead(FormRequest, Vec<String>),
+    /// The AWS files' profiles, and those of them that config shadows (with why).
+    ProfilesRead(FormRequest, Vec<String>, std::collections::HashMap<String, String>),
     /// Whether keyhop starts at login was read: open the settings window.
     AutostartRead(bool),
     /// A connection was added from the form, or could not be.

@@ -14,6 +14,7 @@ use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
 
 use super::message::FormRequest;
 use super::{App, Connection, Failure, Message, Op, Snapshot};
+use std::collections::HashMap;
 
 /// How long a sign-in started from the tray waits for the browser.
 const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
@@ -31,6 +32,7 @@ fn load(engine: &Engine, warn_days: u32) -> Result<Snapshot, Failure> {
         warn_days,
         time::OffsetDateTime::now_utc(),
     );
+    keyhop_core::SessionView::add_shadows(&mut views, engine.aws_files());
     let key_warnings = engine
         .take_key_age_warnings(warn_days)
         .into_iter()
@@ -89,8 +91,21 @@ fn code_for_start(engine: &Engine, id: &SessionId) -> Option<MfaCode> {
         .flatten()
 }
 
-/// Profiles a user may pick in the session form: those in the credentials and config files.
-fn known_profiles(engine: &Engine) -> Vec<String> {
+/// Profiles a user may pick in the session form (those in the credentials and config files),
+/// and the ones of them that config shadows, with why (what the form says inline).
+fn known_profiles(engine: &Engine) -> (Vec<String>, HashMap<String, String>) {
+    let names = profile_names(engine);
+    let shadowed = match keyhop_core::aws_files::shadow::Resolver::load(engine.aws_files()) {
+        Ok(resolver) => names
+            .iter()
+            .filter_map(|p| Some((p.clone(), resolver.shadow(p)?.reason())))
+            .collect(),
+        Err(_) => HashMap::new(),
+    };
+    (names, shadowed)
+}
+
+fn profile_names(engine: &Engine) -> Vec<String> {
     let files = engine.aws_files();
     let mut out: Vec<String> = vec![];
     for (path, strip) in [(&files.credentials, false), (&files.config, true)] {
@@ -172,9 +187,10 @@ impl App {
     /// Reads the profiles the session form suggests, then opens it.
     pub(super) fn read_profiles(&self, request: FormRequest) -> Task<Message> {
         let e = Arc::clone(&self.engine);
-        Task::perform(async move { blocking(&e, known_profiles).await }, move |profiles| {
-            Message::ProfilesRead(request.clone(), profiles)
-        })
+        Task::perform(
+            async move { blocking(&e, known_profiles).await },
+            move |(profiles, shadowed)| Message::ProfilesRead(request.clone(), profiles, shadowed),
+        )
     }
 
     /// Reads whether keyhop starts at login (the system's autostart entry), then opens the

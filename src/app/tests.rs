@@ -543,8 +543,16 @@ fn update_reads_and_writes_no_file() {
     let io = io_of(|| {
         r.send(Message::External(External::StateChanged));
         r.send(action(MenuAction::AddSession));
-        r.send(Message::ProfilesRead(FormRequest::Add, vec!["work".into()]));
-        r.send(Message::ProfilesRead(FormRequest::Edit(s.id.clone()), vec![]));
+        r.send(Message::ProfilesRead(
+            FormRequest::Add,
+            vec!["work".into()],
+            std::collections::HashMap::new(),
+        ));
+        r.send(Message::ProfilesRead(
+            FormRequest::Edit(s.id.clone()),
+            vec![],
+            std::collections::HashMap::new(),
+        ));
         r.send(action(MenuAction::Settings));
         r.send(Message::AutostartRead(false));
         r.send(action(MenuAction::OpenWindow));

@@ -61,7 +61,7 @@ impl App {
             Message::Mfa(id, msg) => self.mfa_msg(id, msg),
             Message::Settings(id, msg) => self.settings_msg(id, msg),
             Message::SsoForm(id, msg) => self.sso_form_msg(id, msg),
-            Message::ProfilesRead(request, profiles) => self.open_form(request, profiles),
+            Message::ProfilesRead(request, profiles, shadowed) => self.open_form(request, profiles, shadowed),
             Message::AutostartRead(at_login) => {
                 self.open(Window::Settings(settings::SettingsForm::new(&self.settings, at_login)))
             }
@@ -371,15 +371,21 @@ impl App {
     }
 
     /// The session form, with the profiles of the AWS files to pick from.
-    fn open_form(&mut self, request: FormRequest, profiles: Vec<String>) -> Task<Message> {
+    fn open_form(
+        &mut self,
+        request: FormRequest,
+        profiles: Vec<String>,
+        shadowed: std::collections::HashMap<String, String>,
+    ) -> Task<Message> {
         let sid = match request {
             FormRequest::Add => {
-                let f = form::Form::new_session(
+                let mut f = form::Form::new_session(
                     self.sessions(),
                     profiles,
                     self.settings.default_region.as_str(),
                     self.settings.default_duration,
                 );
+                f.shadowed = shadowed;
                 return self.open(Window::Form(f));
             }
             FormRequest::Edit(sid) => sid,
@@ -387,7 +393,8 @@ impl App {
         let Some(s) = self.sessions().iter().find(|s| s.id == sid).cloned() else {
             return Task::none();
         };
-        let f = form::Form::edit_session(&s, self.sessions(), profiles);
+        let mut f = form::Form::edit_session(&s, self.sessions(), profiles);
+        f.shadowed = shadowed;
         let wants_key_id = f.wants_stored_key_id();
         let open = self.open(Window::Form(f));
         let form_id = self

@@ -3,6 +3,7 @@
 
 mod console;
 mod credential_process;
+mod doctor;
 mod env;
 mod import;
 mod kinds;
@@ -25,11 +26,14 @@ use keyhop_core::{Engine, Error};
 pub const EXIT_MFA_REQUIRED: u8 = 3;
 /// Exit code when an SSO connection needs a sign-in (`keyhop sso login N`).
 pub const EXIT_SIGN_IN_REQUIRED: u8 = 4;
+/// Exit code when the AWS tools would not read the session's profile from the credentials
+/// file (the config file's assume-role, web identity or SSO keys win): nothing was written.
+pub const EXIT_SHADOWED: u8 = 5;
 
 #[derive(Parser, Debug)]
 #[command(name = "keyhop", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KEYHOP_GIT_COMMIT"), ")"), about = "Short-lived AWS credentials for your named profiles, from the tray or the command line")]
 #[command(
-    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed, 4 a sign-in is needed.\n\
+    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 an MFA code is needed, 4 a sign-in is needed, 5 the profile is shadowed in the AWS config.\n\
 State: $KEYHOP_HOME (default: the XDG config dir). AWS files: $AWS_SHARED_CREDENTIALS_FILE, $AWS_CONFIG_FILE.\n\
 Logs: KEYHOP_LOG=info (never contains secrets)."
 )]
@@ -66,6 +70,9 @@ enum Command {
     /// Serve a session's credentials to SDK clients on 127.0.0.1 (the container credentials
     /// protocol), renewed before they expire, until Ctrl-C (the profile is not written)
     Serve(serve::ServeArgs),
+    /// Check why an AWS tool might not get keyhop's credentials: keyring, state, AWS files,
+    /// active sessions, clock, environment, tray (exit 1 when a check fails)
+    Doctor(doctor::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -179,6 +186,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Exec(a) => env::exec(&engine, a).await,
                 Command::Export(a) => env::export(&engine, a).await.map(|()| ExitCode::SUCCESS),
                 Command::Console(a) => console::run(&engine, a).await,
+                Command::Doctor(a) => Ok(doctor::run(&engine, a).await),
                 #[cfg(feature = "desktop")]
                 Command::Tray | Command::Autostart { .. } => unreachable!("handled above"),
                 Command::Completions { .. } | Command::Manpage | Command::Serve(_) => unreachable!("handled above"),
@@ -199,6 +207,9 @@ fn report(e: &Error) -> ExitCode {
     eprintln!("keyhop: {e}");
     if e.needs_sign_in().is_some() {
         return ExitCode::from(EXIT_SIGN_IN_REQUIRED);
+    }
+    if let Error::Shadowed { .. } = e {
+        return ExitCode::from(EXIT_SHADOWED);
     }
     ExitCode::FAILURE
 }

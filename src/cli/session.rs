@@ -137,6 +137,8 @@ async fn list(engine: &Engine, json: bool) -> Result<()> {
 
 async fn start(engine: &Engine, alias: &str, mfa_code: Option<&str>, saml: &super::saml::ResponseFile) -> Result<()> {
     let id = engine.resolve(alias)?;
+    // A shadowed profile is refused before any MFA prompt or STS call.
+    engine.check_start(&id)?;
     let code = super::mfa::code(engine, &id, mfa_code, true)?;
     let response = saml
         .saml_response_file

@@ -208,7 +208,11 @@ fn label(s: &SessionView, attention: Option<&Attention>, busy: bool, now: Offset
         Some(days) if s.key_rotation_due && status != Status::Working => format!(" · ⚠ key {days} days old"),
         _ => String::new(),
     };
-    status.menu_line(&head) + &key
+    // The AWS tools would not read this profile: a start is refused, so say why up front.
+    let shadow = s.shadowed_by.as_ref().map_or(String::new(), |keys| {
+        format!(" · ⚠ shadowed by {} in the AWS config", keys.join(", "))
+    });
+    status.menu_line(&head) + &key + &shadow
 }
 
 #[cfg(test)]

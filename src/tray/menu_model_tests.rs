@@ -216,3 +216,21 @@ fn an_old_access_key_shows_a_warning_on_its_line() {
     SessionView::add_key_ages(&mut again, &ages, 100, NOW);
     assert!(!labels(&build(&again, &HashMap::new(), &[], NOW))[0].contains('⚠'));
 }
+
+#[test]
+fn a_shadowed_profile_shows_a_warning_with_its_keys() {
+    let mut shadowed = view("dev", KindName::IamUser, None);
+    shadowed.shadowed_by = Some(vec!["role_arn".into(), "source_profile".into()]);
+    let m = build(
+        &[shadowed, view("ok", KindName::IamUser, None)],
+        &HashMap::new(),
+        &[],
+        NOW,
+    );
+    let l = labels(&m);
+    assert_eq!(
+        l[0],
+        "○ dev — p-dev · ⚠ shadowed by role_arn, source_profile in the AWS config"
+    );
+    assert_eq!(l[1], "○ ok — p-ok");
+}

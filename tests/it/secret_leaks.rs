@@ -468,6 +468,9 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
     );
     hunt.run("session list", &["session", "list"], "").ok();
     hunt.run("session list --json", &["session", "list", "--json"], "").ok();
+    // doctor reads the keyring and both files with sessions active.
+    hunt.run("doctor", &["doctor"], "");
+    hunt.run("doctor --json", &["doctor", "--json"], "");
     hunt.credential_process(&user);
     hunt.credential_process(&role);
     hunt.run("session stop (chained role)", &["session", "stop", &role], "")
@@ -618,6 +621,7 @@ fn sso_flows(log: &'static str) {
     hunt.harvest_sso(&id, "token renewal");
     hunt.harvest_profiles(&profiles, "refresh");
     hunt.run("session list", &["session", "list"], "").ok();
+    hunt.run("doctor (aws-sso active)", &["doctor", "--json"], "");
     hunt.run("session stop (aws-sso)", &["session", "stop", "Dev/Admin"], "")
         .ok();
     hunt.run("sso logout", &["sso", "logout", &w.conn], "").ok();

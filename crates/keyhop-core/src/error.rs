@@ -69,6 +69,24 @@ pub enum Error {
     },
     #[error("the access-key CSV {0}")]
     Csv(String),
+    /// The AWS tools would not read what keyhop writes into the session's profile.
+    #[error("{}", shadowed_message(alias, shadow))]
+    Shadowed {
+        alias: String,
+        shadow: Box<crate::aws_files::Shadow>,
+    },
+}
+
+fn shadowed_message(alias: &str, shadow: &crate::aws_files::Shadow) -> String {
+    let mut files: Vec<String> = shadow.keys.iter().map(|k| k.file.display().to_string()).collect();
+    files.dedup();
+    format!(
+        "session {alias:?} cannot use profile {:?}: {}, so they would never use the credentials keyhop writes. \
+         Give the session another profile name (--profile), or remove those lines from {}",
+        shadow.profile,
+        shadow.reason(),
+        files.join(" and ")
+    )
 }
 
 impl Error {

@@ -7,6 +7,7 @@
 pub mod aws_files;
 pub mod chain;
 pub mod console;
+pub mod doctor;
 pub mod endpoints;
 pub mod engine;
 pub mod error;

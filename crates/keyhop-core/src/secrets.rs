@@ -137,6 +137,11 @@ impl<S: SecretStore> Secrets<S> {
         &self.store
     }
 
+    /// Asks the keyring for an item that does not exist: it answers if it is reachable.
+    pub fn probe(&self) -> Result<(), SecretsError> {
+        self.store.get("keyhop-doctor-probe").map(|_| ())
+    }
+
     pub fn long_term(&self, id: &SessionId) -> Result<Option<LongTermKeys>, SecretsError> {
         let account = long_term_account(id);
         let Some(raw) = self.store.get(&account)? else {

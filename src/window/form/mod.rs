@@ -78,6 +78,9 @@ pub struct Form {
     pub stored_key_id: Option<String>,
     pub others: Vec<Other>,
     pub profile_choices: Vec<String>,
+    /// Profiles the AWS tools would not read from the credentials file (profile -> why, from
+    /// `keyhop_core::aws_files::shadow`): choosing one is refused inline.
+    pub shadowed: HashMap<String, String>,
     /// GetSessionToken duration for a new IAM user (from the settings).
     pub duration: Option<SessionDuration>,
     pub saving: bool,
@@ -101,6 +104,7 @@ impl Form {
                 })
                 .collect(),
             profile_choices: profiles,
+            shadowed: HashMap::new(),
             duration: None,
             saving: false,
             error: None,
@@ -174,7 +178,11 @@ impl Form {
                 }
                 Ok(_) => None,
             },
-            Field::Profile => err(ProfileName::parse(v).map(drop)),
+            Field::Profile => err(ProfileName::parse(v).map(drop)).or_else(|| {
+                self.shadowed.get(v).map(|why| {
+                    format!("the AWS tools would not use this profile: {why}; choose another profile name or remove those lines")
+                })
+            }),
             Field::Region => err(Region::parse(v).map(drop)),
             _ => match self.kind {
                 KindName::IamUser => iam_user::error(self, f),

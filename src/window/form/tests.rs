@@ -135,3 +135,21 @@ fn kind_cannot_change_on_edit_and_cancel_cancels() {
     assert_eq!(f.kind, KindName::IamUser);
     assert!(matches!(f.update(Msg::Cancel), Effect::Cancel));
 }
+
+#[test]
+fn a_shadowed_profile_is_refused_inline() {
+    let mut f = Form::new_session(&[], vec![], "us-east-1", SessionDuration::from_secs(3600).unwrap());
+    f.shadowed.insert(
+        "dev".into(),
+        "~/.aws/config line 2 (role_arn) make the AWS CLI and SDKs assume a role".into(),
+    );
+    type_in(&mut f, Field::Profile, "dev");
+    let e = f.error(Field::Profile).expect("refused inline");
+    assert!(
+        e.contains("line 2 (role_arn)") && e.contains("another profile name"),
+        "{e}"
+    );
+    assert!(!f.is_valid());
+    type_in(&mut f, Field::Profile, "dev-keyhop");
+    assert_eq!(f.error(Field::Profile), None);
+}

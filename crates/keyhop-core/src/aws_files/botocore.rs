@@ -238,51 +238,22 @@ pub(super) fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<View,
 pub(super) fn read_with_defaults<'a>(
     lines: impl IntoIterator<Item = &'a str>,
 ) -> Result<(View, BTreeMap<String, IniValue>), IniProblem> {
-    let (sections, defaults) = raw_sections(lines)?;
-    let join = |parts: &[String]| parts.join("\n").trim_end_matches(is_py_space).to_owned();
-    let value_of = |value: String| match value.starts_with('\n').then(|| nested(&value)).flatten() {
-        Some(pairs) => IniValue::Nested(pairs),
-        None => IniValue::Text(value),
-    };
-    let default_values = defaults
-        .iter()
-        .map(|(key, parts, _)| (key.clone(), value_of(join(parts))))
-        .collect();
-    let mut view = View::new();
-    for (name, keys) in &sections {
-        // A section's own keys win over the defaults section's.
-        let mut values: BTreeMap<&str, (String, usize)> = BTreeMap::new();
-        for (key, parts, line) in defaults.iter().chain(keys) {
-            values.insert(key, (join(parts), *line));
-        }
-        let mut out = BTreeMap::new();
-        for (key, (value, line)) in values {
-            let value = if value.starts_with('\n') {
-                let pairs = nested(&value).ok_or_else(|| IniProblem::BadNestedBlock {
-                    line,
-                    section: name.clone(),
-                })?;
-                IniValue::Nested(pairs)
-            } else {
-                IniValue::Text(value)
-            };
-            out.insert(key.to_owned(), value);
-        }
-        view.insert(name.clone(), out);
-    }
-    Ok((view, default_values))
+    read_full(lines).map(|(view, defaults, _)| (view, defaults))
 }
 
-/// A section's name and its keys, in the order they appear.
-type RawSection = (String, Vec<RawKey>);
+/// Section name -> key (lower case) -> the line (from 1) it is on: a key lent by `DEFAULT`
+/// is on that section's line (and `DEFAULT` holds its own keys' lines). What a message about
+/// a key names.
+pub type KeyLines = BTreeMap<String, BTreeMap<String, usize>>;
 
-/// The sections of `lines` with their keys, and the `DEFAULT` section's keys; the first problem
-/// by line, as configparser raises it.
-fn raw_sections<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<(Vec<RawSection>, Vec<RawKey>), IniProblem> {
+/// `read_with_defaults`, plus where each key of the view is.
+pub(super) fn read_full<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Result<(View, BTreeMap<String, IniValue>, KeyLines), IniProblem> {
     let lines: Vec<&str> = lines.into_iter().collect();
     let kinds = kinds(lines.iter().copied());
     // Sections in order of appearance with their keys, and the defaults section's keys.
-    let mut sections: Vec<RawSection> = vec![];
+    let mut sections: Vec<(String, Vec<RawKey>)> = vec![];
     let mut defaults: Vec<RawKey> = vec![];
     let mut seen_sections: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_keys: BTreeMap<(Target, String), usize> = BTreeMap::new();
@@ -298,11 +269,14 @@ fn raw_sections<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<(Vec<Raw
             Kind::Blank | Kind::Continuation => {
                 // configparser keeps blank lines inside a value (trailing ones are stripped).
                 let part = if kind == Kind::Blank { "" } else { stripped };
-                if open_key
-                    && let Some(t) = &target
-                    && let Some(last) = keys_of(t, &mut defaults, &mut sections).last_mut()
-                {
-                    last.1.push(part.to_owned());
+                if open_key && let Some(t) = &target {
+                    let keys = match t {
+                        Target::Defaults => &mut defaults,
+                        Target::Named(s) => &mut sections[*s].1,
+                    };
+                    if let Some(last) = keys.last_mut() {
+                        last.1.push(part.to_owned());
+                    }
                 }
             }
             Kind::Header => {
@@ -338,33 +312,76 @@ fn raw_sections<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<(Vec<Raw
                     break;
                 }
                 seen_keys.insert((t.clone(), key.clone()), line);
-                keys_of(&t, &mut defaults, &mut sections).push((key, vec![value.to_owned()], line));
+                let keys = match t {
+                    Target::Defaults => &mut defaults,
+                    Target::Named(s) => &mut sections[s].1,
+                };
+                keys.push((key, vec![value.to_owned()], line));
                 open_key = true;
             }
-            Kind::Other if target.is_none() => {
-                let bom = line == 1 && text.starts_with('\u{feff}');
-                problems.push(IniProblem::OutsideSection { line, bom });
-                break;
+            Kind::Other => {
+                if target.is_none() {
+                    problems.push(IniProblem::OutsideSection {
+                        line,
+                        bom: line == 1 && text.starts_with('\u{feff}'),
+                    });
+                    break;
+                }
+                if option_split(stripped).is_some() {
+                    problems.push(IniProblem::EmptyKey { line });
+                    open_key = false;
+                } else {
+                    problems.push(IniProblem::NotAKeyLine { line });
+                }
             }
-            Kind::Other if option_split(stripped).is_some() => {
-                problems.push(IniProblem::EmptyKey { line });
-                open_key = false;
-            }
-            Kind::Other => problems.push(IniProblem::NotAKeyLine { line }),
         }
     }
-    match problems.into_iter().min_by_key(IniProblem::line) {
-        Some(first) => Err(first),
-        None => Ok((sections, defaults)),
+    if let Some(first) = problems.into_iter().min_by_key(IniProblem::line) {
+        return Err(first);
     }
-}
 
-/// The keys a line of `target` adds to.
-fn keys_of<'k>(target: &Target, defaults: &'k mut Vec<RawKey>, sections: &'k mut [RawSection]) -> &'k mut Vec<RawKey> {
-    match target {
-        Target::Defaults => defaults,
-        Target::Named(s) => &mut sections[*s].1,
+    let join = |parts: &[String]| parts.join("\n").trim_end_matches(is_py_space).to_owned();
+    let value_of = |value: String| match value.starts_with('\n').then(|| nested(&value)).flatten() {
+        Some(pairs) => IniValue::Nested(pairs),
+        None => IniValue::Text(value),
+    };
+    let default_values = defaults
+        .iter()
+        .map(|(key, parts, _)| (key.clone(), value_of(join(parts))))
+        .collect();
+    let mut view = View::new();
+    let mut key_lines = KeyLines::new();
+    // Under the name configparser gives it (never a section of the view).
+    key_lines.insert(
+        "DEFAULT".to_owned(),
+        defaults.iter().map(|(key, _, line)| (key.clone(), *line)).collect(),
+    );
+    for (name, keys) in &sections {
+        // A section's own keys win over the defaults section's.
+        let mut values: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+        for (key, parts, line) in defaults.iter().chain(keys) {
+            values.insert(key, (join(parts), *line));
+        }
+        let mut out = BTreeMap::new();
+        key_lines.insert(
+            name.clone(),
+            values.iter().map(|(k, (_, line))| ((*k).to_owned(), *line)).collect(),
+        );
+        for (key, (value, line)) in values {
+            let value = if value.starts_with('\n') {
+                let pairs = nested(&value).ok_or_else(|| IniProblem::BadNestedBlock {
+                    line,
+                    section: name.clone(),
+                })?;
+                IniValue::Nested(pairs)
+            } else {
+                IniValue::Text(value)
+            };
+            out.insert(key.to_owned(), value);
+        }
+        view.insert(name.clone(), out);
     }
+    Ok((view, default_values, key_lines))
 }
 
 /// botocore's `_parse_nested`: every non-blank line (Python's `splitlines`) is `name = value`.
@@ -457,6 +474,16 @@ pub(super) fn shlex_split(s: &str) -> Option<Vec<String>> {
         out.push(token);
     }
     Some(out)
+}
+
+/// The sso-session a config-file section defines for botocore (`build_profile_map`): a
+/// section whose name starts with "sso-session" and shlex-splits into exactly two words.
+pub(super) fn config_sso_session(section: &str) -> Option<String> {
+    if !section.starts_with("sso-session") {
+        return None;
+    }
+    let mut words = shlex_split(section)?;
+    (words.len() == 2).then(|| words.swap_remove(1))
 }
 
 /// The profile a config-file section defines for botocore (`build_profile_map`): `[default]`,

@@ -7,6 +7,7 @@
 //! AWS CLI calls `dev`. Edits assume a file botocore accepts (`check`); the
 //! writers in `mod.rs` refuse the others.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -112,6 +113,13 @@ impl IniDoc {
         &self,
     ) -> Result<(View, std::collections::BTreeMap<String, IniValue>), IniProblem> {
         botocore::read_with_defaults(self.lines.iter().map(|l| l.text.as_str()))
+    }
+
+    /// `botocore_view_with_defaults`, plus the line each key is on.
+    pub fn botocore_view_with_lines(
+        &self,
+    ) -> Result<(View, BTreeMap<String, IniValue>, botocore::KeyLines), IniProblem> {
+        botocore::read_full(self.lines.iter().map(|l| l.text.as_str()))
     }
 
     /// `Ok` if botocore reads this file; the editing methods assume it does.

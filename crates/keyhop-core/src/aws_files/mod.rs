@@ -12,6 +12,7 @@
 pub mod atomic;
 mod botocore;
 pub mod ini;
+pub mod shadow;
 
 #[cfg(test)]
 mod atomic_tests;
@@ -22,6 +23,8 @@ mod ini_proptests;
 #[cfg(test)]
 mod ini_tests;
 #[cfg(test)]
+mod shadow_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use atomic::{EditOptions, EditOutcome, FileWrite, ModeChange, backup_path, edit_file, read_file};
 pub use ini::{IniDoc, IniProblem, IniValue, View};
+pub use shadow::{Shadow, ShadowKey};
 
 /// The credentials file holds secrets: after any write keyhop makes it 0600, as the AWS CLI
 /// creates it, whatever mode it had.

@@ -67,7 +67,8 @@ impl<S: SecretStore> Engine<S> {
 
     fn check_new(&self, st: &State, new: &NewSession) -> Result<()> {
         self.check_alias_free(st, &new.alias, None)?;
-        self.check_profile_usable(st, &new.profile)
+        self.check_profile_usable(st, &new.profile)?;
+        self.check_not_shadowed(new.alias.as_str(), &new.profile)
     }
 
     pub fn edit(&self, id: &SessionId, e: SessionEdit) -> Result<EditOutcome> {
@@ -122,6 +123,7 @@ impl<S: SecretStore> Engine<S> {
             && p != &s.profile
         {
             self.check_profile_usable(st, p)?;
+            self.check_not_shadowed(s.alias.as_str(), p)?;
             s.profile = p.clone();
         }
         if let Some(r) = &e.region {
@@ -179,6 +181,17 @@ impl<S: SecretStore> Engine<S> {
         match st.sessions.iter().find(|s| &s.alias == alias) {
             Some(s) if Some(&s.id) != except => Err(Error::DuplicateAlias(alias.to_string())),
             _ => Ok(()),
+        }
+    }
+
+    /// Refuses a profile the AWS tools would not read keyhop's credentials from.
+    pub(crate) fn check_not_shadowed(&self, alias: &str, profile: &ProfileName) -> Result<()> {
+        match self.files.shadow(profile.as_str())? {
+            Some(shadow) => Err(Error::Shadowed {
+                alias: alias.to_owned(),
+                shadow: Box::new(shadow),
+            }),
+            None => Ok(()),
         }
     }
 

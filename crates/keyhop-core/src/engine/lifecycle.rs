@@ -77,6 +77,8 @@ impl<S: SecretStore> Engine<S> {
     ) -> Result<StartOutcome> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?.clone();
+        // Before STS: a start the AWS tools would ignore must not cost an MFA code.
+        self.check_not_shadowed(target.alias.as_str(), &target.profile)?;
         let creds = self
             .obtain(&snapshot, &target, mfa.as_ref(), saml.as_ref(), Freshness::FreshTarget)
             .await?;
@@ -170,6 +172,13 @@ impl<S: SecretStore> Engine<S> {
             replaced,
             notices,
         })
+    }
+
+    /// Refuses to start `id` when the AWS tools would not read its profile from the
+    /// credentials file (what the CLI checks before it asks for an MFA code).
+    pub fn check_start(&self, id: &SessionId) -> Result<()> {
+        let s = self.session(id)?;
+        self.check_not_shadowed(s.alias.as_str(), &s.profile)
     }
 
     /// Renews an active session's credentials before they expire (the tray's background

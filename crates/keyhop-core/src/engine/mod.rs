@@ -69,6 +69,9 @@ impl<S: SecretStore> Engine<S> {
     pub fn secrets(&self) -> &Secrets<S> {
         &self.secrets
     }
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
 
     /// The state file as it is now (sessions, connections, pins).
     pub fn read_state(&self) -> Result<State> {
@@ -82,6 +85,7 @@ impl<S: SecretStore> Engine<S> {
             .unwrap_or_default()
             .key_age_warn_days;
         SessionView::add_key_ages(&mut views, &self.key_ages(), warn_days, time::OffsetDateTime::now_utc());
+        SessionView::add_shadows(&mut views, &self.files);
         Ok(views)
     }
 

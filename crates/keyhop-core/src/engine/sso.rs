@@ -293,6 +293,7 @@ impl<S: SecretStore> Engine<S> {
             gone_ids.push(s.id);
         }
         // New assignments, and account names kept current.
+        let resolver = crate::aws_files::shadow::Resolver::load(&self.files)?;
         for a in assignments {
             if let Some(s) = st.sessions.iter_mut().find(|s| {
                 matches!(&s.kind, SessionKind::AwsSso(k)
@@ -304,7 +305,7 @@ impl<S: SecretStore> Engine<S> {
                 continue;
             }
             let alias = self.free_alias(st, a)?;
-            let profile = self.free_profile(st, a)?;
+            let profile = self.free_profile(st, a, &resolver)?;
             st.sessions.push(Session {
                 id: SessionId::random(),
                 alias: alias.clone(),
@@ -350,8 +351,14 @@ impl<S: SecretStore> Engine<S> {
     }
 
     /// `<account name>-<role name>` as a profile name, made unique among the sessions and the
-    /// profiles keyhop does not own.
-    fn free_profile(&self, st: &State, a: &Assignment) -> Result<ProfileName> {
+    /// profiles keyhop does not own, and not shadowed in the config file (a profile that
+    /// `aws configure sso` made under the same name would win over keyhop's credentials).
+    fn free_profile(
+        &self,
+        st: &State,
+        a: &Assignment,
+        resolver: &crate::aws_files::shadow::Resolver,
+    ) -> Result<ProfileName> {
         let base = profile_from(&format!("{}-{}", a.account_name, a.role_name));
         let base = if base.is_empty() { a.account_id.clone() } else { base };
         for n in 0..100 {
@@ -364,7 +371,8 @@ impl<S: SecretStore> Engine<S> {
                 continue;
             };
             let taken = st.sessions.iter().any(|s| s.profile == profile)
-                || self.files.credentials_has_profile(profile.as_str())?;
+                || self.files.credentials_has_profile(profile.as_str())?
+                || resolver.shadow(profile.as_str()).is_some();
             if !taken {
                 return Ok(profile);
             }

@@ -28,6 +28,12 @@ pub struct SessionView {
     /// IAM users: whole days since the access key was created (from the key-age cache; `None`
     /// until IAM was asked).
     pub access_key_age_days: Option<i64>,
+    /// The config-file keys that make the AWS tools skip the profile keyhop writes
+    /// (`role_arn`, `sso_account_id`, …; see `aws_files::shadow`); `None` when they read it.
+    pub shadowed_by: Option<Vec<String>>,
+    /// Why, in one sentence naming the file and lines (the tray's ⚠ and the forms show it).
+    #[serde(skip)]
+    pub shadow_reason: Option<String>,
     /// The key is at least as old as the setting `key-age-warn-days`: time to rotate it.
     #[serde(skip)]
     pub key_rotation_due: bool,
@@ -53,6 +59,8 @@ impl SessionView {
             pinned: st.pinned.contains(&s.id),
             expiration: s.expiration(),
             access_key_age_days: None,
+            shadowed_by: None,
+            shadow_reason: None,
             key_rotation_due: false,
             summary: details.summary(),
             group: details.group(),
@@ -71,6 +79,19 @@ impl SessionView {
             v.key_rotation_due = v
                 .access_key_age_days
                 .is_some_and(|d| crate::key_age::is_old(d, warn_days));
+        }
+    }
+
+    /// Fills in `shadowed_by` from the AWS files as botocore reads them (unreadable files:
+    /// left empty, the start says why).
+    pub fn add_shadows(views: &mut [Self], files: &crate::aws_files::AwsFiles) {
+        let Ok(resolver) = crate::aws_files::shadow::Resolver::load(files) else {
+            return;
+        };
+        for v in views {
+            let shadow = resolver.shadow(v.profile.as_str());
+            v.shadowed_by = shadow.as_ref().map(crate::aws_files::Shadow::key_names);
+            v.shadow_reason = shadow.map(|s| s.reason());
         }
     }
 
