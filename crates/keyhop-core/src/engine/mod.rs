@@ -9,6 +9,8 @@ mod edit;
 mod key_age;
 mod lifecycle;
 mod rotate;
+mod rotate_journal;
+mod rotate_resume;
 mod sso;
 mod view;
 
@@ -21,7 +23,8 @@ use crate::sts::Endpoints;
 
 pub use edit::{EditOutcome, NewSession, SessionEdit};
 pub use lifecycle::{StartOutcome, StopOutcome, rfc3339};
-pub use rotate::{NewKeyFate, OldKeyring, RotateError, RotateOutcome};
+pub use rotate::{NewKeyFate, OldKeyring, Resumed, RotateError, RotateOutcome};
+pub use rotate_journal::{PendingRotation, RotationStep, pending_rotation, pending_rotations};
 pub use sso::{ConnectionView, LoginOutcome, SyncReport};
 pub use view::SessionView;
 
