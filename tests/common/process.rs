@@ -115,7 +115,8 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// `args`: the proxy's options (`--fail ACTION`, `--on ACTION --run CMD`).
+    /// `args`: the proxy's options (`--fail ACTION`, `--on ACTION --run CMD`, `--expire-in N`,
+    /// `--log FILE`).
     pub fn start(upstream: &str, args: &[&str]) -> FaultProxy {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/xtask/rig/fault_proxy.py");
         let mut child = Command::new("python3")
