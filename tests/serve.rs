@@ -494,9 +494,25 @@ fn bad_input_fails_before_anything_listens() {
     let out = rig.keyhop(&["serve", "no-such-session", "--port", &port.to_string()]);
     let out = out.fails_with(&["no-such-session"]);
     assert!(out.stdout.is_empty(), "{out}");
-    for bad in [["--port", "70000"], ["--refresh-before", "0s"], ["--mfa-code", "12"]] {
+    for bad in [
+        ["--port", "70000"],
+        ["--refresh-before", "0s"],
+        ["--refresh-before", "999999999999999999m"],
+        ["--refresh-before", "99999999999999999h"],
+        ["--mfa-code", "12"],
+    ] {
         let out = rig.keyhop(&["serve", &alias, bad[0], bad[1]]);
         assert!(!out.success() && out.stdout.is_empty(), "{out}");
+        // A clear error, not a panic (exit code 101).
+        assert_ne!(out.status.code(), Some(101), "{out}");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+        if bad[0] == "--refresh-before" {
+            assert!(
+                out.stderr.contains(bad[1]),
+                "the error does not name {:?}: {out}",
+                bad[1]
+            );
+        }
     }
     rig.assert_unchanged(&before, "serve with bad input");
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).expect("the port was never taken");
