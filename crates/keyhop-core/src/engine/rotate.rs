@@ -216,37 +216,8 @@ impl<S: SecretStore> Engine<S> {
             .ok_or_else(|| Error::MissingKeys(alias.clone()))?;
         let old_id = old.access_key_id.to_string();
         let (ep, region) = (&self.endpoints, &s.region);
-        // Written before every step a kill could cut in two; cleared once nothing is left to do.
-        let mut entry = PendingRotation {
-            session: id.clone(),
-            alias: alias.clone(),
-            old_key: old_id.clone(),
-            new_key: None,
-            new_key_created: None,
-            started: OffsetDateTime::now_utc(),
-            step: RotationStep::Creating,
-        };
-        journal::record(&self.store, &entry)?;
-
-        let (new, created) = match iam::create_access_key(ep, region, &old).await {
-            Ok(v) => v,
-            Err(source) => {
-                // Refused: IAM made no key. Otherwise one may exist: the next rotate looks.
-                if matches!(source, IamError::Refused { .. }) {
-                    self.journal_done(id);
-                }
-                return Err(RotateError::Create {
-                    alias,
-                    old: old_id,
-                    source,
-                }
-                .into());
-            }
-        };
+        let (new, created, mut entry) = self.create(s, &old).await?;
         let new_id = new.access_key_id.to_string();
-        entry.new_key = Some(new_id.clone());
-        entry.new_key_created = Some(created);
-        entry.step = RotationStep::Created;
         // Undoing the new key is signed by the old one, which still works at that point.
         let discard_new = || async {
             match iam::delete_access_key(ep, region, &old, &new.access_key_id).await {
@@ -306,6 +277,42 @@ impl<S: SecretStore> Engine<S> {
             created,
             resumed: None,
         })
+    }
+
+    /// Notes the rotation in its journal, then creates the new key (signed by the old one).
+    /// The journal is written before every step a kill could cut in two, and cleared once
+    /// nothing is left to do.
+    async fn create(&self, s: &Session, old: &LongTermKeys) -> Result<(LongTermKeys, OffsetDateTime, PendingRotation)> {
+        let mut entry = PendingRotation {
+            session: s.id.clone(),
+            alias: s.alias.to_string(),
+            old_key: old.access_key_id.to_string(),
+            new_key: None,
+            new_key_created: None,
+            started: OffsetDateTime::now_utc(),
+            step: RotationStep::Creating,
+        };
+        journal::record(&self.store, &entry)?;
+        match iam::create_access_key(&self.endpoints, &s.region, old).await {
+            Ok((new, created)) => {
+                entry.new_key = Some(new.access_key_id.to_string());
+                entry.new_key_created = Some(created);
+                entry.step = RotationStep::Created;
+                Ok((new, created, entry))
+            }
+            Err(source) => {
+                // Refused: IAM made no key. Otherwise one may exist: the next rotate looks.
+                if matches!(source, IamError::Refused { .. }) {
+                    self.journal_done(&s.id);
+                }
+                Err(RotateError::Create {
+                    alias: entry.alias,
+                    old: entry.old_key,
+                    source,
+                }
+                .into())
+            }
+        }
     }
 
     /// From here the new key is the working one; the next start gets a token with it (an
