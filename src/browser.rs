@@ -10,10 +10,22 @@
 /// (xdg-open, open, start).
 pub fn open(url: &str) -> std::io::Result<()> {
     match std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
-        // A spawn error is the OS's and names no argument.
-        Some(browser) => std::process::Command::new(browser).arg(url).spawn().map(drop),
+        Some(browser) => open_with(&browser, url),
         None => open::that_detached(url).map_err(|e| without(&e, url)),
     }
+}
+
+/// Runs `browser URL` and reaps it when it ends, on a thread of its own: the tray lives long,
+/// and every child it does not wait for stays a zombie until it exits. A spawn error is the
+/// OS's and names no argument.
+fn open_with(browser: &std::ffi::OsStr, url: &str) -> std::io::Result<()> {
+    let mut child = std::process::Command::new(browser).arg(url).spawn()?;
+    std::thread::Builder::new()
+        .name("browser-reaper".into())
+        .spawn(move || {
+            let _ = child.wait();
+        })
+        .map(drop)
 }
 
 /// `e` without `url` in its message: the `open` crate's error for a launcher that failed quotes
@@ -24,6 +36,42 @@ fn without(e: &std::io::Error, url: &str) -> std::io::Error {
 
 #[cfg(test)]
 mod tests {
+    /// Children of this process in state Z named `name`, from /proc.
+    #[cfg(target_os = "linux")]
+    fn zombies(name: &str) -> usize {
+        let me = std::process::id().to_string();
+        std::fs::read_dir("/proc")
+            .expect("/proc")
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+            .filter(|stat| {
+                // pid (comm) state ppid …
+                let Some((head, rest)) = stat.rsplit_once(") ") else {
+                    return false;
+                };
+                let comm = head.split_once(" (").map_or("", |(_, c)| c);
+                let mut f = rest.split_whitespace();
+                comm == name && f.next() == Some("Z") && f.next() == Some(me.as_str())
+            })
+            .count()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_browser_that_ended_is_reaped() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A name of its own (the kernel's comm: 15 bytes at most), so no other test's child counts.
+        let name = "kh-browser-zz";
+        let browser = dir.path().join(name);
+        std::fs::write(&browser, "#!/bin/sh\nexit 0\n").expect("write");
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        for _ in 0..3 {
+            super::open_with(browser.as_os_str(), "https://example.com/").expect("opens");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(zombies(name), 0, "browsers that ended are left as zombies");
+    }
+
     #[test]
     fn a_failed_opener_does_not_repeat_the_url() {
         let url = "https://signin.example/federation?Action=login&SigninToken=SECRET%2B";

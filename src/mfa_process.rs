@@ -3,7 +3,7 @@
 //! the code. Bounded: a command that hangs is killed, with everything it started (its own
 //! process group), after `KEYHOP_MFA_PROCESS_TIMEOUT` seconds (default 30; the tests set less).
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -48,13 +48,19 @@ pub fn run_within(p: &MfaProcess, limit: Duration) -> Result<MfaCode, MfaProcess
         program: program(),
         reason: e.to_string(),
     })?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
+    let Some(stdout) = child.stdout.take() else {
+        kill(&mut child);
+        return Err(MfaProcessError::Spawn {
+            program: program(),
+            reason: "its output cannot be read".into(),
+        });
+    };
     let (tx, rx) = mpsc::channel();
-    // Read on a thread: a command that prints much must not block on a full pipe.
+    // Read on a thread, and only the first line (at most MAX_OUTPUT bytes): a command that
+    // prints without end (`yes 123456`) must neither block nor fill the memory. The pipe is
+    // closed after that, so such a command ends of SIGPIPE.
     std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        let _ = tx.send(buf);
+        let _ = tx.send(first_line(stdout));
     });
     let deadline = Instant::now() + limit;
     let status = loop {
@@ -83,7 +89,7 @@ pub fn run_within(p: &MfaProcess, limit: Duration) -> Result<MfaCode, MfaProcess
         kill(&mut child);
         return Err(timed_out());
     };
-    if !status.success() {
+    if !status.success() && !ended_by_closed_pipe(status, &out) {
         return Err(MfaProcessError::Failed {
             program: program(),
             status: status.to_string(),
@@ -92,6 +98,32 @@ pub fn run_within(p: &MfaProcess, limit: Duration) -> Result<MfaCode, MfaProcess
     let code = p.code_from(&out)?;
     tracing::info!("the MFA command gave a code");
     Ok(code)
+}
+
+/// The most of the command's output read: a code's line with room to spare.
+const MAX_OUTPUT: u64 = 256;
+
+/// The output up to and with its first newline, at most [`MAX_OUTPUT`] bytes; the pipe is
+/// closed when this returns.
+fn first_line(stdout: impl Read) -> Vec<u8> {
+    let mut line = Vec::new();
+    let _ = std::io::BufReader::new(stdout.take(MAX_OUTPUT)).read_until(b'\n', &mut line);
+    line
+}
+
+/// A command that printed a whole first line and then died of SIGPIPE did so because keyhop
+/// stopped reading after that line, not of a failure of its own.
+fn ended_by_closed_pipe(status: std::process::ExitStatus, out: &[u8]) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal() == Some(libc::SIGPIPE) && out.ends_with(b"\n")
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (status, out);
+        false
+    }
 }
 
 /// Kills the command and whatever it started (its process group on Unix).
@@ -141,6 +173,12 @@ mod tests {
         // Exits at once but leaves a child holding its output: bounded too.
         let e = run_within(&p("sh -c 'sleep 30 & exit 0'"), Duration::from_millis(300)).unwrap_err();
         assert!(matches!(e, MfaProcessError::TimedOut { .. }), "{e}");
+        // A command that prints without end: its first line is read, the rest is not.
+        let started = Instant::now();
+        let short = Duration::from_secs(3);
+        assert_eq!(run_within(&p("yes 123456"), short).unwrap().as_str(), "123456");
+        assert!(run_within(&p("cat /dev/zero"), short).is_err());
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
         // stdin is null: a command waiting for input reads end-of-file, not the terminal.
         assert!(matches!(
             run_within(&p("cat"), t),

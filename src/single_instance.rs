@@ -6,7 +6,9 @@
 //! own user:
 //! - Unix: it lives in `<state dir>/ipc/`, a directory owned by us with mode 0700, so no other
 //!   user can reach it, and the listener also checks that the peer's uid (`SO_PEERCRED`,
-//!   `LOCAL_PEERCRED`) is ours.
+//!   `LOCAL_PEERCRED`) is ours. A socket's path must fit `sun_path` (108 bytes on Linux, 104 on
+//!   macOS): when the state dir is too deep for that, the same private directory is
+//!   `keyhop-<hash of the state dir>` in `$XDG_RUNTIME_DIR` (else the temp dir) instead.
 //! - Windows: the pipe `\\.\pipe\keyhop-tray-<hash of the state dir>` keeps a named pipe's
 //!   default DACL (full control for its creator, SYSTEM and administrators; only read access for
 //!   everyone else), so no other user can send a request; remote clients are refused.
@@ -74,7 +76,8 @@ pub fn running(dir: &Path) -> bool {
 
 /// [`claim`], with what to do on a request (tests count them).
 fn claim_with(dir: &Path, on_open: impl Fn() + Send + Sync + 'static) -> io::Result<Instance> {
-    std::fs::create_dir_all(dir)?;
+    // 0700: the state dir shows which profiles and roles the user has.
+    keyhop_core::state::create_private_dir(dir)?;
     let mut options = File::options();
     options.create(true).truncate(false).write(true);
     #[cfg(unix)]
@@ -96,11 +99,31 @@ fn claim_with(dir: &Path, on_open: impl Fn() + Send + Sync + 'static) -> io::Res
     Ok(Instance::First(Guard { _lock: lock }))
 }
 
-/// `<dir>/ipc/tray.sock`.
+/// The longest socket path used: under macOS's 104 bytes of `sun_path` with the NUL.
+#[cfg(unix)]
+const MAX_SOCKET_PATH: usize = 100;
+
+/// `<dir>/ipc/tray.sock`, or when that is too long for a socket,
+/// `$XDG_RUNTIME_DIR/keyhop-<hash of dir>/tray.sock` (the temp dir without that variable).
+#[cfg(unix)]
+fn socket_path(dir: &Path) -> std::path::PathBuf {
+    let beside = dir.join("ipc").join("tray.sock");
+    if beside.as_os_str().len() <= MAX_SOCKET_PATH {
+        return beside;
+    }
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.is_absolute())
+        .unwrap_or_else(std::env::temp_dir);
+    runtime
+        .join(format!("keyhop-{:016x}", fnv1a(dir.as_os_str().as_encoded_bytes())))
+        .join("tray.sock")
+}
+
 #[cfg(unix)]
 fn socket_name(dir: &Path) -> io::Result<Name<'static>> {
     use interprocess::local_socket::GenericFilePath;
-    dir.join("ipc").join("tray.sock").to_fs_name::<GenericFilePath>()
+    socket_path(dir).to_fs_name::<GenericFilePath>()
 }
 
 /// `\\.\pipe\keyhop-tray-<hash>`: pipe names are global, so the name depends on the state dir
@@ -113,7 +136,6 @@ fn socket_name(dir: &Path) -> io::Result<Name<'static>> {
 
 /// FNV-1a, 64 bits: a stable hash (std's `DefaultHasher` may change between Rust releases, and
 /// two keyhop builds must agree on the name).
-#[cfg(any(windows, test))]
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -123,10 +145,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 fn listen(dir: &Path) -> io::Result<LocalSocketListener> {
     #[cfg(unix)]
     {
-        let ipc = dir.join("ipc");
-        private_dir(&ipc)?;
+        let path = socket_path(dir);
+        private_dir(path.parent().unwrap_or(dir))?;
         // We hold the lock, so a socket file left here is stale.
-        match std::fs::remove_file(ipc.join("tray.sock")) {
+        match std::fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
@@ -284,6 +306,32 @@ mod tests {
         // FNV-1a test vectors; the Windows pipe name must not change between builds.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_state_dir_too_deep_for_a_socket_path_still_makes_one_tray() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().expect("temp dir");
+        let dir = home.path().join("d".repeat(120)).join("keyhop");
+        let first = claim_with(&dir, || {}).expect("the first claim with a long state dir");
+        assert!(matches!(first, Instance::First(_)));
+        let mode = std::fs::metadata(&dir).expect("state dir").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the state dir it created is not private");
+        let socket = socket_path(&dir);
+        assert!(socket.as_os_str().len() <= MAX_SOCKET_PATH, "{}", socket.display());
+        let ipc = std::fs::metadata(socket.parent().expect("a parent")).expect("socket dir");
+        assert_eq!(
+            ipc.permissions().mode() & 0o777,
+            0o700,
+            "the socket's directory is private"
+        );
+        let second = claim_with(&dir, || {}).expect("second claim");
+        assert!(matches!(second, Instance::AlreadyRunning));
+        drop(first);
+        if socket.parent() != Some(dir.join("ipc").as_path()) {
+            let _ = std::fs::remove_dir_all(socket.parent().expect("a parent"));
+        }
     }
 
     #[cfg(unix)]

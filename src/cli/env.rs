@@ -187,16 +187,30 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
 
 #[cfg(unix)]
 mod signals {
-    //! SIGINT and SIGTERM that reach keyhop go on to the command it runs (a terminal's Ctrl-C
-    //! reaches both anyway; a `kill` of keyhop alone must not orphan the command).
+    //! SIGINT, SIGTERM and SIGHUP sent to keyhop alone (`kill PID`) go on to the command it
+    //! runs, so the command is not orphaned. The ones a terminal generates (Ctrl-C, Ctrl-Backslash, a
+    //! hangup) are not: the kernel sends those to the terminal's whole foreground process
+    //! group, the command included, and a second copy makes tools like terraform abort at
+    //! once. The two are told apart by `si_code`: kill(2) and sigqueue(3) mark what they send.
+    //! (A `kill -INT -PGID` by another process reaches both and is marked like a `kill PID`:
+    //! the command then gets it twice, as it did from every source before.)
 
     use std::sync::atomic::{AtomicI32, Ordering};
 
     static CHILD: AtomicI32 = AtomicI32::new(0);
 
-    extern "C" fn forward(sig: libc::c_int) {
+    #[cfg(not(target_vendor = "apple"))]
+    const SENT_BY_A_PROCESS: [libc::c_int; 2] = [libc::SI_USER, libc::SI_QUEUE];
+    /// macOS's <sys/signal.h> (not in the libc crate).
+    #[cfg(target_vendor = "apple")]
+    const SENT_BY_A_PROCESS: [libc::c_int; 2] = [0x10001, 0x10002];
+
+    extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
         let pid = CHILD.load(Ordering::SeqCst);
-        if pid > 0 {
+        // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t for this signal.
+        #[allow(unsafe_code)]
+        let code = unsafe { info.as_ref() }.map(|i| i.si_code);
+        if pid > 0 && code.is_some_and(|c| SENT_BY_A_PROCESS.contains(&c)) {
             // SAFETY: kill(2) is async-signal-safe.
             #[allow(unsafe_code)]
             unsafe {
@@ -210,10 +224,16 @@ mod signals {
     pub fn forward_to(pid: u32) -> Forward {
         CHILD.store(pid.cast_signed(), Ordering::SeqCst);
         for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: the handler only reads an atomic and calls kill(2).
+            // SAFETY: a zeroed sigaction is a valid start; the handler only reads an atomic and
+            // the siginfo, and calls kill(2).
             #[allow(unsafe_code)]
             unsafe {
-                libc::signal(sig, forward as extern "C" fn(libc::c_int) as libc::sighandler_t);
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = forward as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                    as libc::sighandler_t;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+                libc::sigemptyset(&raw mut action.sa_mask);
+                libc::sigaction(sig, &raw const action, std::ptr::null_mut());
             }
         }
         Forward

@@ -36,12 +36,14 @@ fn parse_duration(s: &str) -> std::result::Result<time::Duration, String> {
         None => (s, "s"),
     };
     let n: i64 = digits.parse().map_err(|_| bad())?;
-    let d = match unit {
-        "s" => time::Duration::seconds(n),
-        "m" => time::Duration::minutes(n),
-        "h" => time::Duration::hours(n),
+    let per_unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(bad()),
     };
+    // Checked: `time::Duration::minutes` panics on a number of minutes too big for it.
+    let d = n.checked_mul(per_unit).map(time::Duration::seconds).ok_or_else(bad)?;
     if d < time::Duration::SECOND || d > time::Duration::DAY {
         return Err(bad());
     }
@@ -141,7 +143,18 @@ mod tests {
         assert_eq!(parse_duration("90s"), Ok(Duration::seconds(90)));
         assert_eq!(parse_duration("15m"), Ok(Duration::minutes(15)));
         assert_eq!(parse_duration("24h"), Ok(Duration::hours(24)));
-        for bad in ["", "0", "25h", "5d", "m", "-5m", "1.5h", "99999999999999999999"] {
+        for bad in [
+            "",
+            "0",
+            "25h",
+            "5d",
+            "m",
+            "-5m",
+            "1.5h",
+            "99999999999999999999",
+            "999999999999999999m",
+            "99999999999999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
         }
     }

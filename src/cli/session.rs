@@ -1,7 +1,7 @@
 //! `keyhop session …`
 
 use clap::{Args, Subcommand};
-use keyhop_core::engine::{NewSession, SessionEdit, StopOutcome};
+use keyhop_core::engine::{NewSession, Resumed, SessionEdit, StopOutcome};
 use keyhop_core::validate::{ProfileName, Region, SessionAlias};
 use keyhop_core::{Engine, Result};
 use time::OffsetDateTime;
@@ -71,9 +71,24 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
         SessionCommand::List { json } => list(engine, json).await?,
         SessionCommand::Rotate { alias } => {
             let out = engine.rotate(&engine.resolve(&alias)?).await?;
+            match &out.resumed {
+                Some(Resumed::Finished) => print!("Finished an interrupted rotation of {:?}: ", out.alias),
+                Some(Resumed::Undone { old, new }) => {
+                    eprintln!(
+                        "keyhop: note: an earlier rotation of {:?} was interrupted before its new key reached the keyring; {}; {old} stayed in use",
+                        out.alias,
+                        new.as_ref().map_or_else(
+                            || "IAM had made no new key".to_owned(),
+                            |n| format!("deleted that new key {n}")
+                        )
+                    );
+                    print!("Rotated the access key of {:?}: ", out.alias);
+                }
+                None => print!("Rotated the access key of {:?}: ", out.alias),
+            }
             println!(
-                "Rotated the access key of {:?}: {} is in the keyring and works; {} is deactivated and deleted.",
-                out.alias, out.new_key, out.old_key
+                "{} is in the keyring and works; {} is deactivated and deleted.",
+                out.new_key, out.old_key
             );
             println!("An active session keeps its credentials until they expire; the next start uses the new key.");
         }

@@ -37,8 +37,10 @@ impl Renewer {
         loop {
             let lease = self.lease.borrow().clone();
             let now = OffsetDateTime::now_utc();
-            // Before it turns stale, whatever the margin.
+            // Before it turns stale, whatever the margin; but never sooner than MIN_GAP after
+            // the last try, even for credentials that arrive with less than STALE left.
             let planned = lease.renew_at(self.margin).min(lease.expiration() - STALE);
+            let planned = last_try.map_or(planned, |t| planned.max(t + MIN_GAP));
             let due = failure.map_or(planned, |f| f.retry_at.max(planned));
             if now < due {
                 let wait = (due - now).unsigned_abs().min(TICK);

@@ -109,6 +109,96 @@ fn exec_passes_the_exit_code_and_signals_through() {
     assert_eq!(status.code(), Some(42), "the command's trap did not run");
 }
 
+/// Runs `argv` (keyhop exec … -- the counter) on a new pseudo-terminal, as its foreground
+/// process group, as a shell in a terminal would. Types Ctrl-C three times, asks the counter
+/// for its count, then sends SIGINT to keyhop's pid alone and asks again.
+///
+/// keyhop is stopped while each Ctrl-C is typed and continued once the command has taken its
+/// own SIGINT: two SIGINTs pending at once are one (standard signals do not queue), so a copy
+/// that keyhop forwarded at the same instant could not be told from none. The terminal's
+/// SIGINT waits for keyhop, with its origin, until it is continued.
+#[cfg(target_os = "linux")]
+const PTY_DRIVER: &str = r#"
+import os, pty, select, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+seen = b""
+def read_until(word, secs=60):
+    global seen
+    end = time.time() + secs
+    while word not in seen and time.time() < end:
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+def state():
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(") ", 1)[1].split()[0]
+read_until(b"ready")
+time.sleep(0.3)
+for _ in range(3):
+    os.kill(pid, signal.SIGSTOP)
+    while state() != "T":
+        time.sleep(0.01)
+    os.write(fd, b"\x03")
+    time.sleep(0.3)
+    os.kill(pid, signal.SIGCONT)
+    time.sleep(0.3)
+os.write(fd, b"count\n")
+read_until(b"sigints=", 20)
+os.kill(pid, signal.SIGINT)
+time.sleep(0.4)
+os.write(fd, b"count\n")
+read_until(b"bye", 20)
+os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+"#;
+
+/// Counts the SIGINTs it gets; prints the count for each line read, ends after two.
+#[cfg(target_os = "linux")]
+const SIGINT_COUNTER: &str = r#"
+import signal, sys
+n = 0
+def count(sig, frame):
+    global n
+    n += 1
+signal.signal(signal.SIGINT, count)
+print("ready", flush=True)
+for i in range(2):
+    sys.stdin.readline()
+    print(f"sigints={n}", flush=True)
+print("bye", flush=True)
+"#;
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_reaches_the_command_once_and_a_kill_of_keyhop_is_passed_on() {
+    let (rig, alias, _) = user_session("ctrlc");
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        "-c",
+        PTY_DRIVER,
+        keyhop_bin(),
+        "exec",
+        &alias,
+        "--",
+        "python3",
+        "-c",
+        SIGINT_COUNTER,
+    ]);
+    rig.apply_env(&mut cmd);
+    let out = run(cmd, "", "keyhop exec on a terminal, with Ctrl-C").ok();
+    let counts: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("sigints="))
+        .collect();
+    // Three Ctrl-C: three SIGINTs, from the terminal; then `kill -INT` of keyhop: one more.
+    assert_eq!(counts, ["3", "4"], "{out}");
+}
+
 #[test]
 fn nested_exec_the_inner_session_wins() {
     let (rig, outer, _) = user_session("outer");

@@ -283,3 +283,22 @@ fn mode_backup_and_leftovers_are_taken_care_of() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_symlink_planted_where_the_backup_goes_is_not_followed_and_is_reported() {
+    let (rig, alias) = rig_with_session("mine");
+    rig.write_credentials(FOREIGN.as_bytes());
+    let aws = rig.home.join(".aws");
+    let elsewhere = rig.home.join("elsewhere");
+    std::os::unix::fs::symlink(&elsewhere, aws.join("credentials.keyhop-backup")).expect("symlink");
+    let out = rig.start(&alias).ok();
+    let notes: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("keyhop: note:")).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("credentials.keyhop-backup") && n.contains("no copy")),
+        "the skipped backup was not reported: {out}"
+    );
+    assert!(!elsewhere.exists(), "keyhop wrote through the planted symlink");
+    assert!(rig.caller_arn("mine").contains("123456789012"));
+}

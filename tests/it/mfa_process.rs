@@ -112,6 +112,34 @@ fn garbage_output_is_refused_without_quoting_it() {
 }
 
 #[test]
+fn a_command_that_prints_without_end_is_read_only_up_to_its_first_line() {
+    // `yes 123456` prints gigabytes if let; keyhop reads the first line and closes the pipe.
+    let w = world("mfayes", "exec yes 123456");
+    let measure = "import resource, subprocess, sys\n\
+        r = subprocess.run(sys.argv[1:])\n\
+        print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n\
+        sys.exit(r.returncode)";
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", measure, keyhop_bin(), "session", "start", &w.alias]);
+    w.rig.apply_env(&mut cmd);
+    cmd.env("KEYHOP_MFA_PROCESS_TIMEOUT", "5");
+    let started = Instant::now();
+    let out = run(cmd, "", "keyhop session start (yes 123456 as the MFA command)");
+    let took = started.elapsed();
+    let kib: u64 = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("maxrss_kib "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no maxrss: {out}"));
+    eprintln!("mfa_process: `yes 123456` as the MFA command: start took {took:?}, peak RSS {kib} KiB");
+    assert!(kib < 100 * 1024, "keyhop grew to {kib} KiB: {out}");
+    let out = out.ok();
+    assert!(took < Duration::from_secs(4), "took {took:?}: {out}");
+    assert_eq!(w.rig.session(&w.alias)["status"], "active");
+}
+
+#[test]
 fn a_hanging_command_is_killed_after_the_timeout() {
     // The script starts a child that would hold the output open; both must go.
     let w = world("mfahang", r#"sleep 60 & echo $! > "$MARKER"; wait"#);

@@ -7,8 +7,7 @@
 use crate::common;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 /// The AWS CLI against `url` as an administrator (dummy keys: moto outside auth mode; `keys`
 /// when given).
@@ -80,41 +79,6 @@ fn rotate(rig: &Rig, alias: &str, env: &[(&str, &str)]) -> Out {
     rig.apply_env(&mut cmd);
     cmd.envs(env.iter().copied());
     run(cmd, "", &format!("keyhop session rotate {alias}"))
-}
-
-/// xtask/rig/fault_proxy.py in front of `upstream`, stopped on drop.
-struct FaultProxy {
-    child: Child,
-    url: String,
-}
-
-impl FaultProxy {
-    fn start(upstream: &str, fail: &str) -> FaultProxy {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/xtask/rig/fault_proxy.py");
-        let mut child = Command::new("python3")
-            .args([script, "--upstream", upstream, "--fail", fail])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 fault_proxy.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("the proxy's port");
-        let port = line.trim().strip_prefix("port ").expect("port N").to_owned();
-        FaultProxy {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A user in the shared moto with a session for it: (rig, alias, user name, keys).
@@ -243,7 +207,7 @@ fn an_unreachable_sts_keeps_the_old_key_and_deletes_the_new() {
 #[test]
 fn a_denied_deactivate_leaves_the_new_key_working_and_says_the_old_is_active() {
     let (rig, alias, user, keys) = world("deact");
-    let proxy = FaultProxy::start(&moto_url(), "UpdateAccessKey");
+    let proxy = FaultProxy::start(&moto_url(), &["--fail", "UpdateAccessKey"]);
     let out = rotate(&rig, &alias, &[("AWS_ENDPOINT_URL_IAM", &proxy.url)]);
     let out = out.fails_with(&[&keys.id, "works and is in the keyring", "still active", "AccessDenied"]);
     assert_no_secret(&out.all(), &[&keys.secret], "the error");
@@ -260,7 +224,7 @@ fn a_denied_deactivate_leaves_the_new_key_working_and_says_the_old_is_active() {
 #[test]
 fn a_denied_delete_leaves_the_old_key_inactive_and_says_so() {
     let (rig, alias, user, keys) = world("del");
-    let proxy = FaultProxy::start(&moto_url(), "DeleteAccessKey");
+    let proxy = FaultProxy::start(&moto_url(), &["--fail", "DeleteAccessKey"]);
     let out = rotate(&rig, &alias, &[("AWS_ENDPOINT_URL_IAM", &proxy.url)]);
     let out = out.fails_with(&[&keys.id, "deactivated but could not be deleted", "AccessDenied"]);
     let in_iam = keys_in_iam(&moto_url(), None, &user);
@@ -273,6 +237,111 @@ fn a_denied_delete_leaves_the_old_key_inactive_and_says_so() {
     assert!(out.stderr.contains(&new_id), "{out}");
     assert!(keyring_keys(&rig, &alias).contains(&new_id));
     rig.start(&alias).ok();
+}
+
+/// `keyhop session rotate` SIGKILLed by the fault proxy when it sends `action` to IAM. With
+/// `forward`, the proxy passes the call on to IAM after the kill; else IAM never sees it.
+fn rotate_killed_at(rig: &Rig, alias: &str, action: &str, forward: bool) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let pid_file = tmp.path().join("pid");
+    let kill = format!("kill -KILL \"$(cat '{}')\"", pid_file.display());
+    let mut args = vec!["--on", action, "--run", &kill];
+    if !forward {
+        args.extend(["--fail", action]);
+    }
+    let proxy = FaultProxy::start(&moto_url(), &args);
+    let mut cmd = Command::new(keyhop_bin());
+    cmd.args(["session", "rotate", alias]);
+    rig.apply_env(&mut cmd);
+    cmd.env("AWS_ENDPOINT_URL_IAM", &proxy.url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("keyhop session rotate");
+    // Written before keyhop's first IAM call can reach the proxy: it reads the keyring first.
+    let partial = tmp.path().join("pid.tmp");
+    std::fs::write(&partial, child.id().to_string()).expect("pid file");
+    std::fs::rename(&partial, &pid_file).expect("pid file");
+    let out = child.wait_with_output().expect("keyhop session rotate ends");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGKILL),
+        "rotate was not killed at {action}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_rotation_killed_before_the_old_key_is_retired_is_finished_by_the_next() {
+    let (rig, alias, user, keys) = world("killed");
+    rotate_killed_at(&rig, &alias, "UpdateAccessKey", false);
+    // As the kill left it: both keys active in IAM, the new one alone in the keyring.
+    let in_iam = keys_in_iam(&moto_url(), None, &user);
+    assert_eq!(in_iam.len(), 2, "{in_iam:?}");
+    assert!(in_iam.iter().all(|(_, s)| s == "Active"), "{in_iam:?}");
+    let new_id = in_iam.iter().find(|(k, _)| k != &keys.id).unwrap().0.clone();
+    assert!(keyring_keys(&rig, &alias).contains(&new_id));
+    // `keyhop doctor` says so: a fail naming both keys and what to run.
+    let doctor = rig.keyhop(&["doctor", "--json"]);
+    assert_eq!(doctor.status.code(), Some(1), "{doctor}");
+    let report: Value = serde_json::from_str(&doctor.stdout).expect("doctor --json");
+    let check = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "rotation"))
+        .unwrap_or_else(|| panic!("no rotation check: {report}"));
+    assert_eq!(check["status"], "fail", "{check}");
+    let said = check["message"].as_str().unwrap_or_default();
+    assert!(
+        said.contains(&keys.id) && said.contains(&new_id) && said.contains("session rotate"),
+        "{check}"
+    );
+
+    // The next rotate finishes that one (IAM's two-key limit would refuse a new key), naming both.
+    let out = rotate(&rig, &alias, &[]).ok();
+    assert!(out.stdout.contains(&new_id) && out.stdout.contains(&keys.id), "{out}");
+    assert!(out.stdout.contains("interrupted"), "{out}");
+    assert_eq!(keys_in_iam(&moto_url(), None, &user), vec![active(&new_id)]);
+    assert!(keyring_keys(&rig, &alias).contains(&new_id));
+    rig.start(&alias).ok();
+    // Nothing is left pending: a further rotate is an ordinary one.
+    let again = rotate(&rig, &alias, &[]).ok();
+    assert!(!again.all().contains("interrupted"), "{again}");
+    let now = keys_in_iam(&moto_url(), None, &user);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert!(now[0].0 != new_id && now[0].1 == "Active", "{now:?}");
+}
+
+#[test]
+fn a_rotation_killed_before_iam_answered_is_undone_by_the_next() {
+    // Killed while CreateAccessKey is on its way: keyhop never learns the new key's id. Here
+    // the proxy forwards the call after the kill, so IAM does make a key nobody holds.
+    let (rig, alias, user, keys) = world("orphan");
+    rotate_killed_at(&rig, &alias, "CreateAccessKey", true);
+    // The proxy forwards CreateAccessKey after its hook: wait for that key to exist.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let orphan = loop {
+        let in_iam = keys_in_iam(&moto_url(), None, &user);
+        if let Some((k, _)) = in_iam.iter().find(|(k, _)| k != &keys.id) {
+            break k.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "IAM made no key: {in_iam:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(keyring_keys(&rig, &alias).contains(&keys.id));
+
+    let out = rotate(&rig, &alias, &[]).ok();
+    assert!(
+        out.stderr.contains(&orphan) && out.stderr.contains("interrupted"),
+        "{out}"
+    );
+    let now = keys_in_iam(&moto_url(), None, &user);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert!(
+        now[0].0 != orphan && now[0].0 != keys.id && now[0].1 == "Active",
+        "{now:?}"
+    );
+    assert!(keyring_keys(&rig, &alias).contains(&now[0].0));
 }
 
 /// Runs in a private D-Bus session with its own gnome-keyring: add the session, then rotate

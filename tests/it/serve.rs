@@ -415,6 +415,44 @@ fn a_forced_renewal_hands_out_new_credentials_and_clients_keep_working() {
 }
 
 #[test]
+fn credentials_about_to_expire_are_renewed_at_most_once_per_gap() {
+    // STS behind the fault proxy hands out credentials with 20 s left: less than keyhop ever
+    // serves (30 s), so each renewal is due at once. The least gap between renewals (5 s) must
+    // hold all the same: a few AssumeRole calls in 10 s, not a loop of them.
+    let (rig, alias, _) = chained("short");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let log = tmp.path().join("sts.log");
+    let proxy = FaultProxy::start(
+        &moto_url(),
+        &["--expire-in", "20", "--log", log.to_str().expect("UTF-8 path")],
+    );
+    let mut cmd = serve_cmd(&rig, &[&alias]);
+    cmd.env("AWS_ENDPOINT_URL_STS", &proxy.url);
+    let server = Server::start(cmd);
+    let assumed = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| *l == "AssumeRole")
+            .count()
+    };
+    let at_start = assumed();
+    // A client asking meanwhile (each request finds them stale and kicks the renewer).
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until {
+        let _ = server.get(Some(&server.token));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let renewals = assumed() - at_start;
+    eprintln!("serve: credentials with 20 s left: {renewals} AssumeRole calls in 10 s");
+    assert!(
+        (1..=3).contains(&renewals),
+        "{renewals} AssumeRole calls in 10 s: {}",
+        server.stderr()
+    );
+}
+
+#[test]
 fn concurrent_requests_are_all_answered_and_an_oversized_one_is_refused() {
     let (rig, alias, _) = chained("busy");
     let server = Arc::new(Server::start(serve_cmd(&rig, &[&alias])));
@@ -457,9 +495,25 @@ fn bad_input_fails_before_anything_listens() {
     let out = rig.keyhop(&["serve", "no-such-session", "--port", &port.to_string()]);
     let out = out.fails_with(&["no-such-session"]);
     assert!(out.stdout.is_empty(), "{out}");
-    for bad in [["--port", "70000"], ["--refresh-before", "0s"], ["--mfa-code", "12"]] {
+    for bad in [
+        ["--port", "70000"],
+        ["--refresh-before", "0s"],
+        ["--refresh-before", "999999999999999999m"],
+        ["--refresh-before", "99999999999999999h"],
+        ["--mfa-code", "12"],
+    ] {
         let out = rig.keyhop(&["serve", &alias, bad[0], bad[1]]);
         assert!(!out.success() && out.stdout.is_empty(), "{out}");
+        // A clear error, not a panic (exit code 101).
+        assert_ne!(out.status.code(), Some(101), "{out}");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+        if bad[0] == "--refresh-before" {
+            assert!(
+                out.stderr.contains(bad[1]),
+                "the error does not name {:?}: {out}",
+                bad[1]
+            );
+        }
     }
     rig.assert_unchanged(&before, "serve with bad input");
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).expect("the port was never taken");

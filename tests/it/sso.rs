@@ -78,6 +78,14 @@ fn connections_are_added_listed_and_bad_ones_refused() {
             &["url"][..],
         ),
         (other.as_str(), "not a url", SSO_REGION, None, &["url"][..]),
+        // The sign-in and its tokens must not travel in the clear (loopback aside, for tests).
+        (
+            other.as_str(),
+            "http://d-1234567890.awsapps.com/start",
+            SSO_REGION,
+            None,
+            &["https", "http://d-1234567890.awsapps.com/start"][..],
+        ),
         (other.as_str(), start_url, "not a region", None, &["region"][..]),
         (
             other.as_str(),

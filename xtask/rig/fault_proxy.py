@@ -5,17 +5,21 @@ Every request is forwarded to the upstream (moto) unchanged, Host header include
 signatures stay valid; only the AWS query actions named with --fail are answered by the proxy
 itself, with the error a real service sends when a policy denies the action (403 AccessDenied,
 IAM's XML shape). --on ACTION --run CMD runs a shell command when ACTION passes through, before
-forwarding it (a test uses it to lock the keyring between two steps of keyhop).
+forwarding it (a test uses it to lock the keyring between two steps of keyhop). --expire-in N
+rewrites every <Expiration> in the answers (STS's credentials) to N seconds from now, as
+credentials about to run out would look. --log FILE appends each request's action, one a line.
 
     python3 xtask/rig/fault_proxy.py --upstream http://127.0.0.1:M [--fail DeleteAccessKey]...
-        [--on CreateAccessKey --run 'CMD']
+        [--on CreateAccessKey --run 'CMD'] [--expire-in 20] [--log FILE]
 
 Listens on 127.0.0.1, on a free port, printed as the first line of stdout ("port N"). Standard
 library only.
 """
 
 import argparse
+import datetime
 import http.client
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -32,7 +36,16 @@ def denied(action):
     ).encode()
 
 
-def make_handler(upstream, fail, hooks):
+EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
+
+
+def expiring_in(data, seconds):
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return EXPIRATION.sub(b"<Expiration>" + stamp + b"</Expiration>", data)
+
+
+def make_handler(upstream, fail, hooks, expire_in=None, log=None):
     up = urllib.parse.urlsplit(upstream)
 
     class Handler(BaseHTTPRequestHandler):
@@ -48,6 +61,9 @@ def make_handler(upstream, fail, hooks):
             params = urllib.parse.parse_qs(body.decode("utf-8", "replace")) if body else {}
             params.update(urllib.parse.parse_qs(query))
             action = (params.get("Action") or [""])[0]
+            if log:
+                with open(log, "a") as f:
+                    f.write(action + "\n")
             if action in hooks:
                 subprocess.run(hooks[action], shell=True, check=False)
             if action in fail:
@@ -66,6 +82,8 @@ def make_handler(upstream, fail, hooks):
             conn.endheaders(body)
             resp = conn.getresponse()
             data = resp.read()
+            if expire_in is not None:
+                data = expiring_in(data, expire_in)
             self.send_response(resp.status)
             for k, v in resp.getheaders():
                 if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
@@ -86,10 +104,12 @@ def main():
     p.add_argument("--fail", action="append", default=[], metavar="ACTION")
     p.add_argument("--on", action="append", default=[], metavar="ACTION")
     p.add_argument("--run", action="append", default=[], metavar="CMD")
+    p.add_argument("--expire-in", type=int, metavar="SECONDS")
+    p.add_argument("--log", metavar="FILE")
     a = p.parse_args()
     if len(a.on) != len(a.run):
         p.error("each --on needs its --run")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(a.upstream, set(a.fail), dict(zip(a.on, a.run))))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(a.upstream, set(a.fail), dict(zip(a.on, a.run)), a.expire_in, a.log))
     print(f"port {server.server_address[1]}", flush=True)
     server.serve_forever()
 

@@ -9,7 +9,7 @@ use std::path::Path;
 /// Creates `dir` (and its parents) 0700, and makes an existing `dir` 0700 too: the mode of
 /// `DirBuilder` only applies to directories it creates, and a state dir that others can list
 /// shows which profiles and roles a user has.
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]

@@ -3,6 +3,7 @@
 
 use crate::iam::IamError;
 use crate::secrets::SecretsError;
+use crate::state::StateError;
 use crate::sts::StsError;
 
 /// What became of the new key after a failure before the old one was retired.
@@ -56,7 +57,7 @@ pub enum RotateError {
         keyring: OldKeyring,
     },
     #[error(
-        "the new access key {new} of {alias:?} works and is in the keyring, but the old key {old} could not be deactivated ({source}): it is still active in IAM; deactivate and delete it (aws iam delete-access-key --access-key-id {old})"
+        "the new access key {new} of {alias:?} works and is in the keyring, but the old key {old} could not be deactivated ({source}): it is still active in IAM; run `keyhop session rotate` again to retire it, or deactivate and delete it (aws iam delete-access-key --access-key-id {old})"
     )]
     Deactivate {
         alias: String,
@@ -65,13 +66,50 @@ pub enum RotateError {
         source: IamError,
     },
     #[error(
-        "the new access key {new} of {alias:?} works and is in the keyring; the old key {old} is deactivated but could not be deleted ({source}); delete it (aws iam delete-access-key --access-key-id {old})"
+        "the new access key {new} of {alias:?} works and is in the keyring; the old key {old} is deactivated but could not be deleted ({source}); run `keyhop session rotate` again to delete it, or delete it (aws iam delete-access-key --access-key-id {old})"
     )]
     Delete {
         alias: String,
         old: String,
         new: String,
         source: IamError,
+    },
+    #[error(
+        "cannot note the rotation of {alias:?} in its journal ({source}); the new key {new} {fate}. The old key {old} is still active and in the keyring"
+    )]
+    Journal {
+        alias: String,
+        old: String,
+        new: String,
+        source: StateError,
+        fate: NewKeyFate,
+    },
+    #[error(
+        "an interrupted rotation of {alias:?} left the new access key {new} in the keyring, but it does not work ({source}); the old key {old} may still be active in IAM, but its secret is no longer in the keyring. Check both keys in IAM, then run `keyhop session rotate` again"
+    )]
+    ResumeProve {
+        alias: String,
+        old: String,
+        new: String,
+        source: StsError,
+    },
+    #[error(
+        "an interrupted rotation of {alias:?} left a new access key {new} that never reached the keyring; deleting it failed ({source}). The old key {old} is still the one in use; run `keyhop session rotate` again, or delete {new} (aws iam delete-access-key --access-key-id {new})"
+    )]
+    Undo {
+        alias: String,
+        old: String,
+        new: String,
+        source: IamError,
+    },
+    #[error(
+        "an interrupted rotation of {alias:?} (old key {old}, new key {new}) can be neither finished nor undone: {detail}"
+    )]
+    Interrupted {
+        alias: String,
+        old: String,
+        new: String,
+        detail: String,
     },
 }
 

@@ -62,12 +62,24 @@ async fn client(endpoints: &Endpoints, region: &Region, creds: Credentials) -> a
     aws_sdk_sts::Client::new(&crate::sdk_config::load(endpoints.sts(), region, Some(creds)).await)
 }
 
+/// An expiration as an endpoint sent it (Unix seconds), if it is one keyhop can use: from 1970
+/// to the end of year 9999. Outside that, RFC 3339 (the keyring cache, the AWS files, `serve`'s
+/// JSON) cannot write it; no service means such a date.
+pub(crate) fn expiration_at(unix_secs: i64) -> Option<OffsetDateTime> {
+    const LAST: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    if (0..=LAST).contains(&unix_secs) {
+        OffsetDateTime::from_unix_timestamp(unix_secs).ok()
+    } else {
+        None
+    }
+}
+
 fn into_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<StsCredentials, StsError> {
     let c = c.ok_or_else(|| StsError::Other {
         code: "NoCredentials".into(),
         message: "STS answered without credentials".into(),
     })?;
-    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).map_err(|_| StsError::Other {
+    let expiration = expiration_at(c.expiration().secs()).ok_or_else(|| StsError::Other {
         code: "BadExpiration".into(),
         message: "STS answered with an impossible expiration".into(),
     })?;

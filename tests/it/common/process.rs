@@ -1,8 +1,8 @@
 //! Running a program with piped stdin, captured output and a time limit.
 
 use std::fmt;
-use std::io::{Read, Write};
-use std::process::{Command, ExitStatus, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// No command of the tests may take longer than this (a hung command fails the test).
@@ -105,5 +105,43 @@ pub fn run(mut cmd: Command, stdin: &str, what: &str) -> Out {
         status,
         stdout,
         stderr,
+    }
+}
+
+/// xtask/rig/fault_proxy.py in front of `upstream`, stopped on drop.
+pub struct FaultProxy {
+    child: Child,
+    pub url: String,
+}
+
+impl FaultProxy {
+    /// `args`: the proxy's options (`--fail ACTION`, `--on ACTION --run CMD`, `--expire-in N`,
+    /// `--log FILE`).
+    pub fn start(upstream: &str, args: &[&str]) -> FaultProxy {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/xtask/rig/fault_proxy.py");
+        let mut child = Command::new("python3")
+            .args([script, "--upstream", upstream])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 fault_proxy.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("the proxy's port");
+        let port = line.trim().strip_prefix("port ").expect("port N").to_owned();
+        FaultProxy {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

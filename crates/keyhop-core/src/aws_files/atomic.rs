@@ -80,6 +80,10 @@ pub struct FileWrite {
     /// first change (`<file>.keyhop-backup` beside the real file, mode 0600, never
     /// overwritten).
     pub backup: Option<PathBuf>,
+    /// Set when no copy could be made because something that is not a regular file (a
+    /// symlink someone planted, a directory) sits at the backup's path: keyhop does not write
+    /// through it, and says so rather than skip the copy silently.
+    pub backup_blocked: Option<PathBuf>,
     /// keyhop temp files of a killed process removed from the file's directory.
     pub stale_temp_files_removed: usize,
 }
@@ -99,6 +103,12 @@ impl FileWrite {
             out.push(format!(
                 "keyhop kept a copy of {path} as it was before its first change: {}",
                 backup.display()
+            ));
+        }
+        if let Some(blocked) = &self.backup_blocked {
+            out.push(format!(
+                "keyhop made no copy of {path} before changing it: {} is not a regular file (a symbolic link?), and keyhop does not write through it; remove it to get the copy",
+                blocked.display()
             ));
         }
         if self.stale_temp_files_removed > 0 {
@@ -195,7 +205,11 @@ pub fn edit_file<T>(
         if options.backup
             && let Some(bytes) = &old_bytes
         {
-            write.backup = keep_backup(&target, dir, bytes)?;
+            match keep_backup(&target, dir, bytes)? {
+                Backup::Made(path) => write.backup = Some(path),
+                Backup::Exists => {}
+                Backup::Blocked(path) => write.backup_blocked = Some(path),
+            }
         }
         write.mode_fixed = replace(&target, dir, new.as_bytes(), existing.as_ref(), options.mode)?;
         write.written = true;
@@ -301,14 +315,27 @@ fn replace(
     Ok(change)
 }
 
+/// What became of the copy before a change.
+enum Backup {
+    Made(PathBuf),
+    /// Made by an earlier change.
+    Exists,
+    /// Something other than a regular file is in its place.
+    Blocked(PathBuf),
+}
+
 /// Copies the file's old bytes to `<target>.keyhop-backup` (0600) unless that exists: made
 /// once, never overwritten. Written to a temp file and linked into place without
 /// replacing anything, so a crash never leaves a half backup that would then stay forever.
 /// It sits beside the real file (for a symlink, beside its target), in the locked `dir`.
-fn keep_backup(target: &Path, dir: &Path, bytes: &[u8]) -> Result<Option<PathBuf>, AwsFilesError> {
+fn keep_backup(target: &Path, dir: &Path, bytes: &[u8]) -> Result<Backup, AwsFilesError> {
     let backup = backup_path(target);
-    if fs::symlink_metadata(&backup).is_ok() {
-        return Ok(None);
+    if let Ok(meta) = fs::symlink_metadata(&backup) {
+        if meta.is_file() {
+            return Ok(Backup::Exists);
+        }
+        tracing::warn!(path = %backup.display(), "not a regular file where the backup belongs; no backup made");
+        return Ok(Backup::Blocked(backup));
     }
     let err = |source| AwsFilesError::Backup {
         path: backup.clone(),
@@ -330,12 +357,12 @@ fn keep_backup(target: &Path, dir: &Path, bytes: &[u8]) -> Result<Option<PathBuf
     match tmp.persist_noclobber(&backup) {
         Ok(_) => {}
         // Another keyhop (through another link to the same file) was first: keep its copy.
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => return Ok(None),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => return Ok(Backup::Exists),
         Err(e) => return Err(err(e.error)),
     }
     sync_dir(dir).map_err(err)?;
     tracing::info!(path = %target.display(), backup = %backup.display(), "kept a copy before the first change");
-    Ok(Some(backup))
+    Ok(Backup::Made(backup))
 }
 
 /// Removes keyhop's own temp files from `dir` (see `TEMP_PREFIX`); call with the lock held.

@@ -258,11 +258,28 @@ fn session<S: SecretStore>(
     )
 }
 
-// ---- LEAD: wire the rotation journal in here at merge ------------------------------------
-/// A `session rotate` left half-done (two active keys, the old one out of the keyring). The
-/// `audit` branch adds the rotation journal and a core function that reads it; at merge this
-/// calls it and turns a journal entry into a `fail` naming both key ids and `session rotate`.
-/// Until then there is no journal to read, so it reports `ok`.
-fn rotation_journal<S: SecretStore>(_engine: &Engine<S>) -> Check {
-    Check::ok("rotation", "no access-key rotation was left half-done")
+/// A `session rotate` left half-done (killed between its steps): two active keys, or the old
+/// one out of the keyring. The rotation journal says which; the next `session rotate` of that
+/// session finishes or undoes it.
+fn rotation_journal<S: SecretStore>(engine: &Engine<S>) -> Check {
+    match crate::engine::pending_rotations(engine.state_store()) {
+        Ok(pending) if pending.is_empty() => Check::ok("rotation", "no access-key rotation was left half-done"),
+        Ok(pending) => {
+            let named: Vec<String> = pending
+                .iter()
+                .map(|p| {
+                    let new = p.new_key.as_deref().unwrap_or("(not known yet)");
+                    format!("{:?} (old key {}, new key {new})", p.alias, p.old_key)
+                })
+                .collect();
+            Check::fail(
+                "rotation",
+                format!(
+                    "an access-key rotation was interrupted for {}; run `keyhop session rotate` on it again to finish or undo it",
+                    named.join(", ")
+                ),
+            )
+        }
+        Err(e) => Check::warn("rotation", format!("cannot read the rotation journal ({e})")),
+    }
 }

@@ -337,8 +337,10 @@ impl<S: SecretStore> Engine<S> {
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
+    // Expirations are checked where they come in (`sts::expiration_at`), so this does not fall
+    // back; should a date RFC 3339 cannot write get through, it still prints instead of panicking.
     t.format(&time::format_description::well_known::Rfc3339)
-        .expect("a UTC time formats as RFC 3339")
+        .unwrap_or_else(|_| t.to_string())
 }
 
 /// The sessions that held a profile before session `idx` took it over.

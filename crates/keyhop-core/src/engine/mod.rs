@@ -9,6 +9,8 @@ mod edit;
 mod key_age;
 mod lifecycle;
 mod rotate;
+mod rotate_journal;
+mod rotate_resume;
 mod sso;
 mod view;
 
@@ -22,7 +24,8 @@ use crate::sts::Endpoints;
 pub use crate::rotate_error::{NewKeyFate, OldKeyring, RotateError};
 pub use edit::{EditOutcome, NewSession, SessionEdit};
 pub use lifecycle::{StartOutcome, StopOutcome, rfc3339};
-pub use rotate::RotateOutcome;
+pub use rotate::{Resumed, RotateOutcome};
+pub use rotate_journal::{PendingRotation, RotationStep, pending_rotation, pending_rotations};
 pub use sso::{ConnectionView, LoginOutcome, SyncReport};
 pub use view::SessionView;
 

@@ -81,15 +81,35 @@ impl StartUrl {
         let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
             && s.len() <= 2048
             && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(SsoError::BadStartUrl(s.chars().take(80).collect()))
+        if !ok {
+            return Err(SsoError::BadStartUrl(s.chars().take(80).collect()));
         }
+        // The sign-in's codes and tokens travel to it: only https, but for a portal on this
+        // machine (a test rig) nothing can read on the way.
+        if let Some(rest) = s.strip_prefix("http://")
+            && !is_loopback(rest)
+        {
+            return Err(SsoError::StartUrlNotHttps(s.chars().take(80).collect()));
+        }
+        Ok(Self(s.to_owned()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether the authority that begins `rest` (what follows `http://`) is this machine.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, port)) if port.is_empty() || port.starts_with(':') => h,
+            _ => return false,
+        },
+        None => host.split_once(':').map_or(host, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl std::fmt::Display for StartUrl {
@@ -138,8 +158,23 @@ mod tests {
         }
         assert!(StartUrl::parse("https://d-123.awsapps.com/start").is_ok());
         assert!(StartUrl::parse("http://127.0.0.1:9/start/d-1").is_ok());
+        for loopback in ["http://localhost:9/start", "http://[::1]:9/start", "http://127.0.0.2/x"] {
+            assert!(StartUrl::parse(loopback).is_ok(), "{loopback:?}");
+        }
         for bad in ["d-123.awsapps.com", "ftp://x", "https://", "https://a b", "https:///x"] {
             assert!(StartUrl::parse(bad).is_err(), "{bad:?}");
+        }
+        for clear in [
+            "http://d-123.awsapps.com/start",
+            "http://127.0.0.1.evil.example/start",
+            "http://localhost.evil.example/start",
+            "http://127.0.0.1@evil.example/start",
+            "http://[::1].evil/start",
+        ] {
+            assert!(
+                matches!(StartUrl::parse(clear), Err(SsoError::StartUrlNotHttps(_))),
+                "{clear:?}"
+            );
         }
     }
 }

@@ -19,6 +19,10 @@ pub enum SsoError {
     BadName(String),
     #[error("start URL {0:?} is not valid: expected https://<your portal>/start (an http(s) URL)")]
     BadStartUrl(String),
+    #[error(
+        "start URL {0:?} is not https: the sign-in's codes and tokens would travel in the clear; use the https:// URL of your portal"
+    )]
+    StartUrlNotHttps(String),
     #[error("no SSO connection named {0:?}")]
     NoSuchConnection(String),
     #[error("an SSO connection named {0:?} already exists")]

@@ -82,8 +82,8 @@ pub async fn register(endpoints: &Endpoints, conn: &SsoConnection, flow: Flow) -
             .send()
             .await
             .map_err(|e| sso_error("RegisterClient", endpoints, conn, &e))?;
-        let expires_at = OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at())
-            .unwrap_or_else(|_| now() + time::Duration::days(1));
+        let expires_at = crate::sts::expiration_at(out.client_secret_expires_at())
+            .unwrap_or_else(|| now() + time::Duration::days(1));
         Ok(Registration {
             client_id: out.client_id().unwrap_or_default().to_owned(),
             client_secret: SecretString::from(out.client_secret().unwrap_or_default().to_owned()),

@@ -3,7 +3,6 @@
 
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use secrecy::{ExposeSecret, SecretString};
-use time::OffsetDateTime;
 use tracing::Instrument;
 
 use super::{SsoConnection, SsoError};
@@ -118,21 +117,27 @@ pub async fn role_credentials(
             code: "NoCredentials".to_owned(),
             message: "the portal answered without credentials".to_owned(),
         })?;
-        let expiration = OffsetDateTime::from_unix_timestamp(c.expiration() / 1000).map_err(|_| SsoError::Service {
-            operation: "GetRoleCredentials",
-            code: "BadExpiration".to_owned(),
-            message: "the portal answered with an impossible expiration".to_owned(),
-        })?;
-        tracing::info!(%expiration, "got role credentials");
-        Ok(StsCredentials {
-            access_key_id: c.access_key_id().unwrap_or_default().to_owned(),
-            secret_access_key: c.secret_access_key().unwrap_or_default().to_owned().into(),
-            session_token: c.session_token().unwrap_or_default().to_owned().into(),
-            expiration,
-        })
+        let creds = into_credentials(c)?;
+        tracing::info!(expiration = %creds.expiration, "got role credentials");
+        Ok(creds)
     }
     .instrument(span)
     .await
+}
+
+/// The portal's role credentials, their expiration (epoch milliseconds) checked.
+fn into_credentials(c: &aws_sdk_sso::types::RoleCredentials) -> Result<StsCredentials, SsoError> {
+    let expiration = crate::sts::expiration_at(c.expiration().div_euclid(1000)).ok_or_else(|| SsoError::Service {
+        operation: "GetRoleCredentials",
+        code: "BadExpiration".to_owned(),
+        message: "the portal answered with an impossible expiration".to_owned(),
+    })?;
+    Ok(StsCredentials {
+        access_key_id: c.access_key_id().unwrap_or_default().to_owned(),
+        secret_access_key: c.secret_access_key().unwrap_or_default().to_owned().into(),
+        session_token: c.session_token().unwrap_or_default().to_owned().into(),
+        expiration,
+    })
 }
 
 /// Ends the sign-in on the portal's side too.
@@ -154,4 +159,36 @@ pub async fn logout(endpoints: &Endpoints, conn: &SsoConnection, token: &SecretS
     }
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sso::types::RoleCredentials;
+
+    fn answered(expiration_ms: i64) -> Result<StsCredentials, SsoError> {
+        into_credentials(
+            &RoleCredentials::builder()
+                .access_key_id("ASIAEXAMPLEEXAMPLE01")
+                .secret_access_key("s")
+                .session_token("t")
+                .expiration(expiration_ms)
+                .build(),
+        )
+    }
+
+    #[test]
+    fn an_expiration_outside_any_sane_range_is_an_error_not_a_panic_later() {
+        let ok = answered(1_800_000_000_000).expect("a 2027 expiration");
+        assert_eq!(crate::engine::rfc3339(ok.expiration), "2027-01-15T08:00:00Z");
+        // Years before 0 and after 9999: RFC 3339 cannot write them (the keyring cache, the
+        // AWS files and `serve` all do).
+        for ms in [-100_000_000_000_000, -1, 253_402_300_800_000, i64::MAX, i64::MIN] {
+            let e = answered(ms).map(|c| crate::engine::rfc3339(c.expiration));
+            assert!(
+                matches!(&e, Err(SsoError::Service { code, .. }) if code == "BadExpiration"),
+                "{ms}: {e:?}"
+            );
+        }
+    }
 }
