@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
 use crate::packages::{self, TEST_PACKAGES};
-use crate::{Result, desktop, moto, signals, sso};
+use crate::{Result, desktop, moto, signals, sso, windows};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -61,11 +61,27 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     if !built.success() {
         eprintln!("xtask: the tests did not build; cargo test below reports why");
     }
-    // The format and lint gates run with the whole suite (what CI runs), not with a subset.
-    let (tests_running, start_gates) = mpsc::channel();
-    let gates = cargo_args.is_empty().then(|| crate::gates::spawn(&path, start_gates));
-
     let work = crate::repo_root().join("target").join("xtask");
+    // The Windows tier (keyhop.exe under Wine): with the whole suite, or `--test windows`.
+    let mut windows = match windows::wanted(cargo_args) {
+        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(&work, &path)?),
+        true => {
+            eprintln!(
+                "xtask: note: no {}; the Windows tests will skip themselves",
+                windows::WINE
+            );
+            None
+        }
+        false => None,
+    };
+    // The format and lint gates run with the whole suite (what CI runs), not with a subset; the
+    // Windows tier's build and prefix run first on the same thread.
+    let (tests_running, start_gates) = mpsc::channel();
+    let gates = (cargo_args.is_empty() || windows.is_some()).then(|| {
+        let prep = windows.as_ref().map(windows::Tier::prep);
+        crate::gates::spawn(&path, start_gates, prep, cargo_args.is_empty())
+    });
+
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
     let moto = moto::start(&work, &path)?;
@@ -100,6 +116,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             crate::repo_root().join("target").join("screenshots"),
         );
     desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
+    if let Some(tier) = &windows {
+        tier.apply_env(&mut cmd);
+    }
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);
     }
@@ -109,11 +128,15 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
     }
     let (code, totals) = run_streaming(cmd, Some(tests_running))?;
+    println!("xtask: cargo test exited with status {code}");
     phases.mark("start the services + run the tests");
     let gates = match gates {
         Some(running) => {
             println!("xtask: waiting for the gates");
-            let done = running.join().map_err(|_| "the gates' thread panicked")?;
+            let (done, wineserver) = running.join().map_err(|_| "the gates' thread panicked")?;
+            if let Some(tier) = &mut windows {
+                tier.adopt(wineserver);
+            }
             phases.mark("the gates after the tests");
             done
         }
@@ -129,6 +152,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             );
         }
     }
+    drop(windows);
     drop(display);
     drop(sso);
     drop(moto);
@@ -220,9 +244,14 @@ impl Drop for Scratch {
 }
 
 /// What a test prints (straight to stderr, past libtest's capture) when it skips itself: a
-/// desktop test without an X server (tests/desktop/mod.rs), a service test without moto
+/// desktop test without an X server (tests/desktop/mod.rs), a Windows test without Wine or
+/// without the Windows tier of this run (tests/windows/mod.rs), a service test without moto
 /// (crates/keyhop-core/tests/engine.rs; never under `cargo xtask test`, which starts moto).
-const SKIP_MARKS: [&str; 2] = ["KEYHOP DESKTOP TEST SKIPPED", "KEYHOP SERVICE TEST SKIPPED"];
+const SKIP_MARKS: [&str; 3] = [
+    "KEYHOP DESKTOP TEST SKIPPED",
+    "KEYHOP SERVICE TEST SKIPPED",
+    "KEYHOP WINDOWS TEST SKIPPED",
+];
 
 #[derive(Default, Debug, PartialEq)]
 pub(crate) struct Totals {
