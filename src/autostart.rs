@@ -91,10 +91,16 @@ mod platform {
     use super::AutostartError;
 
     fn launcher(exe: &str) -> Result<auto_launch::AutoLaunch, AutostartError> {
+        // Windows: the Run value is a command line, so a path with spaces (Program Files) is
+        // quoted, as the MSI writes it; and it is this user's (HKCU), even from an elevated
+        // shell, where auto-launch's default would write HKLM, for every user of the machine.
+        #[cfg(windows)]
+        let exe = &format!("\"{exe}\"");
         auto_launch::AutoLaunchBuilder::new()
             .set_app_name("keyhop")
             .set_app_path(exe)
             .set_args(&["tray"])
+            .set_windows_enable_mode(auto_launch::WindowsEnableMode::CurrentUser)
             .build()
             .map_err(|e| AutostartError::Platform(e.to_string()))
     }

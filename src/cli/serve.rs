@@ -110,11 +110,11 @@ async fn run(engine: Arc<Engine>, a: ServeArgs) -> std::result::Result<(), Serve
         .port();
     let token = AuthToken::random();
     // The token goes to stdout only: that is how it reaches the client. Never to a log.
-    println!(
-        "export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://127.0.0.1:{port}{}'",
-        serve::PATH
+    print_var(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        &format!("http://127.0.0.1:{port}{}", serve::PATH),
     );
-    println!("export AWS_CONTAINER_AUTHORIZATION_TOKEN='{}'", token.expose());
+    print_var("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose());
     eprintln!(
         "keyhop: serving the credentials of {} on 127.0.0.1:{port} until Ctrl-C; give a client the two \
          variables above (without AWS_PROFILE or AWS_ACCESS_KEY_ID, which would win over them) \
@@ -130,6 +130,17 @@ async fn run(engine: Arc<Engine>, a: ServeArgs) -> std::result::Result<(), Serve
 fn ask_mfa(alias: &str, device: &MfaDevice) -> Result<Option<MfaCode>> {
     let alias = SessionAlias::parse(alias)?;
     prompt::mfa_code(&alias, device)
+}
+
+/// One variable for the client, in the shell of the platform: PowerShell on Windows (where
+/// `export` means nothing to cmd or PowerShell), POSIX sh elsewhere. The values (a loopback URL,
+/// a hex token) hold no quote.
+fn print_var(name: &str, value: &str) {
+    if cfg!(windows) {
+        println!("$env:{name} = '{value}'");
+    } else {
+        println!("export {name}='{value}'");
+    }
 }
 
 #[cfg(test)]

@@ -46,3 +46,4 @@ mod sso_login;
 mod sso_rig;
 mod sts_errors;
 mod tls;
+mod windows;

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
 use crate::packages::{self, TEST_PACKAGES};
-use crate::{Result, desktop, moto, signals, sso};
+use crate::{Result, desktop, moto, signals, sso, windows};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -79,6 +79,30 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
 
     let work = crate::repo_root().join("target").join("xtask");
+    // The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`.
+    let mut windows = match windows::wanted(cargo_args) {
+        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(&work, &path)?),
+        true => {
+            eprintln!(
+                "xtask: note: no {}; the Windows tests will skip themselves",
+                windows::WINE
+            );
+            None
+        }
+        false => None,
+    };
+    // The Windows tier's build (keyhop.exe, linted as it compiles) and prefix, on a thread of
+    // their own beside the tests; the Windows tests wait for its ready file. Without Wine the
+    // build still runs: it is the Windows gate.
+    let windows_run = windows::wanted(cargo_args).then(|| {
+        let prep = windows.as_ref().map(windows::Tier::prep);
+        let path = path.clone();
+        std::thread::spawn(move || match prep {
+            Some(prep) => prep.run(&path),
+            None => (windows::build_gate(), None),
+        })
+    });
+
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
     let moto = moto::start(&work, &path)?;
@@ -113,6 +137,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             crate::repo_root().join("target").join("screenshots"),
         );
     desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
+    if let Some(tier) = &windows {
+        tier.apply_env(&mut cmd);
+    }
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);
     }
@@ -122,16 +149,23 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
     }
     let (code, totals) = run_streaming(cmd)?;
+    println!("xtask: cargo test exited with status {code}");
     phases.mark("start the services + run the tests");
-    let gates = match gates {
+    let mut gates = match gates {
         Some(running) => {
             println!("xtask: waiting for the gates");
-            let done = running.join().map_err(|_| "the gates' thread panicked")?;
-            phases.mark("the gates after the tests");
-            done
+            running.join().map_err(|_| "the gates' thread panicked")?
         }
         None => vec![],
     };
+    if let Some(running) = windows_run {
+        let (gate, wineserver) = running.join().map_err(|_| "the Windows tier's thread panicked")?;
+        if let Some(tier) = &mut windows {
+            tier.adopt(wineserver);
+        }
+        gates.push(gate);
+    }
+    phases.mark("the gates after the tests");
     for g in &gates {
         phases.add(format!("(beside the tests) gate: {}", g.name), g.took);
         if !g.passed {
@@ -142,6 +176,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             );
         }
     }
+    drop(windows);
     drop(display);
     drop(sso);
     drop(moto);

@@ -21,6 +21,7 @@ pub mod x11;
 pub use notify::*;
 #[allow(unused_imports)]
 pub use ocr::*;
+#[allow(unused_imports)]
 pub use tray::*;
 pub use x11::*;
 

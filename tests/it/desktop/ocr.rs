@@ -56,6 +56,27 @@ pub fn read(shot: &Path, w: &Win) -> Vec<Line> {
 /// `read` with extra ImageMagick operators applied after the crop, greying and scaling (e.g.
 /// `-threshold 35%` for dark text on a grey button, which the plain read misses).
 pub fn read_filtered(shot: &Path, w: &Win, filter: &[&str]) -> Vec<Line> {
+    lines(&tsv(shot, w, filter), w.x.max(0), w.y.max(0))
+}
+
+/// Each word of the part of `shot` covered by `w` with its own box (a line joins words that
+/// sit far apart, e.g. a row's label and its buttons), after `filter` as in `read_filtered`.
+pub fn read_words(shot: &Path, w: &Win, filter: &[&str]) -> Vec<Line> {
+    let (dx, dy) = (w.x.max(0), w.y.max(0));
+    tsv_words(&tsv(shot, w, filter))
+        .into_iter()
+        .map(|(text, l, t, r, b)| Line {
+            text,
+            x: dx + l / SCALE,
+            y: dy + t / SCALE,
+            w: (r - l) / SCALE,
+            h: (b - t) / SCALE,
+        })
+        .collect()
+}
+
+/// tesseract's TSV for the part of `shot` covered by `w`.
+fn tsv(shot: &Path, w: &Win, filter: &[&str]) -> String {
     let big = shot.with_extension(format!("{}-ocr.png", w.id));
     let crop = format!("{}x{}+{}+{}", w.w, w.h, w.x.max(0), w.y.max(0));
     let scale = format!("{}%", SCALE * 100);
@@ -79,15 +100,12 @@ pub fn read_filtered(shot: &Path, w: &Win, filter: &[&str]) -> Vec<Line> {
         "tesseract failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    lines(&String::from_utf8_lossy(&out.stdout), w.x.max(0), w.y.max(0))
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Words of tesseract's TSV (level 5) joined into rows by vertical overlap (tesseract's own
-/// line grouping splits a menu line in two at a wide gap), left to right; boxes scaled back and
-/// moved to screen coordinates.
-fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
-    // (text, left, top, right, bottom) in the scaled image.
-    let mut words: Vec<(String, i32, i32, i32, i32)> = vec![];
+/// The words (level 5 rows) of tesseract's TSV: (text, left, top, right, bottom), scaled.
+fn tsv_words(tsv: &str) -> Vec<(String, i32, i32, i32, i32)> {
+    let mut words = vec![];
     for row in tsv.lines().skip(1) {
         let f: Vec<&str> = row.split('\t').collect();
         if f.len() < 12 || f[0] != "5" || f[11].trim().is_empty() {
@@ -96,6 +114,15 @@ fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
         let n = |i: usize| f[i].parse::<i32>().unwrap_or(0);
         words.push((f[11].trim().to_owned(), n(6), n(7), n(6) + n(8), n(7) + n(9)));
     }
+    words
+}
+
+/// Words of tesseract's TSV (level 5) joined into rows by vertical overlap (tesseract's own
+/// line grouping splits a menu line in two at a wide gap), left to right; boxes scaled back and
+/// moved to screen coordinates.
+fn lines(tsv: &str, dx: i32, dy: i32) -> Vec<Line> {
+    // (text, left, top, right, bottom) in the scaled image.
+    let mut words = tsv_words(tsv);
     words.sort_by_key(|w| (w.2 + w.4, w.1));
     type Row = (Vec<(String, i32)>, [i32; 4]);
     let mut rows: Vec<Row> = vec![];

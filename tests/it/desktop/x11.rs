@@ -167,6 +167,22 @@ impl Desktop {
         Some(desk)
     }
 
+    /// A desktop on a display someone else runs (the Windows tier's, which `cargo xtask test`
+    /// starts: Wine's tray host stays on one display), for test `test`; nothing to stop on drop.
+    pub fn attach(test: &str, display: &str) -> Desktop {
+        Desktop {
+            display: display.to_owned(),
+            test: test.to_owned(),
+            dir: tempfile::Builder::new()
+                .prefix("keyhop-desktop-")
+                .tempdir()
+                .expect("temp dir"),
+            failure_shot: std::cell::Cell::default(),
+            trayer: None,
+            xvfb: None,
+        }
+    }
+
     /// `program` on this display (no Wayland, no accessibility bus).
     pub fn cmd(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);

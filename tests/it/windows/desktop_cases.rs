@@ -1,0 +1,354 @@
+//! The Windows desktop under Wine: keyhop.exe's tray icon in trayer (through Wine's explorer),
+//! its windows read back by OCR and clicked with xdotool, on the tier's one display. The tests
+//! that show anything on it take turns (`lock`): one tray at a time.
+//!
+//! The tray *menu* cannot open under Wine 8 (`Shell_NotifyIconGetRect` is a stub, and tray-icon
+//! shows no menu without the icon's place), so its lines are read from Wine's own trace of the
+//! Win32 menu calls (`WINEDEBUG=+menu`): what tray-icon built, item by item.
+
+use std::sync::{Mutex, MutexGuard};
+
+use super::wine::WinRig;
+use crate::common::*;
+use crate::desktop::{self, Bg, Desktop, Line, Win, ocr, wait_for};
+
+static DISPLAY: Mutex<()> = Mutex::new(());
+
+/// The display for this test alone (a failed test does not block the others).
+pub fn lock() -> MutexGuard<'static, ()> {
+    DISPLAY.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The tier's display for test `test` (taken in turn), or `None` without one (skip line).
+fn display(w: &WinRig, test: &str) -> Option<(MutexGuard<'static, ()>, Desktop)> {
+    let Some(name) = &w.tier.display else {
+        desktop::skip(test, "the Windows tier has no X display");
+        return None;
+    };
+    let guard = lock();
+    Some((guard, Desktop::attach(test, name)))
+}
+
+/// The tray icons Wine's explorer docked into trayer (small windows at the top).
+fn icons(desk: &Desktop) -> Vec<Win> {
+    let Some(ids) = desk.run("xdotool", &["search", "--onlyvisible", "--class", "explorer.exe"]) else {
+        return vec![];
+    };
+    ids.split_whitespace()
+        .filter_map(|id| desk.window(id))
+        .filter(|w| w.w > 0 && w.w <= 32 && w.h <= 32 && w.y < 30)
+        .collect()
+}
+
+/// A running `keyhop.exe tray` and its icon; killed on drop (with its log on a failure).
+struct Tray<'d> {
+    desk: &'d Desktop,
+    bg: Bg,
+    icon: Win,
+}
+
+impl<'d> Tray<'d> {
+    /// Starts the tray and waits (≤ 30 s) for a new icon in trayer.
+    fn start(desk: &'d Desktop, w: &WinRig, winedebug: &str) -> Tray<'d> {
+        let before: Vec<String> = icons(desk).into_iter().map(|i| i.id).collect();
+        let mut cmd = w.cmd(&["tray"]);
+        cmd.env("KEYHOP_THEME", "light").env("WINEDEBUG", winedebug);
+        let mut bg = Bg::spawn(cmd, desk.dir.path().join("tray.log"));
+        let icon = wait_for(30.0, || {
+            if !bg.alive() {
+                return Some(Err(()));
+            }
+            icons(desk).into_iter().find(|i| !before.contains(&i.id)).map(Ok)
+        });
+        match icon {
+            Some(Ok(icon)) => Tray { desk, bg, icon },
+            _ => panic!("no tray icon appeared in trayer:\n{}", bg.log_text()),
+        }
+    }
+
+    /// The icon's average colour (0–255 per channel) in `shot`.
+    fn colour(&self, shot: &std::path::Path) -> [f64; 3] {
+        let i = &self.icon;
+        let out = std::process::Command::new("convert")
+            .arg(shot)
+            .args([
+                "-crop",
+                &format!("{}x{}+{}+{}", i.w, i.h, i.x, i.y),
+                "+repage",
+                "-scale",
+                "1x1",
+            ])
+            .args(["-format", "%[fx:255*r] %[fx:255*g] %[fx:255*b]", "info:"])
+            .output()
+            .expect("run convert");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        assert_eq!(v.len(), 3, "convert printed {text:?}");
+        [v[0], v[1], v[2]]
+    }
+
+    /// The items of the last menu tray-icon built, from the `+menu` trace in the tray's log.
+    fn menu_lines(&self) -> Vec<String> {
+        menu_items(&self.bg.log_text())
+    }
+}
+
+impl Drop for Tray<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.desk.failure_screenshot();
+            let log = self.bg.log_text();
+            let tail: Vec<&str> = log.lines().filter(|l| !l.contains(":trace:menu:")).collect();
+            eprintln!("--- keyhop.exe tray log ---\n{}", tail.join("\n"));
+        }
+    }
+}
+
+/// The texts of the items inserted into the last menu in Wine's `+menu` trace (`InsertMenuW
+/// hMenu H, …, str L"text"`, non-ASCII as `\XXXX`); separators are left out.
+fn menu_items(log: &str) -> Vec<String> {
+    let mut menus: Vec<(String, Vec<String>)> = vec![];
+    for line in log.lines() {
+        let Some(rest) = line.split(":trace:menu:InsertMenuW hMenu ").nth(1) else {
+            continue;
+        };
+        let handle = rest.split(',').next().unwrap_or_default().to_owned();
+        let Some(text) = rest.split("str L\"").nth(1).and_then(|t| t.strip_suffix('"')) else {
+            continue;
+        };
+        match menus.iter_mut().find(|(h, _)| *h == handle) {
+            Some((_, items)) => items.push(unescape(text)),
+            None => menus.push((handle, vec![unescape(text)])),
+        }
+    }
+    // The top level is the last menu with Quit in it (tray-icon fills two of the same items
+    // each time; a submenu, such as the console's, has a handle of its own).
+    menus
+        .into_iter()
+        .rev()
+        .find(|(_, items)| items.iter().any(|i| i == "Quit keyhop"))
+        .map(|(_, items)| items)
+        .unwrap_or_default()
+}
+
+/// Wine's debugstr escapes: `\XXXX` (hex) for non-ASCII, `\\`, `\"`.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some(h) if h.is_ascii_hexdigit() => {
+                let hex: String = chars.by_ref().take(4).collect();
+                out.push(
+                    u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .unwrap_or('?'),
+                );
+            }
+            Some(_) => out.push(chars.next().unwrap_or_default()),
+            None => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_icon_turns_green_with_an_active_session_and_the_menu_lines_follow() {
+    let Some(w) = WinRig::new("windows::tray_icon") else {
+        return;
+    };
+    let Some((_turn, desk)) = display(&w, "windows-tray-icon") else {
+        return;
+    };
+    let keys = moto_user(&unique("wintray"));
+    let alias = unique("win-tray");
+    w.add_user(&alias, "wintray", &keys, &[]).ok();
+    let tray = Tray::start(&desk, &w, "+menu");
+    std::thread::sleep(std::time::Duration::from_secs(1)); // Wine draws late; no signal to wait on
+    let [r, g, b] = tray.colour(&desk.screenshot("1-idle"));
+    assert!(
+        (r - g).abs() < 20.0 && (g - b).abs() < 20.0,
+        "the idle icon is not grey: {r} {g} {b}"
+    );
+    let idle_menu = tray.menu_lines();
+    let idle_line = format!("○ {alias} — wintray");
+    for expected in [
+        idle_line.as_str(),
+        "Add session…",
+        "Open keyhop…",
+        "Settings…",
+        "Quit keyhop",
+    ] {
+        assert!(
+            idle_menu.iter().any(|l| l == expected),
+            "no menu line {expected:?} in {idle_menu:#?}"
+        );
+    }
+
+    w.start(&alias).ok();
+    let green = wait_for(15.0, || {
+        let [r, g, b] = tray.colour(&desk.screenshot("2-active"));
+        (g > r + 30.0 && g > b + 10.0).then_some(())
+    });
+    assert!(green.is_some(), "the icon did not turn green with {alias} active");
+    // The menu is rebuilt with the session's time left.
+    let active = wait_for(10.0, || {
+        let lines = tray.menu_lines();
+        lines
+            .iter()
+            .find(|l| l.starts_with(&format!("● {alias} — wintray · ")) && l.ends_with(" left"))
+            .cloned()
+    });
+    assert!(
+        active.is_some(),
+        "no active menu line for {alias}: {:#?}",
+        tray.menu_lines()
+    );
+    w.rig.caller_identity("wintray").ok();
+}
+
+/// The window titled `title`, drawn and read by OCR (screenshot `step`).
+fn read_window(desk: &Desktop, title: &str, step: &str) -> (Win, Vec<Line>) {
+    let win = desk
+        .wait_app_window(title, 20.0)
+        .unwrap_or_else(|| panic!("no window titled {title:?}"));
+    std::thread::sleep(std::time::Duration::from_secs(1)); // Wine draws late; no signal to wait on
+    let shot = desk.screenshot(step);
+    let lines = ocr::read(&shot, &win);
+    assert!(!lines.is_empty(), "no text in {title:?} ({})", shot.display());
+    (win, lines)
+}
+
+/// The words of `win` in `shot` with their boxes: a plain read and one for light text on a
+/// coloured button (negated, thresholded).
+fn words(shot: &std::path::Path, win: &Win) -> Vec<Line> {
+    let mut words = ocr::read_words(shot, win, &[]);
+    words.extend(ocr::read_words(shot, win, &["-negate", "-threshold", "50%"]));
+    words
+}
+
+/// Clicks the word `label` that lies right of the word holding `anchor` on its row (in the
+/// session list: a row's button; screenshot `step`).
+fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str) {
+    let shot = desk.screenshot(step);
+    let words = words(&shot, win);
+    let at = words
+        .iter()
+        .find(|w| w.has(anchor))
+        .unwrap_or_else(|| panic!("no {anchor:?} in {}:\n{}", shot.display(), ocr::show(&words)));
+    let (_, ay) = at.center();
+    let target = words
+        .iter()
+        .filter(|w| w.x > at.x && (w.center().1 - ay).abs() < 30)
+        .find(|w| ocr::normalize(&w.text) == ocr::normalize(label))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {label:?} right of {anchor:?} in {}:\n{}",
+                shot.display(),
+                ocr::show(&words)
+            )
+        });
+    let (x, y) = target.center();
+    desk.click(x, y);
+}
+
+#[test]
+fn a_second_tray_hands_over_and_a_click_in_the_session_list_starts_a_session() {
+    let Some(w) = WinRig::new("windows::session_list") else {
+        return;
+    };
+    let Some((_turn, desk)) = display(&w, "windows-session-list") else {
+        return;
+    };
+    let user = unique("winlist");
+    let keys = moto_user(&user);
+    let alias = desktop::ocr_alias("list");
+    w.add_user(&alias, "winlist", &keys, &[]).ok();
+    let tray = Tray::start(&desk, &w, "-all");
+    assert!(
+        desk.wait_app_window("keyhop", 0.5).is_none(),
+        "a window is open before the hand-over"
+    );
+
+    // The second tray finds the first through the lock and its named pipe, and exits.
+    let second = w.keyhop(&["tray"]).ok();
+    assert!(second.stdout.contains("already running"), "{second}");
+    let (list, lines) = read_window(&desk, "keyhop", "1-session-list");
+    assert!(
+        lines.iter().any(|l| l.has(&alias)),
+        "the session list does not show {alias}:\n{}",
+        ocr::show(&lines)
+    );
+    click_beside(&desk, &list, &alias, "Start", "2-before-click");
+    let started = wait_for(20.0, || (w.session(&alias)["status"] == "active").then_some(()));
+    desk.screenshot("3-after-click");
+    assert!(started.is_some(), "the click did not start {alias}");
+    w.rig.caller_identity("winlist").ok();
+    drop(tray);
+}
+
+#[test]
+fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
+    let Some(w) = WinRig::new("windows::mfa_popup") else {
+        return;
+    };
+    let Some((_turn, desk)) = display(&w, "windows-mfa-popup") else {
+        return;
+    };
+    let keys = moto_user(&unique("winmfa"));
+    let alias = desktop::ocr_alias("mfa");
+    w.add_user(
+        &alias,
+        "winmfa",
+        &keys,
+        &["--mfa-device", "arn:aws:iam::123456789012:mfa/wendy"],
+    )
+    .ok();
+    let _tray = Tray::start(&desk, &w, "-all");
+    w.keyhop(&["tray"]).ok();
+    let (list, _) = read_window(&desk, "keyhop", "1-session-list");
+    click_beside(&desk, &list, &alias, "Start", "2-before-click");
+    let title = format!("keyhop - MFA code for {alias}");
+    let (popup, lines) = read_window(&desk, &title, "3-popup");
+    let all = ocr::show(&lines);
+    assert!(
+        lines.iter().any(|l| l.has(&alias)),
+        "the popup does not name {alias}:\n{all}"
+    );
+    assert!(
+        lines.iter().any(|l| l.has("mfa/wendy")),
+        "the popup does not name the device:\n{all}"
+    );
+    assert_eq!(w.session(&alias)["status"], "inactive", "started before the code");
+
+    desk.focus(&popup);
+    desk.type_text("123456");
+    let started = wait_for(20.0, || (w.session(&alias)["status"] == "active").then_some(()));
+    desk.screenshot("4-after-code");
+    assert!(started.is_some(), "the typed code did not start {alias}");
+    w.rig.caller_identity("winmfa").ok();
+}
+
+#[test]
+fn the_add_form_opens_from_the_list() {
+    let Some(w) = WinRig::new("windows::add_form") else {
+        return;
+    };
+    let Some((_turn, desk)) = display(&w, "windows-add-form") else {
+        return;
+    };
+    let _tray = Tray::start(&desk, &w, "-all");
+    w.keyhop(&["tray"]).ok();
+    let (list, _) = read_window(&desk, "keyhop", "1-session-list");
+    click_beside(&desk, &list, "Add", "session...", "1-session-list");
+    let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form");
+    let all = ocr::show(&form);
+    for label in ["Session alias", "Named profile", "Region", "Access key ID"] {
+        assert!(form.iter().any(|l| l.has(label)), "the form has no {label:?}:\n{all}");
+    }
+}
