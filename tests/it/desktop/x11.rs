@@ -222,9 +222,19 @@ impl Desktop {
 
     /// Keys (xdotool names: `Tab`, `Return`, `ctrl+a`) to the focused window.
     pub fn key(&self, keys: &[&str]) {
-        let mut args = vec!["key", "--delay", "60"];
-        args.extend_from_slice(keys);
-        self.xdotool(&args);
+        // iced moves the focus by a task that runs after the Tab's batch of events: keys sent
+        // right behind a Tab can still land in the field being left (seen on a loaded machine:
+        // a region typed twice). Nothing outside the window shows the move (the caret blinks),
+        // so each Tab gets a moment before the next key.
+        let is_tab = |k: &&str| k.eq_ignore_ascii_case("tab") || k.ends_with("+Tab");
+        for chunk in keys.split_inclusive(is_tab) {
+            let mut args = vec!["key", "--delay", "60"];
+            args.extend_from_slice(chunk);
+            self.xdotool(&args);
+            if chunk.last().is_some_and(is_tab) {
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        }
     }
 
     /// Focuses `w` (there is no window manager) and types `text` into it.
