@@ -38,7 +38,8 @@ pub struct EditOptions {
     /// The mode the file must have after a write (`None`: keep the old one; a new file
     /// gets 0600). The credentials file uses `Some(0o600)`, as the AWS CLI creates it.
     pub mode: Option<u32>,
-    /// Keep `<path>.keyhop-backup` before the first change of a file keyhop did not create.
+    /// Keep `<path>.keyhop-backup` before the first change: the file's bytes, or an empty
+    /// backup for a file keyhop creates.
     pub backup: bool,
 }
 
@@ -202,12 +203,12 @@ pub fn edit_file<T>(
                 mode: mode_of(meta),
             });
         }
-        if options.backup
-            && let Some(bytes) = &old_bytes
-        {
-            match keep_backup(&target, dir, bytes)? {
-                Backup::Made(path) => write.backup = Some(path),
-                Backup::Exists => {}
+        if options.backup {
+            // A file keyhop creates gets an empty backup (what was there before keyhop:
+            // nothing), so that no later edit copies its session credentials into one.
+            match keep_backup(&target, dir, old_bytes.as_deref().unwrap_or_default())? {
+                Backup::Made(path) if old_bytes.is_some() => write.backup = Some(path),
+                Backup::Made(_) | Backup::Exists => {}
                 Backup::Blocked(path) => write.backup_blocked = Some(path),
             }
         }

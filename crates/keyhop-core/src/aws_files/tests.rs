@@ -375,10 +375,22 @@ fn a_backup_is_kept_before_the_first_edit_and_never_overwritten() {
 }
 
 #[test]
-fn no_backup_of_a_file_keyhop_creates() {
+fn a_file_keyhop_creates_is_never_copied_with_its_credentials() {
     let (_home, files) = setup(None, None);
     files.write_credentials("p", &CREDS).unwrap();
     files.write_region("p", "eu-west-1").unwrap();
-    assert!(!backup_of(&files.credentials).exists());
-    assert!(!backup_of(&files.config).exists());
+    // Later edits of files keyhop made (a stop, another session) copy none of their bytes,
+    // session credentials among them, into a backup that would outlive them.
+    files.remove_credentials("p").unwrap();
+    files.write_credentials("q", &CREDS).unwrap();
+    files.write_region("q", "us-east-1").unwrap();
+    for file in [&files.credentials, &files.config] {
+        let backup = backup_of(file);
+        assert!(
+            !backup.exists() || read(&backup).is_empty(),
+            "{} holds {:?}",
+            backup.display(),
+            read(&backup)
+        );
+    }
 }
