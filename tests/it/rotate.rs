@@ -318,8 +318,9 @@ fn a_rotation_killed_before_iam_answered_is_undone_by_the_next() {
     // the proxy forwards the call after the kill, so IAM does make a key nobody holds.
     let (rig, alias, user, keys) = world("orphan");
     rotate_killed_at(&rig, &alias, "CreateAccessKey", true);
-    // The proxy forwards CreateAccessKey after its hook: wait for that key to exist.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // The proxy forwards CreateAccessKey after its hook: wait for that key to exist (a loaded
+    // machine, with moto busy with the other tests, took longer than 20 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     let orphan = loop {
         let in_iam = keys_in_iam(&moto_url(), None, &user);
         if let Some((k, _)) = in_iam.iter().find(|(k, _)| k != &keys.id) {

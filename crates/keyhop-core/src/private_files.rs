@@ -2,7 +2,7 @@
 //! settings, the key-age cache and the SSO sign-in locks use them; this module imports nothing
 //! of the crate, so any of them may.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::Path;
 
@@ -48,6 +48,6 @@ pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     tmp.persist(path).map_err(|e| e.error)?;
     #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
+    fs::File::open(dir)?.sync_all()?;
     Ok(())
 }
