@@ -251,23 +251,7 @@ impl Rig {
 
     /// `session add role-chained` in REGION.
     pub fn add_chained(&self, alias: &str, profile: &str, role: &str, name: &str, assumer: &str) -> Out {
-        self.keyhop(&[
-            "session",
-            "add",
-            "role-chained",
-            "--alias",
-            alias,
-            "--profile",
-            profile,
-            "--region",
-            REGION,
-            "--role-arn",
-            role,
-            "--role-session-name",
-            name,
-            "--assumer",
-            assumer,
-        ])
+        self.keyhop(&add_chained_args(alias, profile, role, name, assumer))
     }
 
     pub fn start(&self, alias: &str) -> Out {
@@ -299,6 +283,34 @@ pub fn add_user_args<'a>(alias: &'a str, profile: &'a str, region: &'a str, id: 
         region,
         "--access-key-id",
         id,
+    ]
+}
+
+/// `session add role-chained … ` in REGION: the one list of its arguments (the Linux and the
+/// Windows rig both add chained roles).
+pub fn add_chained_args<'a>(
+    alias: &'a str,
+    profile: &'a str,
+    role: &'a str,
+    name: &'a str,
+    assumer: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "session",
+        "add",
+        "role-chained",
+        "--alias",
+        alias,
+        "--profile",
+        profile,
+        "--region",
+        REGION,
+        "--role-arn",
+        role,
+        "--role-session-name",
+        name,
+        "--assumer",
+        assumer,
     ]
 }
 

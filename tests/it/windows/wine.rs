@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::common::{Keys, Out, REGION, Rig, add_user_args, run};
+use crate::common::{Keys, Out, REGION, Rig, add_chained_args, add_user_args, run};
 
 /// What xtask prepared.
 pub struct Tier {
@@ -182,23 +182,7 @@ impl WinRig {
     }
 
     pub fn add_chained(&self, alias: &str, profile: &str, role: &str, name: &str, assumer: &str) -> Out {
-        self.keyhop(&[
-            "session",
-            "add",
-            "role-chained",
-            "--alias",
-            alias,
-            "--profile",
-            profile,
-            "--region",
-            REGION,
-            "--role-arn",
-            role,
-            "--role-session-name",
-            name,
-            "--assumer",
-            assumer,
-        ])
+        self.keyhop(&add_chained_args(alias, profile, role, name, assumer))
     }
 
     pub fn start(&self, alias: &str) -> Out {
