@@ -1,4 +1,4 @@
-//! For the leak tests (`tests/secret_leaks.rs`): a keyhop process watched from outside (its
+//! For the leak tests (`tests/it/secret_leaks/`): a keyhop process watched from outside (its
 //! output kept, the command lines of it and its children sampled from `/proc`), and the shapes
 //! of the secrets searched for in what it left behind. Linux only (`/proc`).
 
