@@ -172,16 +172,28 @@ impl Drop for PrivateMoto {
 /// What `secret-tool search --all service keyhop` shows (stdout and stderr: it prints the
 /// attributes on stderr). The keyring is shared by every test of the run.
 pub fn keyring_items() -> String {
-    let out = Command::new("secret-tool")
-        .args(["search", "--all", "service", "keyhop"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run secret-tool (libsecret-tools; run the tests with `cargo xtask test`)");
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    // `secret-tool search --all` loads every matching item's secret after the search; an
+    // item another test deletes in between fails the whole search, so a failed one is
+    // asked again (a failure's output would make "absent" checks pass on nothing).
+    let mut last = String::new();
+    for _ in 0..10 {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", "keyhop"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run secret-tool (libsecret-tools; run the tests with `cargo xtask test`)");
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.success() {
+            return text;
+        }
+        last = text;
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("secret-tool search failed 10 times; the last output:\n{last}")
 }
 
 /// The keys of INI section `[name]` of `text` (None if there is no such section; a key
