@@ -1,5 +1,6 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
+use crate::gates::Gate;
 use crate::packages::{self, TEST_PACKAGES};
 use crate::{Result, desktop, moto, signals, sso, windows};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -53,17 +54,15 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // that the build's one-crate stretches and the waiting tests leave idle.
     let gates = cargo_args.is_empty().then(crate::gates::spawn);
 
-    // Built before the services start.
-    let built = Command::new(crate::cargo())
-        .args(["test", "--workspace", "--no-run", "--quiet"])
-        .args(cargo_args.iter().take_while(|a| *a != "--"))
-        .current_dir(crate::repo_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    // With the whole suite, clippy is the workspace's compiler for the test build, as for the
+    // Windows gate: one compile of the dependencies serves the tests and the desktop lint
+    // gate, where a `cargo clippy` beside it compiled them all a second time in check mode.
+    let mut lint_env = match cargo_args.is_empty() {
+        true => crate::check_targets::clippy_wrapper_env(),
+        false => Vec::new(),
+    };
+    let lint_gate = build_tests(cargo_args, &mut lint_env)?;
     phases.mark("build the tests (cargo test --no-run)");
-    if !built.success() {
-        eprintln!("xtask: the tests did not build; cargo test below reports why");
-    }
     let (path, rig_took) = rig_setup.join().map_err(|_| "the apt/pip thread panicked")??;
     phases.add(
         "(beside the build) apt + pip: the rig's packages, moto, AWS CLI".into(),
@@ -119,6 +118,8 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(cargo_args)
         .current_dir(crate::repo_root())
+        // The build's compiler again, or cargo would compile the workspace anew without it.
+        .envs(lint_env.iter().map(|(k, v)| (k, v)))
         .env("PATH", &path)
         .env("KEYHOP_TEST_MOTO", &moto.url)
         .env("KEYHOP_TEST_SSO", &sso.url)
@@ -158,6 +159,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         }
         None => vec![],
     };
+    gates.extend(lint_gate);
     if let Some(running) = windows_run {
         let (gate, wineserver) = running.join().map_err(|_| "the Windows tier's thread panicked")?;
         if let Some(tier) = &mut windows {
@@ -205,6 +207,44 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         return Ok(1);
     }
     Ok(code)
+}
+
+/// Builds the tests, before the services start. With `lint_env` (clippy as the workspace's
+/// compiler, warnings denied) every target is built, the benches too, as `cargo clippy
+/// --all-targets` lints them, and the build is the gate "clippy (desktop)"; if it fails, the
+/// tests are built again without clippy so that they still run, and `lint_env` is emptied to
+/// match that build.
+fn build_tests(cargo_args: &[String], lint_env: &mut Vec<(String, PathBuf)>) -> Result<Option<Gate>> {
+    let started = Instant::now();
+    let build = |env: &[(String, PathBuf)]| -> Result<bool> {
+        let mut cmd = Command::new(crate::cargo());
+        cmd.args(["test", "--workspace", "--no-run", "--quiet"]);
+        if !env.is_empty() {
+            cmd.arg("--all-targets");
+        }
+        cmd.args(cargo_args.iter().take_while(|a| *a != "--"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(crate::repo_root());
+        let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+        Ok(status.success())
+    };
+    let built = build(lint_env)?;
+    let gate = (!lint_env.is_empty()).then(|| Gate {
+        name: "clippy (desktop)",
+        passed: built,
+        took: started.elapsed(),
+        output: "clippy's findings are in the test build's output above".into(),
+    });
+    if !built && !lint_env.is_empty() {
+        eprintln!("xtask: the test build with clippy failed; building the tests without it");
+        lint_env.clear();
+        if !build(lint_env)? {
+            eprintln!("xtask: the tests did not build; cargo test below reports why");
+        }
+    } else if !built {
+        eprintln!("xtask: the tests did not build; cargo test below reports why");
+    }
+    Ok(gate)
 }
 
 /// Where the time of a run went: printed before the summary, so a CI log shows it.
