@@ -20,9 +20,9 @@ use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, Sessio
 use keyhop_core::{Engine, Error};
 use time::{Duration, OffsetDateTime};
 
-use super::external::External;
 use super::message::FormRequest;
 use super::{App, Connection, Desktop, Failure, Message, Op, Snapshot};
+use crate::external::External;
 use crate::notify::{Button, Note};
 use crate::present::Attention;
 use crate::tray::TrayEvent;
@@ -119,7 +119,7 @@ fn rig() -> Rig {
         .enable_time()
         .build()
         .unwrap();
-    let (_events, inbox) = super::external::channel();
+    let (_events, inbox) = crate::external::channel();
     Rig {
         app: App::new(Arc::new(engine), Settings::default(), Box::new(desktop.clone()), inbox),
         desktop,
