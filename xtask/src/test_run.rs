@@ -53,17 +53,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // that the build's one-crate stretches and the waiting tests leave idle.
     let gates = cargo_args.is_empty().then(crate::gates::spawn);
 
-    // Built before the services start.
-    let built = Command::new(crate::cargo())
-        .args(["test", "--workspace", "--no-run", "--quiet"])
-        .args(cargo_args.iter().take_while(|a| *a != "--"))
-        .current_dir(crate::repo_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    phases.mark("build the tests (cargo test --no-run)");
-    if !built.success() {
-        eprintln!("xtask: the tests did not build; cargo test below reports why");
-    }
+    build_tests(cargo_args, &mut phases)?;
     let (path, rig_took) = rig_setup.join().map_err(|_| "the apt/pip thread panicked")??;
     phases.add(
         "(beside the build) apt + pip: the rig's packages, moto, AWS CLI".into(),
@@ -79,29 +69,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
 
     let work = crate::repo_root().join("target").join("xtask");
-    // The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`.
-    let mut windows = match windows::wanted(cargo_args) {
-        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(&work, &path)?),
-        true => {
-            eprintln!(
-                "xtask: note: no {}; the Windows tests will skip themselves",
-                windows::WINE
-            );
-            None
-        }
-        false => None,
-    };
-    // The Windows tier's build (keyhop.exe, linted as it compiles) and prefix, on a thread of
-    // their own beside the tests; the Windows tests wait for its ready file. Without Wine the
-    // build still runs: it is the Windows gate.
-    let windows_run = windows::wanted(cargo_args).then(|| {
-        let prep = windows.as_ref().map(windows::Tier::prep);
-        let path = path.clone();
-        std::thread::spawn(move || match prep {
-            Some(prep) => prep.run(&path),
-            None => (windows::build_gate(), None),
-        })
-    });
+    let (mut windows, windows_run) = start_windows_tier(cargo_args, &work, &path)?;
 
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
@@ -112,41 +80,11 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let display = desktop::start_xvfb(&work, &path)?;
     let dunst = desktop::dunst_files(&work)?;
 
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh"])
-        .arg(crate::cargo())
-        // Every test binary runs even when an earlier one fails: the summary covers them all.
-        .args(["test", "--workspace", "--no-fail-fast"])
-        .args(cargo_args)
-        .current_dir(crate::repo_root())
-        .env("PATH", &path)
-        .env("KEYHOP_TEST_MOTO", &moto.url)
-        .env("KEYHOP_TEST_SSO", &sso.url)
-        .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
-        // Most tests wait on processes, servers and displays, not on the CPU: four at a time
-        // per test binary instead of one per core (each desktop test has its own Xvfb).
-        .env(
-            "RUST_TEST_THREADS",
-            std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "4".into()),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("XDG_DATA_HOME", scratch.0.join("data"))
-        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
-        .env(
-            "KEYHOP_SCREENSHOTS",
-            crate::repo_root().join("target").join("screenshots"),
-        );
+    let mut cmd = test_command(cargo_args, long, &path, &scratch);
+    cmd.env("KEYHOP_TEST_MOTO", &moto.url).env("KEYHOP_TEST_SSO", &sso.url);
     desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
     if let Some(tier) = &windows {
         tier.apply_env(&mut cmd);
-    }
-    for var in LEAKY_AWS_VARS {
-        cmd.env_remove(var);
-    }
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("AWS_ENDPOINT_URL") {
-            cmd.env_remove(name);
-        }
     }
     let (code, totals) = run_streaming(cmd)?;
     println!("xtask: cargo test exited with status {code}");
@@ -166,7 +104,103 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         gates.push(gate);
     }
     phases.mark("the gates after the tests");
-    for g in &gates {
+    drop(windows);
+    drop(display);
+    drop(sso);
+    drop(moto);
+    drop(scratch);
+    Ok(summary(code, &totals, &gates, &mut phases))
+}
+
+/// Builds the tests before the services start; a build that fails is reported by the
+/// `cargo test` that follows.
+fn build_tests(cargo_args: &[String], phases: &mut Phases) -> Result<()> {
+    let built = Command::new(crate::cargo())
+        .args(["test", "--workspace", "--no-run", "--quiet"])
+        .args(cargo_args.iter().take_while(|a| *a != "--"))
+        .current_dir(crate::repo_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    phases.mark("build the tests (cargo test --no-run)");
+    if !built.success() {
+        eprintln!("xtask: the tests did not build; cargo test below reports why");
+    }
+    Ok(())
+}
+
+type WindowsRun = std::thread::JoinHandle<(crate::gates::Gate, Option<crate::service::Service>)>;
+
+/// The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`. Its
+/// build (keyhop.exe, linted as it compiles) and prefix are made on a thread of their own
+/// beside the tests; the Windows tests wait for its ready file. Without Wine the build still
+/// runs: it is the Windows gate.
+fn start_windows_tier(
+    cargo_args: &[String],
+    work: &std::path::Path,
+    path: &std::ffi::OsString,
+) -> Result<(Option<windows::Tier>, Option<WindowsRun>)> {
+    let windows = match windows::wanted(cargo_args) {
+        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(work, path)?),
+        true => {
+            eprintln!(
+                "xtask: note: no {}; the Windows tests will skip themselves",
+                windows::WINE
+            );
+            None
+        }
+        false => None,
+    };
+    let windows_run = windows::wanted(cargo_args).then(|| {
+        let prep = windows.as_ref().map(windows::Tier::prep);
+        let path = path.clone();
+        std::thread::spawn(move || match prep {
+            Some(prep) => prep.run(&path),
+            None => (windows::build_gate(), None),
+        })
+    });
+    Ok((windows, windows_run))
+}
+
+/// `cargo test` in a D-Bus session of its own with an unlocked keyring, without the caller's
+/// AWS variables; the services' and displays' variables are the caller's to add.
+fn test_command(cargo_args: &[String], long: bool, path: &std::ffi::OsString, scratch: &Scratch) -> Command {
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh"])
+        .arg(crate::cargo())
+        // Every test binary runs even when an earlier one fails: the summary covers them all.
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(cargo_args)
+        .current_dir(crate::repo_root())
+        .env("PATH", path)
+        .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
+        // Most tests wait on processes, servers and displays, not on the CPU: four at a time
+        // per test binary instead of one per core (each desktop test has its own Xvfb).
+        .env(
+            "RUST_TEST_THREADS",
+            std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "4".into()),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("XDG_DATA_HOME", scratch.0.join("data"))
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
+        .env(
+            "KEYHOP_SCREENSHOTS",
+            crate::repo_root().join("target").join("screenshots"),
+        );
+    for var in LEAKY_AWS_VARS {
+        cmd.env_remove(var);
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_ENDPOINT_URL") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Prints the gates, where the time went and the totals (a test that skipped itself counted
+/// as skipped, a gate as a test); the exit code: the tests', or 1 when only a gate failed.
+fn summary(code: i32, totals: &Totals, gates: &[crate::gates::Gate], phases: &mut Phases) -> i32 {
+    for g in gates {
         phases.add(format!("(beside the tests) gate: {}", g.name), g.took);
         if !g.passed {
             println!(
@@ -176,11 +210,6 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             );
         }
     }
-    drop(windows);
-    drop(display);
-    drop(sso);
-    drop(moto);
-    drop(scratch);
     if totals.self_skipped > 0 {
         eprintln!(
             "xtask: WARNING: {} test(s) skipped themselves (no X server, or no moto); they are counted as skipped below",
@@ -190,7 +219,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // A test that skipped itself passed as far as libtest knows; count it as skipped.
     let skipped_passes = totals.self_skipped.min(totals.passed);
     let gates_failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
-    for g in &gates {
+    for g in gates {
         println!("xtask: gate {}: {}", g.name, if g.passed { "ok" } else { "FAILED" });
     }
     phases.print();
@@ -202,9 +231,9 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     );
     if !gates_failed.is_empty() && code == 0 {
         eprintln!("xtask: failed gates: {}", gates_failed.join(", "));
-        return Ok(1);
+        return 1;
     }
-    Ok(code)
+    code
 }
 
 /// Where the time of a run went: printed before the summary, so a CI log shows it.
