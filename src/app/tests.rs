@@ -15,9 +15,8 @@ use keyhop_core::session::{Activation, Session, SessionId, SessionKind};
 use keyhop_core::settings::Settings;
 use keyhop_core::sso::{ConnectionId, ConnectionName, SsoConnection, SsoError, StartUrl};
 use keyhop_core::state::{STATE_VERSION, State, StateStore};
-use keyhop_core::sts::{Endpoints, StsError};
 use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, SessionDuration};
-use keyhop_core::{Engine, Error};
+use keyhop_core::{Endpoints, Engine, Error, StsError};
 use time::{Duration, OffsetDateTime};
 
 use super::message::FormRequest;
