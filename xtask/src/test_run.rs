@@ -54,14 +54,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // that the build's one-crate stretches and the waiting tests leave idle.
     let gates = cargo_args.is_empty().then(crate::gates::spawn);
 
-    // With the whole suite, clippy is the workspace's compiler for the test build, as for the
-    // Windows gate: one compile of the dependencies serves the tests and the desktop lint
-    // gate, where a `cargo clippy` beside it compiled them all a second time in check mode.
-    let mut lint_env = match cargo_args.is_empty() {
-        true => crate::check_targets::clippy_wrapper_env(),
-        false => Vec::new(),
-    };
-    let lint_gate = build_tests(cargo_args, &mut lint_env)?;
+    let (lint_env, lint_gate) = build_tests(cargo_args)?;
     phases.mark("build the tests (cargo test --no-run)");
     let (path, rig_took) = rig_setup.join().map_err(|_| "the apt/pip thread panicked")??;
     phases.add(
@@ -78,29 +71,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
 
     let work = crate::repo_root().join("target").join("xtask");
-    // The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`.
-    let mut windows = match windows::wanted(cargo_args) {
-        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(&work, &path)?),
-        true => {
-            eprintln!(
-                "xtask: note: no {}; the Windows tests will skip themselves",
-                windows::WINE
-            );
-            None
-        }
-        false => None,
-    };
-    // The Windows tier's build (keyhop.exe, linted as it compiles) and prefix, on a thread of
-    // their own beside the tests; the Windows tests wait for its ready file. Without Wine the
-    // build still runs: it is the Windows gate.
-    let windows_run = windows::wanted(cargo_args).then(|| {
-        let prep = windows.as_ref().map(windows::Tier::prep);
-        let path = path.clone();
-        std::thread::spawn(move || match prep {
-            Some(prep) => prep.run(&path),
-            None => (windows::build_gate(), None),
-        })
-    });
+    let (mut windows, windows_run) = start_windows_tier(cargo_args, &work, &path)?;
 
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
@@ -111,43 +82,14 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let display = desktop::start_xvfb(&work, &path)?;
     let dunst = desktop::dunst_files(&work)?;
 
-    let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh"])
-        .arg(crate::cargo())
-        // Every test binary runs even when an earlier one fails: the summary covers them all.
-        .args(["test", "--workspace", "--no-fail-fast"])
-        .args(cargo_args)
-        .current_dir(crate::repo_root())
-        // The build's compiler again, or cargo would compile the workspace anew without it.
-        .envs(lint_env.iter().map(|(k, v)| (k, v)))
-        .env("PATH", &path)
-        .env("KEYHOP_TEST_MOTO", &moto.url)
+    let mut cmd = test_command(cargo_args, long, &path, &scratch);
+    cmd.env("KEYHOP_TEST_MOTO", &moto.url)
         .env("KEYHOP_TEST_SSO", &sso.url)
-        .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
-        // Most tests wait on processes, servers and displays, not on the CPU: four at a time
-        // per test binary instead of one per core (each desktop test has its own Xvfb).
-        .env(
-            "RUST_TEST_THREADS",
-            std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "4".into()),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("XDG_DATA_HOME", scratch.0.join("data"))
-        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
-        .env(
-            "KEYHOP_SCREENSHOTS",
-            crate::repo_root().join("target").join("screenshots"),
-        );
+        // The build's compiler again, or cargo would compile the workspace anew without it.
+        .envs(lint_env.iter().map(|(k, v)| (k, v)));
     desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
     if let Some(tier) = &windows {
         tier.apply_env(&mut cmd);
-    }
-    for var in LEAKY_AWS_VARS {
-        cmd.env_remove(var);
-    }
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("AWS_ENDPOINT_URL") {
-            cmd.env_remove(name);
-        }
     }
     let (code, totals) = run_streaming(cmd)?;
     println!("xtask: cargo test exited with status {code}");
@@ -168,7 +110,87 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         gates.push(gate);
     }
     phases.mark("the gates after the tests");
-    for g in &gates {
+    drop(windows);
+    drop(display);
+    drop(sso);
+    drop(moto);
+    drop(scratch);
+    Ok(summary(code, &totals, &gates, &mut phases))
+}
+
+type WindowsRun = std::thread::JoinHandle<(crate::gates::Gate, Option<crate::service::Service>)>;
+
+/// The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`. Its
+/// build (keyhop.exe, linted as it compiles) and prefix are made on a thread of their own
+/// beside the tests; the Windows tests wait for its ready file. Without Wine the build still
+/// runs: it is the Windows gate.
+fn start_windows_tier(
+    cargo_args: &[String],
+    work: &std::path::Path,
+    path: &std::ffi::OsString,
+) -> Result<(Option<windows::Tier>, Option<WindowsRun>)> {
+    let windows = match windows::wanted(cargo_args) {
+        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(work, path)?),
+        true => {
+            eprintln!(
+                "xtask: note: no {}; the Windows tests will skip themselves",
+                windows::WINE
+            );
+            None
+        }
+        false => None,
+    };
+    let windows_run = windows::wanted(cargo_args).then(|| {
+        let prep = windows.as_ref().map(windows::Tier::prep);
+        let path = path.clone();
+        std::thread::spawn(move || match prep {
+            Some(prep) => prep.run(&path),
+            None => (windows::build_gate(), None),
+        })
+    });
+    Ok((windows, windows_run))
+}
+
+/// `cargo test` in a D-Bus session of its own with an unlocked keyring, without the caller's
+/// AWS variables; the services' and displays' variables are the caller's to add.
+fn test_command(cargo_args: &[String], long: bool, path: &std::ffi::OsString, scratch: &Scratch) -> Command {
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh"])
+        .arg(crate::cargo())
+        // Every test binary runs even when an earlier one fails: the summary covers them all.
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(cargo_args)
+        .current_dir(crate::repo_root())
+        .env("PATH", path)
+        .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
+        // Most tests wait on processes, servers and displays, not on the CPU: four at a time
+        // per test binary instead of one per core (each desktop test has its own Xvfb).
+        .env(
+            "RUST_TEST_THREADS",
+            std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "4".into()),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("XDG_DATA_HOME", scratch.0.join("data"))
+        .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
+        .env(
+            "KEYHOP_SCREENSHOTS",
+            crate::repo_root().join("target").join("screenshots"),
+        );
+    for var in LEAKY_AWS_VARS {
+        cmd.env_remove(var);
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_ENDPOINT_URL") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// Prints the gates, where the time went and the totals (a test that skipped itself counted
+/// as skipped, a gate as a test); the exit code: the tests', or 1 when only a gate failed.
+fn summary(code: i32, totals: &Totals, gates: &[crate::gates::Gate], phases: &mut Phases) -> i32 {
+    for g in gates {
         phases.add(format!("(beside the tests) gate: {}", g.name), g.took);
         if !g.passed {
             println!(
@@ -178,11 +200,6 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             );
         }
     }
-    drop(windows);
-    drop(display);
-    drop(sso);
-    drop(moto);
-    drop(scratch);
     if totals.self_skipped > 0 {
         eprintln!(
             "xtask: WARNING: {} test(s) skipped themselves (no X server, or no moto); they are counted as skipped below",
@@ -192,7 +209,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // A test that skipped itself passed as far as libtest knows; count it as skipped.
     let skipped_passes = totals.self_skipped.min(totals.passed);
     let gates_failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
-    for g in &gates {
+    for g in gates {
         println!("xtask: gate {}: {}", g.name, if g.passed { "ok" } else { "FAILED" });
     }
     phases.print();
@@ -204,17 +221,27 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     );
     if !gates_failed.is_empty() && code == 0 {
         eprintln!("xtask: failed gates: {}", gates_failed.join(", "));
-        return Ok(1);
+        return 1;
     }
-    Ok(code)
+    code
 }
 
-/// Builds the tests, before the services start. With `lint_env` (clippy as the workspace's
-/// compiler, warnings denied) every target is built, the benches too, as `cargo clippy
-/// --all-targets` lints them, and the build is the gate "clippy (desktop)"; if it fails, the
-/// tests are built again without clippy so that they still run, and `lint_env` is emptied to
-/// match that build.
-fn build_tests(cargo_args: &[String], lint_env: &mut Vec<(String, PathBuf)>) -> Result<Option<Gate>> {
+/// The environment of the test build (and of the `cargo test` that runs it), and the gate it was.
+type BuiltTests = (Vec<(String, PathBuf)>, Option<Gate>);
+
+/// Builds the tests, before the services start. With the whole suite, clippy is the
+/// workspace's compiler (warnings denied), as for the Windows gate: one compile of the
+/// dependencies serves the tests and the desktop lint gate, where a `cargo clippy` beside it
+/// compiled them all a second time in check mode. Every target is built then, the benches
+/// too, as `cargo clippy --all-targets` lints them. If that build fails, the tests are built
+/// again without clippy so that they still run. A failed build is reported by the `cargo test`
+/// that follows.
+fn build_tests(cargo_args: &[String]) -> Result<BuiltTests> {
+    let mut lint_env = Vec::new();
+    if cargo_args.is_empty() {
+        lint_env = crate::check_targets::clippy_wrapper_env();
+    }
+    let lint_env = &mut lint_env;
     let started = Instant::now();
     let build = |env: &[(String, PathBuf)]| -> Result<bool> {
         let mut cmd = Command::new(crate::cargo());
@@ -244,7 +271,7 @@ fn build_tests(cargo_args: &[String], lint_env: &mut Vec<(String, PathBuf)>) -> 
     } else if !built {
         eprintln!("xtask: the tests did not build; cargo test below reports why");
     }
-    Ok(gate)
+    Ok((std::mem::take(lint_env), gate))
 }
 
 /// Where the time of a run went: printed before the summary, so a CI log shows it.
