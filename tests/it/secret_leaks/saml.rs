@@ -86,7 +86,8 @@ fn saml_flows_leak_no_assertion_at_trace_level() {
 const ASSERTION_START: &str = "PD94bWwgdmVyc2lvbj0nMS4wJyBlbmNvZGluZz0nVVRGLTgnPz4K";
 
 /// The value of the IdP's session cookie in the sign-in window's cookie store (WebKit's
-/// Mozilla-format `cookies` file): the name is the rig's `rig_idp_<id>`.
+/// Mozilla-format `cookies` file, with libsoup's SameSite column after the value): the name
+/// is the rig's `rig_idp_<id>`.
 fn idp_cookie(rig: &Rig, idp: &Idp) -> String {
     let name = format!("rig_idp_{}", idp.id.replace('-', "_"));
     let store = rig.keyhop_home.join("saml-idp");
@@ -100,7 +101,7 @@ fn idp_cookie(rig: &Rig, idp: &Idp) -> String {
     text.lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            (f.len() == 7 && f[5] == name).then(|| f[6].to_owned())
+            (f.len() >= 7 && f[5] == name).then(|| f[6].to_owned())
         })
         .unwrap_or_else(|| panic!("no cookie {name} in the store"))
 }
