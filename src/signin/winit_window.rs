@@ -66,11 +66,11 @@ impl SignIn {
 
 impl ApplicationHandler<Action> for SignIn {
     fn resumed(&mut self, event_loop: &ActiveEventLoop) {
-        if self.window.is_none() {
-            if let Err(e) = self.open(event_loop) {
-                self.error = Some(e);
-                event_loop.exit();
-            }
+        if self.window.is_none()
+            && let Err(e) = self.open(event_loop)
+        {
+            self.error = Some(e);
+            event_loop.exit();
         }
         event_loop.set_control_flow(ControlFlow::WaitUntil(self.deadline));
     }
@@ -96,8 +96,10 @@ impl ApplicationHandler<Action> for SignIn {
     }
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
-        if Instant::now() >= self.deadline {
+        if !self.flow.is_over() && Instant::now() >= self.deadline {
             self.flow.on_timeout();
+        }
+        if self.flow.is_over() {
             event_loop.exit();
         }
     }
