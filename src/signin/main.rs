@@ -12,6 +12,7 @@
 // No console window flashes up on Windows when keyhop runs it.
 #![cfg_attr(windows, windows_subsystem = "windows")]
 
+mod channels;
 mod flow;
 #[cfg(target_os = "linux")]
 mod gtk_window;
@@ -46,14 +47,16 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let Ok(mut channels) = channels::take() else {
+        eprintln!("keyhop-signin: cannot set up its output");
+        return ExitCode::from(SignInExit::Failed.code());
+    };
     // Whatever the web engine writes (cookies, caches) is the user's alone: files 0600, dirs 0700.
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     if let Err(e) = keyhop_core::state::create_private_dir(&args.cookie_dir) {
-        return fail(
-            SignInExit::Failed,
-            &format!("cannot create {}: {e}", args.cookie_dir.display()),
-        );
+        let message = format!("cannot create {}: {e}", args.cookie_dir.display());
+        return fail(&mut channels, SignInExit::Failed, &message);
     }
     let flow = std::rc::Rc::new(Flow::new(args.idp_url, args.cookie_dir, args.silent, args.timeout));
     #[cfg(target_os = "linux")]
@@ -61,21 +64,25 @@ fn main() -> ExitCode {
     #[cfg(not(target_os = "linux"))]
     let ran = winit_window::run(&flow);
     if let Err(e) = ran {
-        return fail(SignInExit::Failed, &e);
+        return fail(&mut channels, SignInExit::Failed, &e);
     }
     match flow.take() {
         Ending::Captured(response) => {
-            let mut out = std::io::stdout().lock();
+            let out = &mut channels.out;
             if writeln!(out, "{response}").and_then(|()| out.flush()).is_err() {
-                return fail(SignInExit::Failed, "keyhop stopped reading the assertion");
+                return fail(
+                    &mut channels,
+                    SignInExit::Failed,
+                    "keyhop stopped reading the assertion",
+                );
             }
             ExitCode::SUCCESS
         }
-        Ending::Exit(status, message) => fail(status, &message),
+        Ending::Exit(status, message) => fail(&mut channels, status, &message),
     }
 }
 
-fn fail(status: SignInExit, message: &str) -> ExitCode {
-    eprintln!("keyhop-signin: {message}");
+fn fail(channels: &mut channels::Channels, status: SignInExit, message: &str) -> ExitCode {
+    let _ = writeln!(channels.err, "keyhop-signin: {message}");
     ExitCode::from(status.code())
 }

@@ -108,7 +108,7 @@ mod tests {
             at("http://127.0.0.1:8080/saml/idp/x/sso"),
             dir.join("saml-idp/127.0.0.1_8080")
         );
-        assert_eq!(at("http://[::1]:9/sso"), dir.join("saml-idp/__1__9"));
+        assert_eq!(at("http://[::1]:9/sso"), dir.join("saml-idp/___1__9"));
     }
 
     #[test]
