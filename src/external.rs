@@ -35,6 +35,11 @@ pub enum External {
     SignIn {
         connection: ConnectionId,
     },
+    /// "Sign in" on a notification: start this SAML session with its sign-in window.
+    #[cfg_attr(target_os = "macos", allow(dead_code))] // the macOS notification has no button yet
+    SamlSignIn {
+        session_id: SessionId,
+    },
 }
 
 /// What an event source sends with: thread-safe, never blocks. Events sent before the app

@@ -21,6 +21,7 @@ mod notify;
 mod present;
 #[cfg(feature = "desktop")]
 mod resume;
+mod saml_signin;
 mod serve;
 #[cfg(feature = "desktop")]
 mod single_instance;

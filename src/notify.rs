@@ -24,6 +24,7 @@ pub fn show(note: Note, events: &Events) {
         Button::None => info(&note.summary, &note.body),
         Button::EnterMfa(id) => backend::mfa_needed(&note.summary, &note.body, id, events.clone()),
         Button::SignIn(connection) => backend::sign_in_needed(&note.summary, &note.body, connection, events.clone()),
+        Button::SamlSignIn(id) => backend::saml_sign_in_needed(&note.summary, &note.body, id, events.clone()),
     }
 }
 

@@ -22,6 +22,17 @@ impl Failure {
         matches!(self, Failure::Engine(e) if e.needs_mfa_code())
     }
 
+    /// A silent SAML sign-in met an IdP that wants the user: the IdP's host.
+    pub fn saml_needs_user(&self) -> Option<&str> {
+        match self {
+            Failure::Engine(e) => match &**e {
+                keyhop_core::Error::Saml(keyhop_core::saml::SamlError::SignInNeedsUser { idp_host }) => Some(idp_host),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Another try after signing in to this SSO connection could succeed.
     pub fn needs_sign_in(&self) -> Option<ConnectionName> {
         match self {

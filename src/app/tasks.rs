@@ -14,6 +14,7 @@ use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
 
 use super::message::FormRequest;
 use super::{App, Connection, Failure, Message, Op, Snapshot};
+use crate::saml_signin::{Mode, with_sign_in};
 use std::collections::HashMap;
 
 /// How long a sign-in started from the tray waits for the browser.
@@ -232,15 +233,21 @@ impl App {
         Task::perform(
             async move {
                 match op {
+                    // A SAML session signs in with its window (shown only when the IdP wants the
+                    // user); on a blocking thread, as the window's process may take minutes.
                     Op::Start => off_runtime(&e, move |e| async move {
                         let code = code_for_start(&e, &id);
-                        e.start(&id, code).await
+                        with_sign_in(&e, Mode::Interactive, None, |r| e.start_with_saml(&id, code.clone(), r)).await
                     })
                     .await
                     .map(|o| o.notices),
-                    Op::Refresh => off_runtime(&e, move |e| async move { e.refresh(&id).await })
-                        .await
-                        .map(|o| o.map(|o| o.notices).unwrap_or_default()),
+                    // In the background the window never shows: an IdP that wants the user
+                    // gets a "Sign in" notification instead (`App::done`).
+                    Op::Refresh => off_runtime(&e, move |e| async move {
+                        with_sign_in(&e, Mode::Silent, None, |r| e.refresh_with_saml(&id, r)).await
+                    })
+                    .await
+                    .map(|o| o.map(|o| o.notices).unwrap_or_default()),
                     Op::Stop => blocking(&e, move |e| e.stop(&id).map(|_| vec![])).await,
                 }
                 .map_err(Failure::from)

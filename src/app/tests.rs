@@ -433,6 +433,31 @@ fn a_refresh_that_needs_a_sign_in_asks_once_per_connection() {
 }
 
 #[test]
+fn a_saml_refresh_the_idp_wants_the_user_for_asks_once_and_its_button_starts_the_session() {
+    let mut r = rig();
+    let s = session("fed", false, Some(Duration::minutes(10)));
+    r.load(std::slice::from_ref(&s), &[]);
+    let needs_user = || -> Failure {
+        Error::Saml(keyhop_core::saml::SamlError::SignInNeedsUser {
+            idp_host: "idp.example.com".into(),
+        })
+        .into()
+    };
+    r.done(&s, Op::Refresh, Err(needs_user()));
+    r.done(&s, Op::Refresh, Err(needs_user()));
+    let notes = r.desktop.notes();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].summary, "Sign in to idp.example.com");
+    assert_eq!(notes[0].button, Button::SamlSignIn(s.id.clone()));
+    assert!(matches!(r.app.attention.get(&s.id), Some(Attention::RefreshFailed(_))));
+    // "Sign in" starts it (with its window, off the UI thread): the session is busy at once.
+    r.send(Message::External(External::SamlSignIn {
+        session_id: s.id.clone(),
+    }));
+    assert_eq!(r.app.busy.ids(), std::slice::from_ref(&s.id));
+}
+
+#[test]
 fn an_overwritten_profile_is_reported_once_per_foreign_key() {
     let mut r = rig();
     let s = session("work", false, Some(Duration::hours(1)));

@@ -141,6 +141,13 @@ impl App {
                 None => Task::none(),
             },
             External::EnterMfa { session_id } => self.open_mfa(&session_id),
+            External::SamlSignIn { session_id } => match self.sessions().iter().find(|s| s.id == session_id) {
+                Some(s) => {
+                    let alias = s.alias.to_string();
+                    self.run_op(session_id, alias, Op::Start)
+                }
+                None => Task::none(),
+            },
             External::Resumed => Task::batch([self.tick(), self.check_key_ages()]),
         }
     }
@@ -193,6 +200,12 @@ impl App {
             }
             Err(f) => f,
         };
+        if op == Op::Refresh
+            && let Some(host) = f.saml_needs_user()
+        {
+            self.saml_sign_in_needed(&id, host, &f.to_string());
+            return reload;
+        }
         let sign_in = f.needs_sign_in().and_then(|name| self.connection_named(&name));
         let then = match (sign_in, op) {
             // Starting from the tray without a code: ask for it instead of failing.
@@ -218,6 +231,16 @@ impl App {
             }
         };
         Task::batch([reload, then])
+    }
+
+    /// A background refresh of a SAML session needs the user at the IdP: said once per run of
+    /// failures, with a "Sign in" that starts it with its sign-in window.
+    fn saml_sign_in_needed(&mut self, id: &SessionId, idp_host: &str, message: &str) {
+        if self.refreshes.failed(id, time::OffsetDateTime::now_utc()) {
+            self.desktop
+                .notify(catalogue::saml_sign_in_needed(idp_host, id, message));
+        }
+        self.attention.set(id, Attention::RefreshFailed(message.to_owned()));
     }
 
     /// An operation failed for a reason another try may not mend: said once per run of

@@ -9,13 +9,19 @@ pub struct Args {
     alias: String,
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
+    #[command(flatten)]
+    saml: super::saml::ResponseFile,
 }
 
 pub async fn run(engine: &Engine, a: Args) -> Result<()> {
     let id = engine.resolve(&a.alias)?;
     // Run by an SDK, never on a terminal of its own: the MFA command or nothing.
     let code = super::mfa::code(engine, &id, a.mfa_code.as_deref(), false)?;
-    let c = engine.credentials(&id, code).await?;
+    // A SAML session signs in with its window when the IdP's cookies cannot do it silently.
+    let c = crate::saml_signin::with_sign_in(engine, crate::saml_signin::Mode::Interactive, a.saml.read()?, |r| {
+        engine.credentials_with_saml(&id, code.clone(), r)
+    })
+    .await?;
     let out = serde_json::json!({
         "Version": 1,
         "AccessKeyId": c.access_key_id,

@@ -13,6 +13,8 @@ pub struct ExecArgs {
     /// The 6-digit MFA code, when one is due (asked for on a terminal otherwise)
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
+    #[command(flatten)]
+    saml: super::saml::ResponseFile,
     /// The command and its arguments (after `--`)
     #[arg(
         required = true,
@@ -41,6 +43,8 @@ pub struct ExportArgs {
     format: Format,
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
+    #[command(flatten)]
+    saml: super::saml::ResponseFile,
 }
 
 /// Variables that would point a tool at other credentials than the ones keyhop hands over.
@@ -63,11 +67,15 @@ async fn variables(
     engine: &Engine,
     alias: &str,
     mfa_code: Option<&str>,
+    saml: &super::saml::ResponseFile,
 ) -> Result<(StsCredentials, Vec<(&'static str, String)>)> {
     let id = engine.resolve(alias)?;
     let code = super::mfa::code(engine, &id, mfa_code, true)?;
     let session = engine.session(&id)?;
-    let c = engine.credentials(&id, code).await?;
+    let c = crate::saml_signin::with_sign_in(engine, crate::saml_signin::Mode::Interactive, saml.read()?, |r| {
+        engine.credentials_with_saml(&id, code.clone(), r)
+    })
+    .await?;
     let region = session.region.to_string();
     let vars = vec![
         ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
@@ -139,14 +147,14 @@ pub fn render(format: Format, c: &StsCredentials, vars: &[(&'static str, String)
 }
 
 pub async fn export(engine: &Engine, a: ExportArgs) -> Result<()> {
-    let (c, vars) = variables(engine, &a.alias, a.mfa_code.as_deref()).await?;
+    let (c, vars) = variables(engine, &a.alias, a.mfa_code.as_deref(), &a.saml).await?;
     print!("{}", render(a.format, &c, &vars));
     Ok(())
 }
 
 /// Runs the command with the session's credentials; its exit code becomes ours.
 pub async fn exec(engine: &Engine, a: ExecArgs) -> Result<ExitCode> {
-    let (_, vars) = variables(engine, &a.alias, a.mfa_code.as_deref()).await?;
+    let (_, vars) = variables(engine, &a.alias, a.mfa_code.as_deref(), &a.saml).await?;
     let (program, args) = a.command.split_first().expect("clap requires a command");
     let mut cmd = Command::new(program);
     cmd.args(args);

@@ -179,7 +179,7 @@ pub fn run(cli: Cli) -> ExitCode {
             match command {
                 Command::Session(c) => session::run(&engine, c).await.map(|()| ExitCode::SUCCESS),
                 Command::Sso(c) => sso::run(&engine, c).await.map(|()| ExitCode::SUCCESS),
-                Command::Saml(c) => saml::run(c).map(|()| ExitCode::SUCCESS),
+                Command::Saml(c) => saml::run(&engine, c).map(|()| ExitCode::SUCCESS),
                 Command::Settings(c) => settings::run(&engine, c).map(|()| ExitCode::SUCCESS),
                 Command::Import(c) => import::run(&engine, c).map(|()| ExitCode::SUCCESS),
                 Command::CredentialProcess(a) => credential_process::run(&engine, a).await.map(|()| ExitCode::SUCCESS),

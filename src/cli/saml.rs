@@ -1,14 +1,16 @@
 //! `keyhop saml …`: IAM Role Federated (SAML 2.0) sign-ins. Where the assertion comes from:
-//! a file or stdin (`--saml-response-file PATH|-`, the SAMLResponse as the IdP's page posts it);
-//! the sign-in window that captures it from the IdP's page is not in this build yet.
+//! a file or stdin (`--saml-response-file PATH|-`, the SAMLResponse as the IdP's page posts it),
+//! or the sign-in window that takes it from the IdP's page (`crate::saml_signin`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use keyhop_core::Result;
 use keyhop_core::saml::{IdpUrl, SamlAssertion, SamlError, SamlResponse};
+use keyhop_core::{Engine, Result};
 use serde_json::json;
+
+use crate::saml_signin::{Mode, sign_in};
 
 #[derive(Subcommand, Debug)]
 pub enum SamlCommand {
@@ -33,29 +35,27 @@ pub struct ResponseFile {
     pub saml_response_file: Option<PathBuf>,
 }
 
-pub fn run(command: SamlCommand) -> Result<()> {
+pub fn run(engine: &Engine, command: SamlCommand) -> Result<()> {
     match command {
         SamlCommand::Roles { idp_url, source, json } => {
             let idp_url = idp_url.as_deref().map(IdpUrl::parse).transpose()?;
-            let assertion = SamlAssertion::read(response(idp_url.as_ref(), &source)?, time::OffsetDateTime::now_utc())?;
+            let response = match (source.read()?, idp_url) {
+                (Some(r), _) => r,
+                (None, Some(idp)) => sign_in(engine.state_store().dir(), &idp, Mode::Interactive)?,
+                (None, None) => unreachable!("clap asks for --idp-url without --saml-response-file"),
+            };
+            let assertion = SamlAssertion::read(response, time::OffsetDateTime::now_utc())?;
             print_roles(&assertion, json);
             Ok(())
         }
     }
 }
 
-/// The assertion from `--saml-response-file`, else (in time) from the IdP's sign-in page.
-pub fn response(idp_url: Option<&IdpUrl>, source: &ResponseFile) -> Result<SamlResponse> {
-    if let Some(path) = &source.saml_response_file {
-        return Ok(read_file(path)?);
+impl ResponseFile {
+    /// The assertion in `--saml-response-file`, if given.
+    pub fn read(&self) -> std::result::Result<Option<SamlResponse>, SamlError> {
+        self.saml_response_file.as_deref().map(read_file).transpose()
     }
-    Err(explain_sign_in(
-        SamlError::NeedsSignIn {
-            idp_url: idp_url.map(ToString::to_string).unwrap_or_default(),
-            why: "",
-        }
-        .into(),
-    ))
 }
 
 /// The SAMLResponse in `path` (`-`: stdin).
@@ -78,29 +78,6 @@ pub fn read_file(path: &Path) -> std::result::Result<SamlResponse, SamlError> {
         reason: e.to_string(),
     })?;
     SamlResponse::new(&text)
-}
-
-/// A SAML sign-in that is needed and cannot happen here says why: no display, or no window yet.
-pub fn explain_sign_in(e: keyhop_core::Error) -> keyhop_core::Error {
-    match e {
-        keyhop_core::Error::Saml(SamlError::NeedsSignIn { idp_url, .. }) => SamlError::NeedsSignIn {
-            idp_url,
-            why: if has_display() {
-                "this keyhop has no sign-in window for the IdP's page yet"
-            } else {
-                "there is no display to show the IdP's sign-in page on"
-            },
-        }
-        .into(),
-        other => other,
-    }
-}
-
-fn has_display() -> bool {
-    cfg!(any(windows, target_os = "macos"))
-        || ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }
 
 fn print_roles(assertion: &SamlAssertion, json: bool) {

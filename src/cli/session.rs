@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::kinds::{self, AddCommand, opt};
 use super::table;
+use crate::saml_signin::{Mode, with_sign_in};
 
 /// How long `session list` waits for IAM when a key age is due for a check (once a day per key):
 /// a slow IAM shows the cached age, or none, rather than holding up the table.
@@ -37,7 +38,12 @@ pub enum SessionCommand {
     /// Stop a session: remove its credentials from its named profile
     Stop { alias: String },
     /// Renew an active session's credentials now (what the tray does before they expire)
-    Refresh { alias: String },
+    Refresh {
+        alias: String,
+        /// For a SAML session (or one chained on it): the IdP's SAMLResponse
+        #[command(flatten)]
+        saml: super::saml::ResponseFile,
+    },
     /// Change a session; an active session whose credentials change is stopped
     Edit(EditArgs),
     /// Stop a session, delete its keyring items and forget it
@@ -95,7 +101,7 @@ pub async fn run(engine: &Engine, cmd: SessionCommand) -> Result<()> {
         SessionCommand::Start { alias, mfa_code, saml } => {
             start(engine, &alias, mfa_code.as_deref(), &saml).await?;
         }
-        SessionCommand::Refresh { alias } => match engine.refresh(&engine.resolve(&alias)?).await? {
+        SessionCommand::Refresh { alias, saml } => match refresh(engine, &alias, &saml).await? {
             Some(out) => println!(
                 "Refreshed {:?}: profile {} valid until {}.",
                 out.session.alias.as_str(),
@@ -155,15 +161,10 @@ async fn start(engine: &Engine, alias: &str, mfa_code: Option<&str>, saml: &supe
     // A shadowed profile is refused before any MFA prompt or STS call.
     engine.check_start(&id)?;
     let code = super::mfa::code(engine, &id, mfa_code, true)?;
-    let response = saml
-        .saml_response_file
-        .as_deref()
-        .map(super::saml::read_file)
-        .transpose()?;
-    let out = engine
-        .start_with_saml(&id, code, response)
-        .await
-        .map_err(super::saml::explain_sign_in)?;
+    let out = with_sign_in(engine, Mode::Interactive, saml.read()?, |response| {
+        engine.start_with_saml(&id, code.clone(), response)
+    })
+    .await?;
     for n in &out.notices {
         eprintln!("keyhop: note: {n}");
     }
@@ -179,6 +180,20 @@ async fn start(engine: &Engine, alias: &str, mfa_code: Option<&str>, saml: &supe
         left.whole_minutes()
     );
     Ok(())
+}
+
+/// A SAML session (or one chained on it) signs in again, with its window when the IdP wants the
+/// user.
+async fn refresh(
+    engine: &Engine,
+    alias: &str,
+    saml: &super::saml::ResponseFile,
+) -> Result<Option<keyhop_core::engine::StartOutcome>> {
+    let id = engine.resolve(alias)?;
+    with_sign_in(engine, Mode::Interactive, saml.read()?, |r| {
+        engine.refresh_with_saml(&id, r)
+    })
+    .await
 }
 
 fn edit(engine: &Engine, a: &EditArgs) -> Result<()> {

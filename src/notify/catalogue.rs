@@ -13,6 +13,8 @@ pub enum Button {
     EnterMfa(SessionId),
     /// "Sign in": the browser sign-in to this SSO connection.
     SignIn(ConnectionId),
+    /// "Sign in": the sign-in window of this SAML session's IdP.
+    SamlSignIn(SessionId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,14 @@ pub fn sign_in_needed(connection: &ConnectionName, id: &ConnectionId, why: &str)
     Note {
         button: Button::SignIn(id.clone()),
         ..note(format!("Sign in to {connection}"), why.to_owned())
+    }
+}
+
+/// A background refresh of a SAML session found the IdP wanting the user.
+pub fn saml_sign_in_needed(idp_host: &str, id: &SessionId, why: &str) -> Note {
+    Note {
+        button: Button::SamlSignIn(id.clone()),
+        ..note(format!("Sign in to {idp_host}"), why.to_owned())
     }
 }
 
@@ -142,6 +152,14 @@ mod tests {
             ConnectionId::from_string("sso-1"),
         );
         assert_eq!(sign_in_needed(&name, &id, "x").button, Button::SignIn(id));
+        let (s, n) = (
+            SessionId::from_string("fed"),
+            saml_sign_in_needed("idp.example.com", &SessionId::from_string("fed"), "x"),
+        );
+        assert_eq!(
+            (n.summary.as_str(), n.button),
+            ("Sign in to idp.example.com", Button::SamlSignIn(s))
+        );
         assert_eq!(expired("dev").button, Button::None);
         assert!(refresh_failed("dev", "STS down").body.ends_with("keyhop will retry."));
         assert!(profile_overwritten("p", "dev").body.contains("Stop and start dev"));

@@ -49,6 +49,10 @@ pub fn sign_in_needed(summary: &str, body: &str, _connection: ConnectionId, _eve
     info(summary, body);
 }
 
+pub fn saml_sign_in_needed(summary: &str, body: &str, _session_id: SessionId, _events: Events) {
+    info(summary, body);
+}
+
 pub fn mfa_needed(summary: &str, body: &str, session_id: SessionId, events: Events) {
     // The delegate reports clicks to the app; the center is set up once, so is its sender.
     let _ = CLICKS.set(events);

@@ -44,6 +44,11 @@ pub fn sign_in_needed(summary: &str, body: &str, connection: ConnectionId, event
     with_action(summary, body, "Sign in", External::SignIn { connection }, events);
 }
 
+/// "Sign in" starts the SAML session `session_id` with its IdP's sign-in window.
+pub fn saml_sign_in_needed(summary: &str, body: &str, session_id: SessionId, events: Events) {
+    with_action(summary, body, "Sign in", External::SamlSignIn { session_id }, events);
+}
+
 /// A notification whose button (or, on freedesktop servers, a click on it) sends `click` to the
 /// app. Its thread lives until the notification is closed.
 fn with_action(summary: &str, body: &str, label: &'static str, click: External, events: Events) {

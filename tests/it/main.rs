@@ -16,6 +16,7 @@ mod desktop_autostart;
 mod desktop_form;
 mod desktop_mfa;
 mod desktop_notify;
+mod desktop_saml;
 mod desktop_sso;
 mod desktop_tray;
 mod desktop_windows;

@@ -21,6 +21,14 @@ fn arn_provider(account: &str) -> String {
     format!("arn:aws:iam::{account}:saml-provider/rig")
 }
 
+/// `keyhop ARGS` with no display (the run's DISPLAY removed): where no sign-in window can open.
+fn headless(rig: &Rig, args: &[&str]) -> Out {
+    let mut cmd = std::process::Command::new(keyhop_bin());
+    rig.apply_env(&mut cmd);
+    cmd.args(args).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    run(cmd, "", &format!("keyhop {}", args.join(" ")))
+}
+
 /// The assertion in a file of the rig's temp dir, as a script would save it.
 fn saved(rig: &Rig, response: &str) -> String {
     let path = rig.home.join(format!("{}.saml", unique("assertion")));
@@ -110,8 +118,11 @@ fn a_stale_or_foreign_assertion_is_refused_with_its_reason() {
 fn without_an_assertion_it_says_how_to_give_one() {
     let rig = Rig::new();
     let idp = Idp::create(&json!({"roles": two_roles()}));
-    rig.keyhop(&["saml", "roles", "--idp-url", &idp.sso_url])
-        .fails_with(&["no SAML assertion", "--saml-response-file"]);
+    headless(&rig, &["saml", "roles", "--idp-url", &idp.sso_url]).fails_with(&[
+        "no SAML assertion",
+        "no display",
+        "--saml-response-file",
+    ]);
     let missing = rig.home.join("nothing-here.saml");
     rig.keyhop(&["saml", "roles", "--saml-response-file", missing.to_str().unwrap()])
         .fails_with(&["cannot read the SAML response", "nothing-here.saml"]);
@@ -217,9 +228,62 @@ fn a_start_without_an_assertion_says_how_to_give_one() {
     let idp = Idp::create(&json!({"roles": two_roles()}));
     add_saml(&rig, "fed", "fed", &idp, &[]).ok();
     let before = rig.snapshot();
-    rig.start("fed")
-        .fails_with(&["no SAML assertion", &idp.sso_url, "--saml-response-file"]);
+    headless(&rig, &["session", "start", "fed"]).fails_with(&[
+        "no SAML assertion",
+        &idp.sso_url,
+        "no display",
+        "--saml-response-file",
+    ]);
     rig.assert_unchanged(&before, "a start without an assertion");
     let out = add_saml(&rig, "bad", "bad", &idp, &["--duration", "13h"]);
     assert!(!out.success() && out.stderr.contains("43200"), "{out}");
+}
+
+#[test]
+fn exec_export_and_credential_process_take_the_assertion_too() {
+    let rig = Rig::new();
+    let idp = Idp::create(&json!({"roles": two_roles()}));
+    for alias in ["fed-exec", "fed-export", "fed-cp"] {
+        add_saml(&rig, alias, alias, &idp, &[]).ok();
+    }
+    let url = idp.url_for(&arn_role(ACCOUNT_A, "Admin"));
+    // Without an assertion (and no display for the window), each says how to give one.
+    headless(&rig, &["export", "fed-export", "--format", "json"])
+        .fails_with(&["no SAML assertion", "--saml-response-file"]);
+    let file = saved(&rig, &Idp::sign_in_at(&url));
+    let out = rig
+        .keyhop(&[
+            "exec",
+            "fed-exec",
+            "--saml-response-file",
+            &file,
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+        ])
+        .ok();
+    assert!(out.stdout.contains("\"Arn\": \"arn:aws:sts::"), "{out}");
+    let out = rig
+        .keyhop_in(
+            &["export", "fed-export", "--format", "json", "--saml-response-file", "-"],
+            &Idp::sign_in_at(&url),
+        )
+        .ok();
+    let exported: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(exported["Version"], json!(1), "{out}");
+    let file = saved(&rig, &Idp::sign_in_at(&url));
+    rig.keyhop(&["credential-process", "fed-cp", "--saml-response-file", &file])
+        .ok();
+    // The AWS CLI runs the credential process itself, with no assertion: the credentials the
+    // first call got are still good, so it needs none.
+    rig.write_config(
+        format!(
+            "[profile via-cp]\nregion = {REGION}\ncredential_process = {} credential-process fed-cp\n",
+            keyhop_bin()
+        )
+        .as_bytes(),
+    );
+    let arn = rig.caller_arn("via-cp");
+    assert!(arn.starts_with("arn:aws:sts::"), "{arn}");
 }

@@ -242,7 +242,9 @@ class SamlIdps:
             self.sessions[cookie] = [idp_id, time.time() + idp["cookie_ttl"], True]
         back = self.sso_url(idp_id) + ("?" + urlencode({"role": role}) if role else "")
         headers = {
-            "Set-Cookie": f"{self.cookie_name(idp_id)}={cookie}; Path=/saml/idp/{idp_id}; HttpOnly; SameSite=Lax",
+            # Persistent ("keep me signed in", as IdPs offer it): a browser, or keyhop's sign-in
+            # window in its next run, signs in silently from it until it expires.
+            "Set-Cookie": f"{self.cookie_name(idp_id)}={cookie}; Path=/saml/idp/{idp_id}; Max-Age={idp['cookie_ttl']}; HttpOnly; SameSite=Lax",
             "Location": back,
         }
         return 303, headers, page("Signed in", f'<p><a href="{html.escape(back)}">Continue</a></p>')

@@ -3,6 +3,8 @@
 //! - `benches/exec_serve.sh`: `keyhop exec` next to the bare command, `keyhop serve` per request.
 //! - `benches/sso.sh`: IAM Identity Center: sync of 300 assignments, start of an SSO session.
 //! - `benches/doctor.sh`: `keyhop doctor` with active sessions (target: under 300 ms).
+//! - `benches/saml.sh`: a SAML session's start with a live IdP cookie (the sign-in window stays
+//!   hidden), and the window's memory while it shows the IdP's login form (its own Xvfb).
 //! - `cargo bench -p keyhop-core --bench profile_edit`: one profile of a 1,000-profile file.
 //!
 //! `cargo xtask bench-tray`: the tray's idle cost (`benches/tray_idle.sh`: memory, wakeups) on
@@ -15,7 +17,7 @@ use crate::test_run::{KEYRING_SCRIPT, LEAKY_AWS_VARS, Scratch};
 use crate::{Result, desktop, moto, signals, sso};
 
 const BENCH_SCRIPT: &str = "set -e; cargo build --release -p keyhop; benches/session_start.sh; benches/exec_serve.sh; \
-    benches/sso.sh; benches/doctor.sh; cargo bench -p keyhop-core --bench profile_edit -- --noplot";
+    benches/sso.sh; benches/doctor.sh; benches/saml.sh; cargo bench -p keyhop-core --bench profile_edit -- --noplot";
 
 pub fn run() -> Result<i32> {
     packages::ensure_apt(TEST_PACKAGES)?;

@@ -40,7 +40,11 @@ const TARGETS: &[Target] = &[
         triple: "x86_64-pc-windows-gnu",
         // cc-rs finds x86_64-w64-mingw32-gcc on PATH by itself; clippy lints as it builds.
         env: clippy_wrapper_env,
-        steps: &[("build", &["build", "-p", "keyhop", "--bin", "keyhop"])],
+        // keyhop-signin too: the SAML sign-in window (wry on WebView2) is linted as it builds.
+        steps: &[(
+            "build",
+            &["build", "-p", "keyhop", "--bin", "keyhop", "--bin", "keyhop-signin"],
+        )],
     },
     Target {
         short: "macos",

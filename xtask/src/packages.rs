@@ -12,6 +12,8 @@ pub const BUILD_PACKAGES: &[&str] = &[
     "libgtk-3-dev",
     "libxdo-dev",
     "libayatana-appindicator3-dev",
+    // keyhop-signin, the SAML sign-in window (wry on WebKitGTK).
+    "libwebkit2gtk-4.1-dev",
 ];
 
 /// Needed to build and test keyhop: build packages, the Secret Service in a private D-Bus
@@ -22,6 +24,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "libgtk-3-dev",
     "libxdo-dev",
     "libayatana-appindicator3-dev",
+    "libwebkit2gtk-4.1-dev",
     "dbus-bin",
     "dbus-x11",
     "gnome-keyring",

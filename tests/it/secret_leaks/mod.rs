@@ -172,16 +172,18 @@ impl<'a> Hunt<'a> {
         ran.out
     }
 
-    /// Every file under the state dir and HOME except the credentials file.
+    /// Every file under the state dir and HOME except the credentials file and the SAML IdPs'
+    /// cookie stores (0700/0600, where the IdP's session cookie belongs).
     fn record_files(&mut self, step: &str) {
         let skip = self.rig.credentials_path();
+        let cookie_stores = self.rig.keyhop_home.join("saml-idp");
         let mut stack = vec![self.rig.keyhop_home.clone(), self.rig.home.clone()];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else { continue };
             for entry in entries.flatten() {
                 let path = entry.path();
                 let Ok(kind) = entry.file_type() else { continue };
-                if kind.is_dir() {
+                if kind.is_dir() && path != cookie_stores {
                     stack.push(path);
                 } else if path != skip
                     && let Ok(bytes) = std::fs::read(&path)

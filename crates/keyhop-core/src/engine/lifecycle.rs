@@ -184,12 +184,23 @@ impl<S: SecretStore> Engine<S> {
     /// Renews an active session's credentials before they expire (the tray's background
     /// refresh). `Ok(None)` when the session is no longer active: nothing to refresh.
     pub async fn refresh(&self, id: &SessionId) -> Result<Option<StartOutcome>> {
+        self.refresh_with_saml(id, None).await
+    }
+
+    /// `refresh`, with the assertion of a SAML sign-in for the chain's SAML session (if any).
+    pub async fn refresh_with_saml(
+        &self,
+        id: &SessionId,
+        saml: Option<crate::saml::SamlResponse>,
+    ) -> Result<Option<StartOutcome>> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?.clone();
         if !target.is_active() {
             return Ok(None);
         }
-        let creds = self.obtain(&snapshot, &target, None, None, Freshness::Refresh).await?;
+        let creds = self
+            .obtain(&snapshot, &target, None, saml.as_ref(), Freshness::Refresh)
+            .await?;
         self.store.update(|st| {
             // Stopped (or taken over) while STS answered: leave it stopped.
             if !st.sessions.iter().any(|s| s.id == target.id && s.is_active()) {
@@ -280,9 +291,19 @@ impl<S: SecretStore> Engine<S> {
 
     /// Credentials for `id` without touching any file: what `credential-process` prints.
     pub async fn credentials(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StsCredentials> {
+        self.credentials_with_saml(id, mfa, None).await
+    }
+
+    /// `credentials`, with the assertion of a SAML sign-in for the chain's SAML session (if any).
+    pub async fn credentials_with_saml(
+        &self,
+        id: &SessionId,
+        mfa: Option<MfaCode>,
+        saml: Option<crate::saml::SamlResponse>,
+    ) -> Result<StsCredentials> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?;
-        self.obtain(&snapshot, target, mfa.as_ref(), None, Freshness::CachedOk)
+        self.obtain(&snapshot, target, mfa.as_ref(), saml.as_ref(), Freshness::CachedOk)
             .await
     }
 

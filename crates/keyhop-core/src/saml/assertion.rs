@@ -34,6 +34,18 @@ pub enum SamlError {
         "no SAML assertion for {idp_url}: {why}; pass the IdP's SAMLResponse with --saml-response-file PATH (or - for stdin)"
     )]
     NeedsSignIn { idp_url: String, why: &'static str },
+    #[error(
+        "the IdP at {idp_host} wants you to sign in: start the session from the tray or with `keyhop session start`"
+    )]
+    SignInNeedsUser { idp_host: String },
+    #[error("the sign-in at {idp_host} was cancelled (its window was closed); nothing was changed")]
+    SignInCancelled { idp_host: String },
+    #[error(
+        "the sign-in at {idp_host} did not finish within {secs} s: the IdP's page never posted an assertion to AWS; check the IdP URL (it must be the sign-in URL of the IdP's AWS app)"
+    )]
+    SignInTimedOut { idp_host: String, secs: u64 },
+    #[error("the sign-in window for {idp_host} failed: {reason}")]
+    SignInFailed { idp_host: String, reason: String },
     #[error("cannot read the SAML response from {from}: {reason}")]
     CannotRead { from: String, reason: String },
     #[error("the SAML response is empty")]

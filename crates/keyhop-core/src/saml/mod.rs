@@ -12,8 +12,10 @@ mod assertion;
 mod endpoint;
 mod idp_url;
 mod principal;
+mod sign_in;
 
 pub use assertion::{SamlAssertion, SamlError, SamlResponse, SamlRole};
 pub use endpoint::aws_saml_endpoint;
 pub use idp_url::IdpUrl;
 pub use principal::{PrincipalArn, SamlDuration, SamlValueError};
+pub use sign_in::{SignInExit, aws_signin_hosts, cookie_dir};

@@ -1,0 +1,196 @@
+//! The SAML sign-in window (`keyhop-signin`, wry on WebKitGTK) under Xvfb, against the rig's
+//! SAML IdP (`xtask/rig/saml_idp.py`): `keyhop session start` opens the IdP's login form,
+//! xdotool types the password, the assertion the page posts to https://signin.aws.amazon.com/saml
+//! is taken before it leaves, and the AWS CLI proves the profile on moto. A second start signs
+//! in from the IdP's cookie without any window; a closed window cancels; an IdP that never posts
+//! times out.
+
+use crate::common;
+use crate::desktop;
+
+use common::*;
+use desktop::*;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+const ACCOUNT: &str = "111111111111";
+
+fn role() -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/Admin")
+}
+
+/// A rig with an IdP whose AWS app grants `role()` (its URL narrowed to it: moto takes one
+/// Role value) and a SAML session `alias` on it.
+fn world(aliases: &[&str]) -> (Rig, Idp, String) {
+    let rig = Rig::new();
+    let idp = Idp::create(&json!({"roles": [saml_role(ACCOUNT, "Admin")]}));
+    let url = idp.url_for(&role());
+    for alias in aliases {
+        let provider = format!("arn:aws:iam::{ACCOUNT}:saml-provider/rig");
+        let args = [
+            "session",
+            "add",
+            "saml",
+            "--alias",
+            alias,
+            "--profile",
+            alias,
+            "--region",
+            REGION,
+            "--idp-url",
+            &url,
+            "--role-arn",
+            &role(),
+            "--principal-arn",
+            &provider,
+        ];
+        rig.keyhop(&args).ok();
+    }
+    (rig, idp, url)
+}
+
+/// The sign-in window's title for the rig's IdP.
+fn title(url: &str) -> String {
+    let host = url.split("://").nth(1).and_then(|r| r.split('/').next()).expect("host");
+    format!("Sign in to {host} · keyhop")
+}
+
+/// `keyhop ARGS` on `desk`'s display, in the background: join the handle for its output.
+fn spawn(desk: &Desktop, rig: &Rig, args: &[&str], timeout_secs: u32) -> std::thread::JoinHandle<Out> {
+    let mut cmd = desk.cmd(keyhop_bin());
+    rig.apply_env(&mut cmd);
+    cmd.args(args)
+        .env("KEYHOP_SAML_SIGNIN_TIMEOUT", timeout_secs.to_string());
+    let what = format!("keyhop {}", args.join(" "));
+    std::thread::spawn(move || run(cmd, "", &what))
+}
+
+/// Watches `desk` for any visible sign-in window until `stop` is set: whether one appeared.
+fn watch_for_window(desk: &Desktop, url: &str, stop: &Arc<AtomicBool>) -> std::thread::JoinHandle<bool> {
+    let (display, regex, stop) = (desk.display.clone(), regex_escape(&title(url)), Arc::clone(stop));
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            let seen = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", &regex])
+                .env("DISPLAY", &display)
+                .stderr(Stdio::null())
+                .output()
+                .is_ok_and(|o| !o.stdout.is_empty());
+            if seen {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    })
+}
+
+/// Runs `keyhop ARGS` while watching for the window: (output, whether a window showed).
+fn run_watched(desk: &Desktop, rig: &Rig, url: &str, args: &[&str], timeout_secs: u32) -> (Out, bool) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_for_window(desk, url, &stop);
+    let out = spawn(desk, rig, args, timeout_secs).join().expect("keyhop thread");
+    stop.store(true, Ordering::SeqCst);
+    (out, watcher.join().expect("watcher"))
+}
+
+/// The login form in the sign-in window: typed into, submitted.
+fn log_in(desk: &Desktop, url: &str) {
+    let w = desk
+        .wait_app_window(&title(url), 60.0)
+        .unwrap_or_else(|| panic!("no sign-in window {:?} in 60 s", title(url)));
+    let (shot, lines) = desk.read_until("login-form", &w, 20.0, |l| {
+        l.iter().any(|l| l.has("Password")) && l.iter().any(|l| l.has("keyhop test IdP"))
+    });
+    assert!(
+        lines.iter().any(|l| l.has("Password")),
+        "the window does not show the IdP's login form ({}):\n{}",
+        shot.display(),
+        ocr::show(&lines)
+    );
+    desk.focus(&w);
+    desk.type_text("rig-user");
+    desk.key(&["Tab"]);
+    desk.type_text("rig-password");
+    desk.key(&["Return"]);
+}
+
+fn stat(idp: &Idp, what: &str) -> u64 {
+    let s: Value = idp.stats();
+    s[what].as_u64().unwrap_or_else(|| panic!("no {what} in {s}"))
+}
+
+/// Every file under `dir` 0600 and every directory 0700 (the IdP's cookie store).
+fn assert_private(dir: &Path) {
+    assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    for entry in std::fs::read_dir(dir).expect("read the cookie store") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            assert_private(&path);
+        } else {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_window_signs_in_at_the_idp_then_its_cookie_starts_another_session_silently() {
+    let Some(desk) = Desktop::start("desktop_saml::sign_in") else {
+        return;
+    };
+    let (rig, idp, url) = world(&["fed", "fed-two"]);
+    let start = spawn(&desk, &rig, &["session", "start", "fed"], 120);
+    log_in(&desk, &url);
+    let out = start.join().expect("keyhop thread").ok();
+    assert!(out.stdout.contains("Started \"fed\""), "{out}");
+    assert!(rig.caller_arn("fed").starts_with("arn:aws:sts::"), "{out}");
+    assert_eq!((stat(&idp, "logins"), stat(&idp, "assertions")), (1, 1));
+    // The AWS CLI judged the profile; the assertion went nowhere but keyhop (no AWS call left
+    // the machine: the rig has no network, and STS is moto).
+    let (out, shown) = run_watched(&desk, &rig, &url, &["session", "start", "fed-two"], 60);
+    let out = out.ok();
+    assert!(!shown, "a window showed for a sign-in the IdP's cookie does: {out}");
+    assert!(out.stdout.contains("Started \"fed-two\""), "{out}");
+    assert!(rig.caller_arn("fed-two").starts_with("arn:aws:sts::"), "{out}");
+    assert_eq!(
+        (stat(&idp, "logins"), stat(&idp, "silent_sign_ins")),
+        (1, 1),
+        "the second start logged in again"
+    );
+    let store = rig.keyhop_home.join("saml-idp");
+    assert_private(&store);
+    // An IdP that stops posting: the hidden window gives up with a message, nothing changes.
+    idp.behaviour(&json!({"mode": "never_post"}));
+    rig.stop("fed").ok();
+    let before = rig.snapshot();
+    let (out, shown) = run_watched(&desk, &rig, &url, &["session", "start", "fed"], 6);
+    out.fails_with(&["did not finish within 6 s", "never posted an assertion"]);
+    assert!(!shown, "a window showed for an IdP that wants no input");
+    rig.assert_unchanged(&before, "a sign-in that timed out");
+}
+
+#[test]
+fn closing_the_sign_in_window_cancels_the_start_and_changes_nothing() {
+    let Some(desk) = Desktop::start("desktop_saml::close") else {
+        return;
+    };
+    let (rig, idp, url) = world(&["fed"]);
+    let before = rig.snapshot();
+    let start = spawn(&desk, &rig, &["session", "start", "fed"], 120);
+    let w = desk
+        .wait_app_window(&title(&url), 60.0)
+        .unwrap_or_else(|| panic!("no sign-in window {:?} in 60 s", title(&url)));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("xtask/rig/wm_close.py");
+    let mut close = desk.cmd("python3");
+    close.arg(&script).arg(&w.id);
+    run(close, "", "wm_close.py").ok();
+    let out = start.join().expect("keyhop thread");
+    let out = out.fails_with(&["sign-in at 127.0.0.1", "was cancelled", "nothing was changed"]);
+    assert!(out.stdout.is_empty(), "{out}");
+    rig.assert_unchanged(&before, "a cancelled sign-in");
+    assert_eq!(stat(&idp, "assertions"), 0);
+    assert!(desk.wait_window_gone(&title(&url), 10.0), "the window stayed");
+}
