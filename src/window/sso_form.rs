@@ -2,12 +2,13 @@
 //! sessions. Validated as typed with the core's parsers; Save adds it, then the app signs in
 //! (browser) and syncs its accounts and roles.
 
-use iced::widget::{button, column, container, pick_list, row, text, text_input};
+use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Element, Length};
-use keyhop_core::regions::KNOWN_REGIONS;
+use keyhop_core::regions;
 use keyhop_core::sso::{ConnectionName, StartUrl};
 use keyhop_core::validate::Region;
 
+use super::picker;
 use super::widgets::{banner, field};
 
 pub const FIRST_INPUT: &str = "sso-first";
@@ -30,6 +31,8 @@ pub struct SsoForm {
     pub default_region: String,
     /// Names of the connections that exist already.
     pub taken: Vec<String>,
+    /// The region field whose suggestions show.
+    pub suggesting: Option<Field>,
     pub saving: bool,
     pub error: Option<String>,
 }
@@ -37,6 +40,10 @@ pub struct SsoForm {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Input(Field, String),
+    /// A region from a field's suggestions.
+    Suggested(Field, String),
+    /// The "▾" beside a region field.
+    Browse(Field),
     Save,
     Cancel,
 }
@@ -74,6 +81,15 @@ impl SsoForm {
         }
     }
 
+    fn set(&mut self, f: Field, v: String) {
+        match f {
+            Field::Name => self.name = v,
+            Field::StartUrl => self.start_url = v,
+            Field::Region => self.region = v,
+            Field::DefaultRegion => self.default_region = v,
+        }
+    }
+
     /// The message under a field; `None` when fine.
     pub fn error(&self, f: Field) -> Option<String> {
         let v = self.value(f);
@@ -99,13 +115,20 @@ impl SsoForm {
     pub fn update(&mut self, msg: Msg) -> Effect {
         match msg {
             Msg::Input(f, v) => {
-                match f {
-                    Field::Name => self.name = v,
-                    Field::StartUrl => self.start_url = v,
-                    Field::Region => self.region = v,
-                    Field::DefaultRegion => self.default_region = v,
-                }
+                let region = matches!(f, Field::Region | Field::DefaultRegion);
+                let open = region && picker::opens(&v, regions::is_known(v.trim()), &picker::regions(&v));
+                self.set(f, v);
+                self.suggesting = open.then_some(f);
                 self.error = None;
+                Effect::None
+            }
+            Msg::Suggested(f, v) => {
+                self.set(f, v);
+                self.suggesting = None;
+                Effect::None
+            }
+            Msg::Browse(f) => {
+                self.suggesting = (self.suggesting != Some(f)).then_some(f);
                 Effect::None
             }
             Msg::Cancel => Effect::Cancel,
@@ -146,34 +169,7 @@ impl SsoForm {
         ]
         .spacing(14);
         for (i, f) in FIELDS.into_iter().enumerate() {
-            let (label, placeholder) = match f {
-                Field::Name => ("Connection name", "e.g. acme"),
-                Field::StartUrl => ("Start URL", "https://d-1234567890.awsapps.com/start"),
-                Field::Region => ("IAM Identity Center region", "e.g. eu-west-1"),
-                Field::DefaultRegion => ("Region of its sessions (optional)", "same as above"),
-            };
-            let mut input = text_input(placeholder, self.value(f))
-                .on_input(move |v| Msg::Input(f, v))
-                .on_submit(Msg::Save);
-            if i == 0 {
-                input = input.id(FIRST_INPUT);
-            }
-            let input: Element<'_, Msg> = if matches!(f, Field::Region | Field::DefaultRegion) {
-                let regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| (*r).to_owned()).collect();
-                let selected = Some(self.value(f).to_owned()).filter(|v| KNOWN_REGIONS.contains(&v.as_str()));
-                row![
-                    input.width(Length::FillPortion(2)),
-                    pick_list(regions, selected, move |v| Msg::Input(f, v))
-                        .placeholder("pick")
-                        .width(Length::FillPortion(1)),
-                ]
-                .spacing(8)
-                .into()
-            } else {
-                input.into()
-            };
-            let err = if self.value(f).is_empty() { None } else { self.error(f) };
-            c = c.push(field(label, input, err));
+            c = c.push(self.field_view(f, i == 0));
         }
         if let Some(e) = &self.error {
             c = c.push(banner(e.clone()));
@@ -185,8 +181,39 @@ impl SsoForm {
         }))
         .style(button::primary)
         .on_press_maybe((self.is_valid() && !self.saving).then_some(Msg::Save));
-        c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(8));
+        c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10));
         container(c.padding(20)).width(Length::Fill).into()
+    }
+
+    /// A field with its label, its region suggestions and name, and its error.
+    fn field_view(&self, f: Field, first: bool) -> Element<'_, Msg> {
+        let (label, placeholder) = match f {
+            Field::Name => ("Connection name", "e.g. acme"),
+            Field::StartUrl => ("Start URL", "https://d-1234567890.awsapps.com/start"),
+            Field::Region => ("IAM Identity Center region", "type a code or a place, e.g. Ireland"),
+            Field::DefaultRegion => ("Region of its sessions (optional)", "same as above"),
+        };
+        let mut input = text_input(placeholder, self.value(f))
+            .on_input(move |v| Msg::Input(f, v))
+            .on_submit(Msg::Save)
+            .padding(8);
+        if first {
+            input = input.id(FIRST_INPUT);
+        }
+        let err = if self.value(f).is_empty() { None } else { self.error(f) };
+        if !matches!(f, Field::Region | Field::DefaultRegion) {
+            return field(label, input, err);
+        }
+        let mut parts = column![picker::with_toggle(input, self.suggesting == Some(f), Msg::Browse(f))].spacing(6);
+        if self.suggesting == Some(f) {
+            parts = parts.push(picker::list(picker::regions(self.value(f)), move |v| {
+                Msg::Suggested(f, v)
+            }));
+        }
+        if let Some(name) = regions::name(self.value(f).trim()).filter(|_| err.is_none()) {
+            parts = parts.push(text(name).size(12).style(text::secondary));
+        }
+        field(label, parts, err)
     }
 }
 
