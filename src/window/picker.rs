@@ -37,12 +37,39 @@ pub fn with_toggle<'a, M: Clone + 'a>(input: text_input::TextInput<'a, M>, open:
     row![
         input.width(Length::Fill),
         button(text(if open { "▴" } else { "▾" }).size(14))
-            .style(button::secondary)
+            .style(toggle_style)
             .padding([8, 12])
             .on_press(toggle),
     ]
     .spacing(6)
     .into()
+}
+
+/// Drawn like the input beside it (page colour, hairline border), so the pair reads as one.
+fn toggle_style(theme: &iced::Theme, status: button::Status) -> button::Style {
+    let p = theme.extended_palette();
+    let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
+    button::Style {
+        background: Some(
+            if hovered {
+                p.background.weak.color
+            } else {
+                p.background.base.color
+            }
+            .into(),
+        ),
+        text_color: p.background.base.text,
+        border: iced::Border {
+            color: if hovered {
+                p.primary.base.color
+            } else {
+                p.background.strong.color
+            },
+            width: 1.0,
+            radius: 2.0.into(),
+        },
+        ..button::Style::default()
+    }
 }
 
 /// The suggestions, each a click away from the field.

@@ -31,12 +31,16 @@ fn picker(at: usize) -> Element<'static, Msg> {
     .spacing(6);
     let mut cards = Column::new().spacing(10);
     for (i, choice) in CHOICES.into_iter().enumerate() {
-        let card = column![text(choice.title()).size(16), text(choice.blurb()).size(13)].spacing(4);
+        let card = column![
+            text(choice.title()).size(16),
+            text(choice.blurb()).size(13).style(text::secondary)
+        ]
+        .spacing(4);
         cards = cards.push(
             button(card)
                 .padding([12, 16])
                 .width(Length::Fill)
-                .style(if i == at { button::primary } else { button::secondary })
+                .style(move |t, s| card_style(t, s, i == at))
                 .on_press(Msg::Pick(choice)),
         );
     }
@@ -53,6 +57,30 @@ fn picker(at: usize) -> Element<'static, Msg> {
     c.push(hint("↑ ↓ choose · Enter continues · Escape closes"))
         .padding(20)
         .into()
+}
+
+/// A kind's card: the page's colour with a hairline border; the highlighted one tinted with the
+/// accent and outlined in it.
+fn card_style(theme: &iced::Theme, status: button::Status, highlighted: bool) -> button::Style {
+    let p = theme.extended_palette();
+    let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
+    let (background, border) = if highlighted {
+        (p.primary.weak.color.scale_alpha(0.18), p.primary.base.color)
+    } else if hovered {
+        (p.background.weak.color, p.background.strong.color)
+    } else {
+        (p.background.base.color, p.background.strong.color)
+    };
+    button::Style {
+        background: Some(background.into()),
+        text_color: p.background.base.text,
+        border: iced::Border {
+            color: border,
+            width: if highlighted { 2.0 } else { 1.0 },
+            radius: 8.0.into(),
+        },
+        ..button::Style::default()
+    }
 }
 
 fn back() -> Element<'static, Msg> {
@@ -93,8 +121,14 @@ fn session_form(f: &Form) -> Element<'_, Msg> {
         c = c.push(import_row(f));
     }
     for (i, &fld) in f.fields().iter().enumerate() {
-        // Errors show once the field has a value, so an empty new form is not all red.
-        let err = if f.value(fld).is_empty() { None } else { f.error(fld) };
+        // Errors show once the field has a value, so an empty new form is not all red, and not
+        // while its suggestions are open (a region typed half-way is a search, not a mistake).
+        let searching = f.suggesting == Some(fld);
+        let err = if f.value(fld).is_empty() || searching {
+            None
+        } else {
+            f.error(fld)
+        };
         let mut parts = column![input(f, fld, i == 0)].spacing(6);
         if f.suggesting == Some(fld) {
             parts = parts.push(picker::list(suggestions(f, fld), move |v| Msg::Suggested(fld, v)));
@@ -176,6 +210,12 @@ fn lookup(f: &Form) -> Element<'_, Msg> {
         Lookup::Asking => hint("Asking IAM…"),
         Lookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
         Lookup::Found(devices) if devices.is_empty() => hint("IAM lists no MFA device for this user."),
+        Lookup::Found(devices) if devices.len() == 1 && devices[0] == f.value(Field::MfaDevice) => {
+            text("✓ The user's one MFA device, as IAM lists it.")
+                .size(12)
+                .style(text::success)
+                .into()
+        }
         Lookup::Found(devices) => {
             let mut c = column![hint("MFA devices of this user:")].spacing(2);
             for d in devices {
