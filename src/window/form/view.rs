@@ -210,12 +210,14 @@ fn lookup(f: &Form) -> Element<'_, Msg> {
         Lookup::Asking => hint("Asking IAM…"),
         Lookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
         Lookup::Found(devices) if devices.is_empty() => hint("IAM lists no MFA device for this user."),
-        Lookup::Found(devices) if devices.len() == 1 && devices[0] == f.value(Field::MfaDevice) => {
-            text("✓ The user's one MFA device, as IAM lists it.")
+        Lookup::Found(devices) if devices.len() == 1 && devices[0] == f.value(Field::MfaDevice) => column![
+            text("✓ Filled in: the user's one MFA device in IAM")
                 .size(12)
-                .style(text::success)
-                .into()
-        }
+                .style(text::success),
+            text(devices[0].clone()).size(13),
+        ]
+        .spacing(2)
+        .into(),
         Lookup::Found(devices) => {
             let mut c = column![hint("MFA devices of this user:")].spacing(2);
             for d in devices {
