@@ -293,7 +293,8 @@ impl App {
             return window::gain_focus(*id);
         }
         let focus = match &w {
-            Window::Form(_) => Some(crate::window::FIRST_INPUT),
+            // The form focuses its first field itself (window::tab_focus): a focus task by id
+            // would unfocus every other field, the one of the step it opens on included.
             Window::Mfa(_) => Some(crate::window::mfa::CODE_INPUT),
             _ => None,
         };

@@ -10,7 +10,7 @@ pub mod sso_form;
 mod tab_focus;
 mod widgets;
 
-pub use form::{FIRST_INPUT, view as form_view};
+pub use form::view as form_view;
 
 /// The desktop entry's basename (installers/linux).
 #[cfg(target_os = "linux")]

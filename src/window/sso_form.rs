@@ -11,8 +11,6 @@ use keyhop_core::validate::Region;
 use super::picker;
 use super::widgets::{banner, field};
 
-pub const FIRST_INPUT: &str = "sso-first";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Name,
@@ -44,6 +42,8 @@ pub enum Msg {
     Suggested(Field, String),
     /// The "▾" beside a region field.
     Browse(Field),
+    /// "← Back" to the add form's kinds.
+    Back,
     Save,
     Cancel,
 }
@@ -60,6 +60,7 @@ pub struct NewConnection {
 pub enum Effect {
     None,
     Save(NewConnection),
+    Back,
     Cancel,
 }
 
@@ -132,6 +133,7 @@ impl SsoForm {
                 Effect::None
             }
             Msg::Cancel => Effect::Cancel,
+            Msg::Back => Effect::Back,
             Msg::Save if self.saving || !self.is_valid() => Effect::None,
             Msg::Save => {
                 let parsed = (|| {
@@ -162,14 +164,21 @@ impl SsoForm {
 
     pub fn view(&self) -> Element<'_, Msg> {
         let mut c = column![
-            text("Add IAM Identity Center connection").size(22),
+            column![
+                button(text("← Back").size(13))
+                    .style(button::text)
+                    .padding(0)
+                    .on_press(Msg::Back),
+                text("Add IAM Identity Center connection").size(22),
+            ]
+            .spacing(6),
             text("Your organisation's AWS access portal. After saving, keyhop opens the browser to sign in, then adds a session for every account and role you are assigned.")
                 .size(13)
                 .style(text::secondary),
         ]
         .spacing(14);
-        for (i, f) in FIELDS.into_iter().enumerate() {
-            c = c.push(self.field_view(f, i == 0));
+        for f in FIELDS {
+            c = c.push(self.field_view(f));
         }
         if let Some(e) = &self.error {
             c = c.push(banner(e.clone()));
@@ -186,20 +195,17 @@ impl SsoForm {
     }
 
     /// A field with its label, its region suggestions and name, and its error.
-    fn field_view(&self, f: Field, first: bool) -> Element<'_, Msg> {
+    fn field_view(&self, f: Field) -> Element<'_, Msg> {
         let (label, placeholder) = match f {
             Field::Name => ("Connection name", "e.g. acme"),
             Field::StartUrl => ("Start URL", "https://d-1234567890.awsapps.com/start"),
             Field::Region => ("IAM Identity Center region", "type a code or a place, e.g. Ireland"),
             Field::DefaultRegion => ("Region of its sessions (optional)", "same as above"),
         };
-        let mut input = text_input(placeholder, self.value(f))
+        let input = text_input(placeholder, self.value(f))
             .on_input(move |v| Msg::Input(f, v))
             .on_submit(Msg::Save)
             .padding(8);
-        if first {
-            input = input.id(FIRST_INPUT);
-        }
         let err = if self.value(f).is_empty() { None } else { self.error(f) };
         if !matches!(f, Field::Region | Field::DefaultRegion) {
             return field(label, input, err);

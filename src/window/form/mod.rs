@@ -30,7 +30,7 @@ use super::sso_form::{self, NewConnection, SsoForm};
 pub use choice::{CHOICES, Choice};
 pub use iam_user::Lookup;
 pub use suggest::{note, suggestions};
-pub use view::{FIRST_INPUT, view};
+pub use view::view;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -353,6 +353,7 @@ impl Form {
         match sso.update(m) {
             sso_form::Effect::None => Effect::None,
             sso_form::Effect::Save(c) => Effect::AddConnection(c),
+            sso_form::Effect::Back => self.update(Msg::Back),
             sso_form::Effect::Cancel => Effect::Cancel,
         }
     }

@@ -226,6 +226,9 @@ fn the_sso_connection_is_a_kind_of_the_add_form() {
     let sso = f.sso.as_ref().unwrap();
     assert!(!sso.saving && sso.error.as_deref() == Some("the portal said no"));
     assert!(matches!(f.update(Msg::Sso(sso_form::Msg::Cancel)), Effect::Cancel));
+    f.update(Msg::Sso(sso_form::Msg::Back));
+    assert_eq!(f.picking, Some(Choice::SsoConnection.index()), "back to the kinds");
+    assert!(f.sso.is_none());
     // The tray's "Add SSO connection" opens the same form on that kind.
     let g = new_connection(vec![], "us-east-2");
     assert_eq!(g.choice(), Some(Choice::SsoConnection));

@@ -10,12 +10,10 @@ use crate::window::picker;
 use crate::window::tab_focus::tab_focus;
 use crate::window::widgets::{banner, field};
 
-pub const FIRST_INPUT: &str = "form-first";
-
 pub fn view(f: &Form) -> Element<'_, Msg> {
     let body: Element<'_, Msg> = match (f.picking, &f.sso) {
         (Some(at), _) => picker(at),
-        (None, Some(sso)) => column![back(), sso.view().map(Msg::Sso)].spacing(0).into(),
+        (None, Some(sso)) => sso.view().map(Msg::Sso),
         (None, None) => session_form(f),
     };
     let page = container(scrollable(body)).width(Length::Fill).height(Length::Fill);
@@ -83,12 +81,6 @@ fn card_style(theme: &iced::Theme, status: button::Status, highlighted: bool) ->
     }
 }
 
-fn back() -> Element<'static, Msg> {
-    container(button(text("← Back").size(13)).style(button::text).on_press(Msg::Back))
-        .padding(iced::Padding::from([8, 12]))
-        .into()
-}
-
 fn hint(s: &str) -> Element<'_, Msg> {
     text(s).size(12).style(text::secondary).into()
 }
@@ -120,7 +112,7 @@ fn session_form(f: &Form) -> Element<'_, Msg> {
     if f.kind == KindName::IamUser {
         c = c.push(import_row(f));
     }
-    for (i, &fld) in f.fields().iter().enumerate() {
+    for &fld in &f.fields() {
         // Errors show once the field has a value, so an empty new form is not all red, and not
         // while its suggestions are open (a region typed half-way is a search, not a mistake).
         let searching = f.suggesting == Some(fld);
@@ -129,7 +121,7 @@ fn session_form(f: &Form) -> Element<'_, Msg> {
         } else {
             f.error(fld)
         };
-        let mut parts = column![input(f, fld, i == 0)].spacing(6);
+        let mut parts = column![input(f, fld)].spacing(6);
         if f.suggesting == Some(fld) {
             parts = parts.push(picker::list(suggestions(f, fld), move |v| Msg::Suggested(fld, v)));
         }
@@ -164,25 +156,21 @@ fn import_row(f: &Form) -> Element<'_, Msg> {
     r.into()
 }
 
-fn text_field(f: &Form, fld: Field, first: bool) -> text_input::TextInput<'_, Msg> {
-    let mut t = text_input(placeholder(fld, f.is_edit()), f.value(fld))
+fn text_field(f: &Form, fld: Field) -> text_input::TextInput<'_, Msg> {
+    text_input(placeholder(fld, f.is_edit()), f.value(fld))
         .on_input(move |v| Msg::Input(fld, v))
         .on_submit(Msg::Save)
         .secure(fld == Field::Secret)
-        .padding(8);
-    if first {
-        t = t.id(FIRST_INPUT);
-    }
-    t
+        .padding(8)
 }
 
-fn input(f: &Form, fld: Field, first: bool) -> Element<'_, Msg> {
+fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
     match fld {
         Field::Profile | Field::Region => {
-            picker::with_toggle(text_field(f, fld, first), f.suggesting == Some(fld), Msg::Browse(fld))
+            picker::with_toggle(text_field(f, fld), f.suggesting == Some(fld), Msg::Browse(fld))
         }
         Field::MfaDevice => row![
-            text_field(f, fld, first).width(Length::Fill),
+            text_field(f, fld).width(Length::Fill),
             button(text("Find my MFA device").size(13))
                 .style(button::secondary)
                 .padding([8, 12])
@@ -198,7 +186,7 @@ fn input(f: &Form, fld: Field, first: bool) -> Element<'_, Msg> {
                 .width(Length::Fill)
                 .into()
         }
-        _ => text_field(f, fld, first).into(),
+        _ => text_field(f, fld).into(),
     }
 }
 
