@@ -24,6 +24,14 @@ fn iam_user_form(desk: &Desktop, tray: &TrayApp<'_>) -> Win {
     form
 }
 
+/// Whether OCR's `text` is `key` (20 random capitals and digits) but for a few misread
+/// characters: 18 of 20 in place.
+fn reads_as(text: &str, key: &str) -> bool {
+    text.split_whitespace().any(|w| {
+        w.chars().count() == key.len() && w.chars().zip(key.chars()).filter(|(a, b)| a == b).count() >= key.len() - 2
+    })
+}
+
 #[test]
 fn import_csv_and_the_profile_and_region_pickers_fill_the_iam_user_form() {
     let Some(desk) = Desktop::start("form-import") else {
@@ -68,7 +76,7 @@ fn import_csv_and_the_profile_and_region_pickers_fill_the_iam_user_form() {
         ocr::show(&read)
     );
     assert!(
-        read.iter().any(|l| l.has(&mine.id)),
+        read.iter().any(|l| reads_as(&l.text, &mine.id)),
         "the access key id of the CSV is not in its field:\n{}",
         ocr::show(&read)
     );

@@ -193,8 +193,8 @@ fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
 /// "Find my MFA device": what IAM said.
 fn lookup(f: &Form) -> Element<'_, Msg> {
     match &f.lookup {
-        Lookup::Idle if iam_user::can_find_mfa(f) => hint("Find my MFA device asks IAM with the keys below."),
-        Lookup::Idle => hint("Enter the access keys below, then Find my MFA device asks IAM."),
+        Lookup::Idle if iam_user::can_find_mfa(f) => hint("IAM lists the devices of the keys below."),
+        Lookup::Idle => hint("With the access keys below typed in, IAM can list the devices."),
         Lookup::Asking => hint("Asking IAM…"),
         Lookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
         Lookup::Found(devices) if devices.is_empty() => hint("IAM lists no MFA device for this user."),
