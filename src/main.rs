@@ -10,6 +10,10 @@ mod app;
 mod autostart;
 mod browser;
 mod cli;
+#[cfg(feature = "desktop")]
+mod external;
+#[cfg(test)]
+mod layering_tests;
 mod mfa_code;
 mod mfa_process;
 #[cfg(feature = "desktop")]

@@ -15,7 +15,7 @@ use notify_rust_backend as backend;
 
 pub use catalogue::{Button, Note};
 
-use crate::app::external::Events;
+use crate::external::Events;
 
 /// Shows a note from the catalogue (fire and forget; a button reports its click to the app
 /// through `events`).

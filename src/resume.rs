@@ -2,12 +2,12 @@
 //! tray rechecks expirations at once instead of at its next minute tick. The listening thread
 //! blocks on the bus; it costs no wakeups. Without a system bus (containers, CI) it just ends.
 
-use crate::app::external::Events;
+use crate::external::Events;
 
 /// A resume goes to `events`.
 #[cfg(target_os = "linux")]
 pub fn watch(events: Events) {
-    use crate::app::external::External;
+    use crate::external::External;
     use dbus::blocking::Connection;
     use dbus::message::MatchRule;
     let spawned = std::thread::Builder::new().name("resume-watch".into()).spawn(move || {

@@ -30,7 +30,7 @@ use interprocess::ConnectWaitMode;
 use interprocess::local_socket::prelude::*;
 use interprocess::local_socket::{ConnectOptions, ListenerOptions, Name};
 
-use crate::app::external::{Events, External};
+use crate::external::{Events, External};
 
 /// What a second instance sends.
 const REQUEST: &[u8] = b"open\n";

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::app::external::{Events, External};
+use crate::external::{Events, External};
 
 pub struct FileWatch {
     _watcher: notify::RecommendedWatcher,

@@ -2,7 +2,7 @@
 //! notifications. Behind a trait so that tests drive `App::update` with messages and read what
 //! it showed (app/tests.rs), with no display, tray host or notification server.
 
-use super::external::Events;
+use crate::external::Events;
 use crate::notify::Note;
 use crate::tray::Tray;
 use crate::tray::menu_model::MenuModel;

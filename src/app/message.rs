@@ -7,8 +7,8 @@ use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
 use keyhop_core::sso::{ConnectionId, ConnectionName, SsoConnection};
 
-use super::external::External;
 use super::failure::Failure;
+use crate::external::External;
 use crate::window::{form, list, mfa, settings};
 
 /// A fresh look at the state, with what the scheduler needs from the keyring.

@@ -4,7 +4,6 @@
 //! state file → watcher → reload → tray menu and windows re-render.
 
 mod desktop;
-pub mod external;
 mod failure;
 mod message;
 mod scheduler;
@@ -33,12 +32,12 @@ pub use desktop::Desktop;
 pub use failure::Failure;
 pub use message::{Connection, Message, Op, Snapshot};
 
+use crate::external::{self, External, Inbox};
 use crate::present::Attention;
 use crate::single_instance::{self, Instance};
 use crate::tray::Tray;
 use crate::tray::menu_model;
 use crate::window::Window;
-use external::{External, Inbox};
 use sessions::{Attentions, Busy, Refreshes};
 use sign_ins::SignIns;
 

@@ -15,14 +15,13 @@ use keyhop_core::session::{Activation, Session, SessionId, SessionKind};
 use keyhop_core::settings::Settings;
 use keyhop_core::sso::{ConnectionId, ConnectionName, SsoConnection, SsoError, StartUrl};
 use keyhop_core::state::{STATE_VERSION, State, StateStore};
-use keyhop_core::sts::{Endpoints, StsError};
 use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, SessionDuration};
-use keyhop_core::{Engine, Error};
+use keyhop_core::{Endpoints, Engine, Error, StsError};
 use time::{Duration, OffsetDateTime};
 
-use super::external::External;
 use super::message::FormRequest;
 use super::{App, Connection, Desktop, Failure, Message, Op, Snapshot};
+use crate::external::External;
 use crate::notify::{Button, Note};
 use crate::present::Attention;
 use crate::tray::TrayEvent;
@@ -119,7 +118,7 @@ fn rig() -> Rig {
         .enable_time()
         .build()
         .unwrap();
-    let (_events, inbox) = super::external::channel();
+    let (_events, inbox) = crate::external::channel();
     Rig {
         app: App::new(Arc::new(engine), Settings::default(), Box::new(desktop.clone()), inbox),
         desktop,

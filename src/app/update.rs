@@ -7,9 +7,9 @@ use iced::{Task, window};
 use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
 
-use super::external::External;
 use super::message::FormRequest;
 use super::{App, Connection, Failure, Message, Op, Snapshot};
+use crate::external::External;
 use crate::notify::{self, catalogue};
 use crate::present::Attention;
 use crate::tray::TrayEvent;

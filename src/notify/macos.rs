@@ -23,7 +23,7 @@ use objc2_user_notifications::{
 use keyhop_core::session::SessionId;
 use keyhop_core::sso::ConnectionId;
 
-use crate::app::external::{Events, External};
+use crate::external::{Events, External};
 
 const MFA_CATEGORY: &str = "io.github.keyhop.mfa";
 const MFA_ACTION: &str = "enter-mfa";

@@ -7,7 +7,7 @@ use notify_rust::Notification;
 use keyhop_core::session::SessionId;
 use keyhop_core::sso::ConnectionId;
 
-use crate::app::external::{Events, External};
+use crate::external::{Events, External};
 
 const APP_NAME: &str = "keyhop";
 

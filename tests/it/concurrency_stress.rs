@@ -232,47 +232,30 @@ fn temp_leftovers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Runs `verbs` (one per session) as separate keyhop processes, all let go at once, while the
-/// foreign writer and the botocore reader work; checks every outcome. Returns the writer.
-fn round(
-    rig: &Arc<Rig>,
-    sessions: &[Session],
-    verbs: &[Option<Verb>],
-    mut writer: ForeignWriter,
-    label: &str,
-) -> ForeignWriter {
-    let dir = rig.home.parent().expect("rig dir").to_path_buf();
-    let stop_reader = dir.join(format!("stop-reader-{}", label.replace('/', "-of-")));
+/// botocore's reader (`READER`) on the rig's credentials file, until `stop` exists.
+fn start_reader(rig: &Rig, sessions: &[Session], stop: &Path) -> std::process::Child {
     let keyhop_profiles: Vec<&str> = sessions.iter().map(|s| s.profile.as_str()).collect();
-    let reader = Command::new("python3")
+    Command::new("python3")
         .args(["-c", READER])
         .arg(rig.credentials_path())
-        .arg(&stop_reader)
+        .arg(stop)
         .arg(keyhop_profiles.join(","))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start the botocore reader");
+        .expect("start the botocore reader")
+}
 
-    let done = Arc::new(AtomicBool::new(false));
-    let writer_done = Arc::clone(&done);
-    let writer_thread = std::thread::spawn(move || {
-        while !writer_done.load(Ordering::SeqCst) {
-            writer.rewrite();
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        writer.rewrite();
-        writer
-    });
-
+/// Runs `verbs` (one per session) as separate keyhop processes, all let go at once; the
+/// commands that failed, and how long the slowest took.
+fn run_verbs(rig: &Arc<Rig>, sessions: &[Session], verbs: &[Option<Verb>]) -> (Vec<String>, Duration) {
     let jobs: Vec<(String, Verb)> = sessions
         .iter()
         .zip(verbs)
         .filter_map(|(s, v)| v.map(|v| (s.alias.clone(), v)))
         .collect();
     let barrier = Arc::new(Barrier::new(jobs.len()));
-    let began = Instant::now();
     let handles: Vec<_> = jobs
         .into_iter()
         .map(|(alias, verb)| {
@@ -294,6 +277,35 @@ fn round(
             failures.push(format!("{alias} {}: {out}", verb.word()));
         }
     }
+    (failures, slowest)
+}
+
+/// Runs `verbs` (one per session) as separate keyhop processes, all let go at once, while the
+/// foreign writer and the botocore reader work; checks every outcome. Returns the writer.
+fn round(
+    rig: &Arc<Rig>,
+    sessions: &[Session],
+    verbs: &[Option<Verb>],
+    mut writer: ForeignWriter,
+    label: &str,
+) -> ForeignWriter {
+    let dir = rig.home.parent().expect("rig dir").to_path_buf();
+    let stop_reader = dir.join(format!("stop-reader-{}", label.replace('/', "-of-")));
+    let reader = start_reader(rig, sessions, &stop_reader);
+
+    let done = Arc::new(AtomicBool::new(false));
+    let writer_done = Arc::clone(&done);
+    let writer_thread = std::thread::spawn(move || {
+        while !writer_done.load(Ordering::SeqCst) {
+            writer.rewrite();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        writer.rewrite();
+        writer
+    });
+
+    let began = Instant::now();
+    let (failures, slowest) = run_verbs(rig, sessions, verbs);
     let wall = began.elapsed();
     done.store(true, Ordering::SeqCst);
     let writer = writer_thread.join().expect("the foreign writer panicked (see above)");
@@ -350,67 +362,14 @@ fn check(
         .collect();
     let mut keys_now = BTreeMap::new();
     for (i, s) in sessions.iter().enumerate() {
-        let want = if active[i] { "active" } else { "inactive" };
-        assert_eq!(
-            status.get(s.alias.as_str()).copied(),
-            Some(want),
-            "round {label}: state.json: {}",
-            s.alias
-        );
-        let section = ini_section(&creds, &s.profile);
-        let region = ini_section(&config, &format!("profile {}", s.profile)).and_then(|c| c.get("region").cloned());
-        if active[i] {
-            let section = section.unwrap_or_else(|| {
-                panic!(
-                    "round {label}: [{}] is missing though {} is active:\n{creds}",
-                    s.profile, s.alias
-                )
-            });
-            for key in KEYHOP_KEYS {
-                assert!(
-                    section.get(key).is_some_and(|v| !v.is_empty()),
-                    "round {label}: [{}] lacks {key}",
-                    s.profile
-                );
-            }
-            assert_eq!(
-                region.as_deref(),
-                Some(REGION),
-                "round {label}: region of [profile {}]",
-                s.profile
-            );
-            let key = section["aws_access_key_id"].clone();
-            if s.chained {
-                let cached = keyring_session_key(&s.id);
-                assert_eq!(
-                    cached.as_deref(),
-                    Some(key.as_str()),
-                    "round {label}: [{}] does not hold the credentials {} got last",
-                    s.profile,
-                    s.alias
-                );
-                if refreshed[i] {
-                    assert_ne!(
-                        keys_before.get(&s.alias),
-                        Some(&key),
-                        "round {label}: the refresh of {} was lost",
-                        s.alias
-                    );
-                }
-            }
+        let want = Want {
+            active: active[i],
+            refreshed: refreshed[i],
+            key_before: keys_before.get(&s.alias),
+        };
+        let files = (creds.as_str(), config.as_str());
+        if let Some(key) = check_session(s, status.get(s.alias.as_str()).copied(), files, &want, label) {
             keys_now.insert(s.alias.clone(), key);
-        } else {
-            assert!(
-                section.is_none(),
-                "round {label}: [{}] is still there though {} is inactive:\n{creds}",
-                s.profile,
-                s.alias
-            );
-            assert!(
-                region.is_none(),
-                "round {label}: [profile {}] still has a region",
-                s.profile
-            );
         }
     }
     // Exactly the foreign sections and the active profiles.
@@ -422,15 +381,99 @@ fn check(
             .filter(|(_, a)| **a)
             .map(|(s, _)| s.profile.clone()),
     );
-    let names: Vec<String> = ini_section_names(&creds);
+    check_files(rig, &creds, &want, writer, label);
+    keys_now
+}
+
+/// What a round should have made of one session.
+struct Want<'a> {
+    active: bool,
+    refreshed: bool,
+    /// Its key before the round.
+    key_before: Option<&'a String>,
+}
+
+/// One session's status (in state.json), its profile in the credentials and config `files`
+/// and its cached key agree with `want`; its key now, if active.
+fn check_session(
+    s: &Session,
+    status: Option<&str>,
+    (creds, config): (&str, &str),
+    want: &Want,
+    label: &str,
+) -> Option<String> {
+    let status_wanted = if want.active { "active" } else { "inactive" };
+    assert_eq!(status, Some(status_wanted), "round {label}: state.json: {}", s.alias);
+    let section = ini_section(creds, &s.profile);
+    let region = ini_section(config, &format!("profile {}", s.profile)).and_then(|c| c.get("region").cloned());
+    if !want.active {
+        assert!(
+            section.is_none(),
+            "round {label}: [{}] is still there though {} is inactive:\n{creds}",
+            s.profile,
+            s.alias
+        );
+        assert!(
+            region.is_none(),
+            "round {label}: [profile {}] still has a region",
+            s.profile
+        );
+        return None;
+    }
+    let section = section.unwrap_or_else(|| {
+        panic!(
+            "round {label}: [{}] is missing though {} is active:\n{creds}",
+            s.profile, s.alias
+        )
+    });
+    for key in KEYHOP_KEYS {
+        assert!(
+            section.get(key).is_some_and(|v| !v.is_empty()),
+            "round {label}: [{}] lacks {key}",
+            s.profile
+        );
+    }
+    assert_eq!(
+        region.as_deref(),
+        Some(REGION),
+        "round {label}: region of [profile {}]",
+        s.profile
+    );
+    let key = section["aws_access_key_id"].clone();
+    if s.chained {
+        let cached = keyring_session_key(&s.id);
+        assert_eq!(
+            cached.as_deref(),
+            Some(key.as_str()),
+            "round {label}: [{}] does not hold the credentials {} got last",
+            s.profile,
+            s.alias
+        );
+        if want.refreshed {
+            assert_ne!(
+                want.key_before,
+                Some(&key),
+                "round {label}: the refresh of {} was lost",
+                s.alias
+            );
+        }
+    }
+    Some(key)
+}
+
+/// The credentials file `creds` holds exactly the sections `want`, the foreign ones byte for
+/// byte with the foreign writer's last value; botocore and the AWS CLI read it so; mode 0600,
+/// no temp file left.
+fn check_files(rig: &Rig, creds: &str, want: &BTreeSet<String>, writer: &ForeignWriter, label: &str) {
+    let names: Vec<String> = ini_section_names(creds);
     assert_eq!(names.len(), want.len(), "round {label}: sections {names:?}");
     assert_eq!(
-        names.into_iter().collect::<BTreeSet<_>>(),
+        &names.into_iter().collect::<BTreeSet<_>>(),
         want,
         "round {label}: sections"
     );
     // The foreign bytes.
-    let ours = raw_sections(&creds);
+    let ours = raw_sections(creds);
     let original = raw_sections(&FOREIGN.replace(&format!("{COUNTER}0\n"), &format!("{COUNTER}{}\n", writer.last)));
     for name in ["", "default", "foreign-live", "foreign-static"] {
         assert_eq!(
@@ -449,7 +492,7 @@ fn check(
     rig.apply_env(&mut cmd);
     let listed = run(cmd, "", "botocore available_profiles").ok();
     let listed: BTreeSet<&str> = listed.stdout.lines().collect();
-    for name in &want {
+    for name in want {
         assert!(
             listed.contains(name.as_str()),
             "round {label}: botocore does not list {name}: {listed:?}"
@@ -470,16 +513,10 @@ fn check(
     );
     let leftovers = temp_leftovers(&rig.home.join(".aws"));
     assert!(leftovers.is_empty(), "round {label}: temp files left: {leftovers:?}");
-    keys_now
 }
 
-#[test]
-fn fifty_processes_and_a_foreign_writer_lose_nothing() {
-    let test_began = Instant::now();
-    let users: Vec<Keys> = (0..3).map(|i| moto_user(&unique(&format!("stress{i}")))).collect();
-    let rig = Arc::new(Rig::new());
-    write_0600(&rig.credentials_path(), FOREIGN.as_bytes());
-
+/// The 30 IAM users (on the 3 moto `users` in turn) and the 20 roles chained on them.
+fn add_sessions(rig: &Rig, users: &[Keys]) -> Vec<Session> {
     let mut sessions = vec![];
     for i in 0..USERS {
         let (alias, profile) = (unique(&format!("su{i:02}")), format!("stress-u{i:02}"));
@@ -522,6 +559,17 @@ fn fifty_processes_and_a_foreign_writer_lose_nothing() {
     for s in &mut sessions {
         s.id = ids[&s.alias].clone();
     }
+    sessions
+}
+
+#[test]
+fn fifty_processes_and_a_foreign_writer_lose_nothing() {
+    let test_began = Instant::now();
+    let users: Vec<Keys> = (0..3).map(|i| moto_user(&unique(&format!("stress{i}")))).collect();
+    let rig = Arc::new(Rig::new());
+    write_0600(&rig.credentials_path(), FOREIGN.as_bytes());
+
+    let sessions = add_sessions(&rig, &users);
     assert_eq!(sessions.len(), SESSIONS);
     eprintln!(
         "concurrency_stress: {SESSIONS} sessions added in {:.1?}",

@@ -32,6 +32,24 @@ fn reads_as(text: &str, key: &str) -> bool {
     })
 }
 
+/// Clicks "Import CSV…" and picks `csv` in the GTK file dialog (ctrl+L, the path, Return).
+fn import_through_the_dialog(desk: &Desktop, tray: &TrayApp<'_>, form: &Win, csv: &std::path::Path) {
+    desk.click_text("4-import", form, "Import CSV", 20.0);
+    let dialog = desk
+        .wait_app_window(DIALOG, 20.0)
+        .unwrap_or_else(|| panic!("no file dialog {DIALOG:?}\n{}", tray.log()));
+    desk.screenshot("5-dialog");
+    desk.focus(&dialog);
+    desk.key(&["ctrl+l"]);
+    desk.type_text(&csv.display().to_string());
+    // The first Return can go to the entry's completion popup: again until the dialog goes.
+    let gone = (0..3).any(|_| {
+        desk.key(&["Return"]);
+        desk.wait_window_gone(DIALOG, 5.0)
+    });
+    assert!(gone, "the file dialog stayed open");
+}
+
 #[test]
 fn import_csv_and_the_profile_and_region_pickers_fill_the_iam_user_form() {
     let Some(desk) = Desktop::start("form-import") else {
@@ -53,20 +71,7 @@ fn import_csv_and_the_profile_and_region_pickers_fill_the_iam_user_form() {
     let tray = TrayApp::start(&desk, &rig);
     let form = iam_user_form(&desk, &tray);
 
-    desk.click_text("4-import", &form, "Import CSV", 20.0);
-    let dialog = desk
-        .wait_app_window(DIALOG, 20.0)
-        .unwrap_or_else(|| panic!("no file dialog {DIALOG:?}\n{}", tray.log()));
-    desk.screenshot("5-dialog");
-    desk.focus(&dialog);
-    desk.key(&["ctrl+l"]);
-    desk.type_text(&csv.display().to_string());
-    // The first Return can go to the entry's completion popup: again until the dialog goes.
-    let gone = (0..3).any(|_| {
-        desk.key(&["Return"]);
-        desk.wait_window_gone(DIALOG, 5.0)
-    });
-    assert!(gone, "the file dialog stayed open");
+    import_through_the_dialog(&desk, &tray, &form, &csv);
     let (_, read) = desk.read_until("6-imported", &form, 20.0, |l| {
         l.iter().any(|l| l.has("Keys filled from"))
     });

@@ -16,66 +16,10 @@ fn iam_user_add_start_list_stop() {
     let before = rig.snapshot();
     let alias = unique("alice");
 
-    let add = rig.add_user(&alias, "work", &keys, &[]).ok();
-    assert_no_secret(&add.all(), &[&keys.secret], "the output of session add");
-    assert_no_secret(&rig.state_text(), &[&keys.secret], "state.json");
-    assert!(rig.state_path().exists(), "session add wrote no state.json");
-    // Adding a session writes no profile.
-    assert_eq!(
-        rig.snapshot().credentials,
-        before.credentials,
-        "add touched the credentials file"
-    );
-    assert_eq!(rig.snapshot().config, before.config, "add touched the config file");
-
-    let s = rig.session(&alias);
-    assert_eq!(s["kind"], "iam-user");
-    assert_eq!(s["profile"], "work");
-    assert_eq!(s["region"], REGION);
-    assert_eq!(s["status"], "inactive");
-    assert!(s["expiration"].is_null(), "inactive session has an expiration: {s}");
-    assert!(s["mfa_device"].is_null() && s["assumer"].is_null(), "{s}");
-    let id = s["id"].as_str().expect("session id").to_owned();
-    assert!(!id.is_empty());
-
-    // The long-term secret is in the Secret Service, under this session's id.
-    let items = keyring_items();
-    assert!(items.contains(&id), "no keyring item names session id {id}:\n{items}");
-    assert!(
-        items.contains(&keys.secret),
-        "the secret access key is not in the keyring"
-    );
+    add_and_check(&rig, &alias, &keys, &before);
 
     let start = rig.start(&alias).ok();
-    let creds = rig.credentials();
-    let section = ini_section(&creds, "work").unwrap_or_else(|| panic!("no [work] after start:\n{creds}"));
-    for key in [
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "x_security_token_expires",
-    ] {
-        assert!(
-            section.get(key).is_some_and(|v| !v.is_empty()),
-            "[work] lacks {key}:\n{creds}"
-        );
-    }
-    assert_ne!(
-        section["aws_access_key_id"], keys.id,
-        "the long-term key was written, not a session"
-    );
-    let config = ini_section(&rig.config(), "profile work").expect("no [profile work] in config");
-    assert_eq!(config.get("region").map(String::as_str), Some(REGION));
-    #[cfg(unix)] // file modes; Windows files take their directory's ACL
-    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials file mode");
-
-    // Two independent readers of the profile: the AWS CLI and boto3.
-    let arn = rig.caller_arn("work");
-    assert!(
-        arn.starts_with("arn:aws:") && arn.contains("123456789012"),
-        "odd Arn {arn}"
-    );
-    assert_eq!(rig.boto3_arn("work"), arn, "boto3 and the AWS CLI disagree");
+    let section = check_started_profile(&rig, &keys);
 
     let s = rig.session(&alias);
     assert_eq!(s["status"], "active", "{s}");
@@ -107,6 +51,75 @@ fn iam_user_add_start_list_stop() {
         "credentials not restored byte for byte"
     );
     assert_eq!(now.config, before.config, "config not restored byte for byte");
+}
+
+/// `session add` of an IAM user: no secret shown or in state.json, no profile written, the
+/// session listed inactive, its secret in the keyring under its id.
+fn add_and_check(rig: &Rig, alias: &str, keys: &Keys, before: &Snapshot) {
+    let add = rig.add_user(alias, "work", keys, &[]).ok();
+    assert_no_secret(&add.all(), &[&keys.secret], "the output of session add");
+    assert_no_secret(&rig.state_text(), &[&keys.secret], "state.json");
+    assert!(rig.state_path().exists(), "session add wrote no state.json");
+    // Adding a session writes no profile.
+    assert_eq!(
+        rig.snapshot().credentials,
+        before.credentials,
+        "add touched the credentials file"
+    );
+    assert_eq!(rig.snapshot().config, before.config, "add touched the config file");
+
+    let s = rig.session(alias);
+    assert_eq!(s["kind"], "iam-user");
+    assert_eq!(s["profile"], "work");
+    assert_eq!(s["region"], REGION);
+    assert_eq!(s["status"], "inactive");
+    assert!(s["expiration"].is_null(), "inactive session has an expiration: {s}");
+    assert!(s["mfa_device"].is_null() && s["assumer"].is_null(), "{s}");
+    let id = s["id"].as_str().expect("session id").to_owned();
+    assert!(!id.is_empty());
+
+    // The long-term secret is in the Secret Service, under this session's id.
+    let items = keyring_items();
+    assert!(items.contains(&id), "no keyring item names session id {id}:\n{items}");
+    assert!(
+        items.contains(&keys.secret),
+        "the secret access key is not in the keyring"
+    );
+}
+
+/// After `session start`: [work] holds a session (not the long-term key), its region is in
+/// the config, mode 0600, and the AWS CLI and boto3 both sign in with it. [work]'s keys.
+fn check_started_profile(rig: &Rig, keys: &Keys) -> std::collections::BTreeMap<String, String> {
+    let creds = rig.credentials();
+    let section = ini_section(&creds, "work").unwrap_or_else(|| panic!("no [work] after start:\n{creds}"));
+    for key in [
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "x_security_token_expires",
+    ] {
+        assert!(
+            section.get(key).is_some_and(|v| !v.is_empty()),
+            "[work] lacks {key}:\n{creds}"
+        );
+    }
+    assert_ne!(
+        section["aws_access_key_id"], keys.id,
+        "the long-term key was written, not a session"
+    );
+    let config = ini_section(&rig.config(), "profile work").expect("no [profile work] in config");
+    assert_eq!(config.get("region").map(String::as_str), Some(REGION));
+    #[cfg(unix)] // file modes; Windows files take their directory's ACL
+    assert_eq!(mode(&rig.credentials_path()), 0o600, "credentials file mode");
+
+    // Two independent readers of the profile: the AWS CLI and boto3.
+    let arn = rig.caller_arn("work");
+    assert!(
+        arn.starts_with("arn:aws:") && arn.contains("123456789012"),
+        "odd Arn {arn}"
+    );
+    assert_eq!(rig.boto3_arn("work"), arn, "boto3 and the AWS CLI disagree");
+    section
 }
 
 #[test]

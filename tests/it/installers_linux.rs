@@ -345,8 +345,46 @@ fn deb_installs_runs_and_removes_cleanly() {
     require("appstreamcli", "appstream");
     let packages = packages();
 
-    // The package's own metadata, before installing it.
-    let field = |name: &str| ok(Command::new("dpkg-deb").args(["-f"]).arg(&packages.deb).arg(name));
+    check_deb_before_install(&packages.deb);
+
+    let mut installed = Installed {
+        before: before.clone(),
+        removed: false,
+    };
+    ok(apt_get().arg("install").arg(&packages.deb));
+
+    // What dpkg says is installed is exactly the expected files.
+    let listed: BTreeSet<String> = ok(Command::new("dpkg-query").args(["-L", "keyhop"]))
+        .lines()
+        .map(str::to_owned)
+        .filter(|p| Path::new(p).is_file())
+        .collect();
+    assert_eq!(listed, deb_files(), "files of the installed package");
+
+    check_installed_program();
+
+    check_completions_and_man_page();
+
+    // Gone again, and nothing else changed.
+    let left = installed.remove().unwrap_or_else(|e| panic!("{e}"));
+    assert!(left.is_empty(), "packages left behind: {left:?}");
+    assert_eq!(installed_packages(), before, "installed packages before and after");
+    // Purged: dpkg knows nothing of keyhop any more (not even `rc`, config files left).
+    let state = run(Command::new("dpkg-query").args(["-W", "-f=${db:Status-Abbrev}", "keyhop"]));
+    let state_text = String::from_utf8_lossy(&state.stdout);
+    assert!(
+        !state.status.success() || state_text.trim().is_empty() || state_text.starts_with("un"),
+        "dpkg state of keyhop after removal: {state_text}"
+    );
+    for file in deb_files() {
+        assert!(!Path::new(&file).exists(), "{file} is still there after removal");
+    }
+}
+
+/// The package's own metadata (name, version, dependencies), and AppStream's view of its
+/// whole payload, before installing it.
+fn check_deb_before_install(deb: &Path) {
+    let field = |name: &str| ok(Command::new("dpkg-deb").args(["-f"]).arg(deb).arg(name));
     assert_eq!(field("Package").trim(), "keyhop");
     assert_eq!(field("Version").trim(), format!("{}-1", version()));
     let depends = field("Depends");
@@ -364,26 +402,15 @@ fn deb_installs_runs_and_removes_cleanly() {
 
     // AppStream's view of the whole payload: the metainfo, its launcher, its icon.
     let tree = tempfile::tempdir().expect("temp dir");
-    ok(Command::new("dpkg-deb").arg("-x").arg(&packages.deb).arg(tree.path()));
+    ok(Command::new("dpkg-deb").arg("-x").arg(deb).arg(tree.path()));
     ok(Command::new("appstreamcli")
         .args(["validate-tree", "--no-net"])
         .arg(tree.path()));
+}
 
-    let mut installed = Installed {
-        before: before.clone(),
-        removed: false,
-    };
-    ok(apt_get().arg("install").arg(&packages.deb));
-
-    // What dpkg says is installed is exactly the expected files.
-    let listed: BTreeSet<String> = ok(Command::new("dpkg-query").args(["-L", "keyhop"]))
-        .lines()
-        .map(str::to_owned)
-        .filter(|p| Path::new(p).is_file())
-        .collect();
-    assert_eq!(listed, deb_files(), "files of the installed package");
-
-    // The program runs from /usr/bin, as a user would start it.
+/// The installed program runs from /usr/bin, as a user would start it; its launcher, metainfo
+/// and icons are valid.
+fn check_installed_program() {
     let bin = Path::new("/usr/bin/keyhop");
     let shown = ok(Command::new(bin).arg("--version"));
     assert!(
@@ -411,8 +438,11 @@ fn deb_installs_runs_and_removes_cleanly() {
     let svg =
         std::fs::read_to_string("/usr/share/icons/hicolor/scalable/apps/keyhop.svg").expect("read the scalable icon");
     assert!(svg.contains("<svg"), "the scalable icon is not an SVG");
+}
 
-    // Completions, generated from the clap definitions.
+/// The shell completions (generated from the clap definitions) and the man page are where
+/// bash, zsh, fish and man find them.
+fn check_completions_and_man_page() {
     let bash = ok(Command::new("bash").args([
         "-c",
         "source /usr/share/bash-completion/completions/keyhop && complete -p keyhop",
@@ -441,21 +471,6 @@ fn deb_installs_runs_and_removes_cleanly() {
     if have("man") {
         let found = ok(Command::new("man").args(["-w", "keyhop"]));
         assert_eq!(found.trim(), "/usr/share/man/man1/keyhop.1.gz");
-    }
-
-    // Gone again, and nothing else changed.
-    let left = installed.remove().unwrap_or_else(|e| panic!("{e}"));
-    assert!(left.is_empty(), "packages left behind: {left:?}");
-    assert_eq!(installed_packages(), before, "installed packages before and after");
-    // Purged: dpkg knows nothing of keyhop any more (not even `rc`, config files left).
-    let state = run(Command::new("dpkg-query").args(["-W", "-f=${db:Status-Abbrev}", "keyhop"]));
-    let state_text = String::from_utf8_lossy(&state.stdout);
-    assert!(
-        !state.status.success() || state_text.trim().is_empty() || state_text.starts_with("un"),
-        "dpkg state of keyhop after removal: {state_text}"
-    );
-    for file in deb_files() {
-        assert!(!Path::new(&file).exists(), "{file} is still there after removal");
     }
 }
 

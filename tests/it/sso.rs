@@ -129,47 +129,7 @@ fn sync_makes_one_session_per_account_role_and_keeps_user_edits() {
         ("Prod Ops/ReadOnly", "Prod-Ops-ReadOnly", PROD, "Prod Ops", "ReadOnly"),
     ];
 
-    let before = w.rig.snapshot();
-    let dry = w.keyhop(&["sso", "sync", &w.conn, "--dry-run"]).ok();
-    for (alias, ..) in expected {
-        assert_reported(&dry, alias, "added");
-    }
-    w.rig.assert_unchanged(&before, "sso sync --dry-run");
-    assert!(w.sessions().is_empty(), "--dry-run added sessions");
-
-    let out = w.sync().ok();
-    for (alias, ..) in expected {
-        assert_reported(&out, alias, "added");
-    }
-    let all = w.sessions();
-    assert_eq!(all.len(), 4, "{all:#?}");
-    for (alias, profile, account_id, account_name, role) in expected {
-        let s = w.session(alias);
-        assert_eq!(s["kind"], "aws-sso", "{s}");
-        assert_eq!(s["profile"], profile, "{s}");
-        assert_eq!(s["region"], DEFAULT_REGION, "{s}");
-        assert_eq!(s["sso_connection"], w.conn.as_str(), "{s}");
-        assert_eq!(s["account_id"], account_id, "{s}");
-        assert_eq!(s["account_name"], account_name, "{s}");
-        assert_eq!(s["role_name"], role, "{s}");
-        assert_eq!(s["status"], "inactive", "{s}");
-    }
-    assert_eq!(w.connection()["sessions"], 4);
-    assert_eq!(
-        w.rig.snapshot().credentials,
-        before.credentials,
-        "sync wrote credentials"
-    );
-
-    // Nothing new at the portal: nothing added or removed.
-    let again = w.sync().ok();
-    for (alias, ..) in expected {
-        assert!(
-            !again.stdout.contains(alias),
-            "an unchanged sync reports {alias}: {again}"
-        );
-    }
-    assert_eq!(w.sessions().len(), 4);
+    first_sync(&w, &expected);
 
     // The user's edits, and an active session whose assignment will vanish.
     w.keyhop(&[
@@ -204,6 +164,59 @@ fn sync_makes_one_session_per_account_role_and_keeps_user_edits() {
         }
     }
 
+    check_after_resync(&w, DEV);
+}
+
+/// The first `sso sync` (after a `--dry-run` that changes nothing) adds one inactive session per
+/// account and role (`expected`: alias, profile, account id and name, role) and writes no
+/// profile; a second one, with nothing new at the portal, changes nothing.
+fn first_sync(w: &Sso, expected: &[(&str, &str, &str, &str, &str); 4]) {
+    let before = w.rig.snapshot();
+    let dry = w.keyhop(&["sso", "sync", &w.conn, "--dry-run"]).ok();
+    for (alias, ..) in expected.iter().copied() {
+        assert_reported(&dry, alias, "added");
+    }
+    w.rig.assert_unchanged(&before, "sso sync --dry-run");
+    assert!(w.sessions().is_empty(), "--dry-run added sessions");
+
+    let out = w.sync().ok();
+    for (alias, ..) in expected.iter().copied() {
+        assert_reported(&out, alias, "added");
+    }
+    let all = w.sessions();
+    assert_eq!(all.len(), 4, "{all:#?}");
+    for &(alias, profile, account_id, account_name, role) in expected {
+        let s = w.session(alias);
+        assert_eq!(s["kind"], "aws-sso", "{s}");
+        assert_eq!(s["profile"], profile, "{s}");
+        assert_eq!(s["region"], DEFAULT_REGION, "{s}");
+        assert_eq!(s["sso_connection"], w.conn.as_str(), "{s}");
+        assert_eq!(s["account_id"], account_id, "{s}");
+        assert_eq!(s["account_name"], account_name, "{s}");
+        assert_eq!(s["role_name"], role, "{s}");
+        assert_eq!(s["status"], "inactive", "{s}");
+    }
+    assert_eq!(w.connection()["sessions"], 4);
+    assert_eq!(
+        w.rig.snapshot().credentials,
+        before.credentials,
+        "sync wrote credentials"
+    );
+
+    // Nothing new at the portal: nothing added or removed.
+    let again = w.sync().ok();
+    for (alias, ..) in expected.iter().copied() {
+        assert!(
+            !again.stdout.contains(alias),
+            "an unchanged sync reports {alias}: {again}"
+        );
+    }
+    assert_eq!(w.sessions().len(), 4);
+}
+
+/// After the re-sync (Dev gained Billing, Prod Ops lost ReadOnly): the user's edits of
+/// Dev/Admin (`dev`'s account) kept, Dev/Billing added, Prod Ops/ReadOnly stopped and removed.
+fn check_after_resync(w: &Sso, dev: &str) {
     assert_eq!(
         w.aliases(),
         ["Dev/Billing", "Dev/ReadOnly", "Prod Ops/Admin", "my-dev"],
@@ -212,7 +225,7 @@ fn sync_makes_one_session_per_account_role_and_keeps_user_edits() {
     let edited = w.session("my-dev");
     assert_eq!(edited["profile"], "my-dev-profile", "{edited}");
     assert_eq!(edited["region"], "ap-southeast-2", "{edited}");
-    assert_eq!(edited["account_id"], DEV, "{edited}");
+    assert_eq!(edited["account_id"], dev, "{edited}");
     assert_eq!(edited["role_name"], "Admin", "{edited}");
     let billing = w.session("Dev/Billing");
     assert_eq!(billing["profile"], "Dev-Billing", "{billing}");

@@ -203,7 +203,7 @@ fn ensure_ziglang() -> Result<()> {
 
 /// Clippy as the compiler of the workspace's own crates during a `cargo build`, with warnings
 /// denied: the variables `cargo clippy` sets for its `cargo check`.
-fn clippy_wrapper_env() -> Vec<(String, PathBuf)> {
+pub(crate) fn clippy_wrapper_env() -> Vec<(String, PathBuf)> {
     let driver = Command::new("rustup")
         .args(["which", "clippy-driver"])
         .output()

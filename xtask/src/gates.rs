@@ -1,8 +1,9 @@
 //! The gates of `cargo xtask test`: `cargo fmt --check`, clippy with warnings denied for the
-//! desktop build and for the CLI-only build, and the Windows and macOS checks
+//! CLI-only build, and the Windows and macOS checks
 //! (`cargo xtask check-targets`; for Windows a real build, linted as it compiles, whose
 //! `keyhop.exe` the Windows tier runs). Each is reported as one pass or fail in the summary; the
-//! tests run either way.
+//! tests run either way. The desktop build's clippy is the test build itself (clippy as the
+//! workspace's compiler: `test_run::build_tests`).
 //!
 //! They start with the test build and run beside it and the tests, in a target directory of
 //! their own (`target/gates`: cargo's lock on `target/debug` holds up neither the build nor
@@ -31,9 +32,9 @@ pub fn spawn() -> std::thread::JoinHandle<Vec<Gate>> {
 }
 
 fn run() -> Vec<Gate> {
-    let gates: [(&'static str, Vec<&str>); 4] = [
+    // The desktop build's clippy is the test build itself (test_run::build_tests).
+    let gates: [(&'static str, Vec<&str>); 3] = [
         ("cargo fmt --check", vec!["fmt", "--all", "--", "--check"]),
-        ("clippy (desktop)", [&CLIPPY[..], &["--", "-D", "warnings"]].concat()),
         (
             "clippy (--no-default-features)",
             [&CLIPPY[..], &["--no-default-features", "--", "-D", "warnings"]].concat(),

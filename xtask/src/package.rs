@@ -68,8 +68,16 @@ pub fn run(args: &[String]) -> Result<i32> {
     };
     let binary = target_dir.join("release").join("keyhop");
     let target_dir_arg = path_arg(&target_dir)?;
-    // A test build is big (debug line tables): trade package size for time.
-    let fast: &[&str] = if given.is_some() { &["--fast"] } else { &[] };
+    // A test build is big (113 MB of debug code): trade package size for time. The tools are
+    // debug builds, whose own compressors (C built at -O0 too) took 14 minutes of CPU on it;
+    // the deb gets the system's gzip -1 and the rpm no payload compression.
+    let (deb_fast, rpm_fast): (&[&str], &[&str]) = match given {
+        Some(_) => (
+            &["--fast", "--compress-type", "gz", "--compress-system"],
+            &["--payload-compress", "none"],
+        ),
+        None => (&[], &[]),
+    };
     if !binary.is_file() {
         return Err(format!(
             "{} is missing after the build (is CARGO_TARGET_DIR set? the packages expect target/)",
@@ -102,11 +110,12 @@ pub fn run(args: &[String]) -> Result<i32> {
     remove_packages(&dist)?;
     println!("xtask: cargo deb");
     let dist_arg = path_arg(&dist)?;
-    let deb_args = [&["deb", "--no-build", "-p", "keyhop", "-o", &dist_arg][..], fast].concat();
+    let deb_args = [&["deb", "--no-build", "-p", "keyhop", "-o", &dist_arg][..], deb_fast].concat();
     // Both tools find the binary under CARGO_TARGET_DIR (cargo-deb has no flag for it).
     cargo_in(&target_dir_arg, &deb_args)?;
     println!("xtask: cargo generate-rpm");
-    cargo_in(&target_dir_arg, &["generate-rpm", "-o", &dist_arg])?;
+    let rpm_args = [&["generate-rpm", "-o", &dist_arg][..], rpm_fast].concat();
+    cargo_in(&target_dir_arg, &rpm_args)?;
 
     let deb = single_package(&dist, "deb")?;
     let rpm = single_package(&dist, "rpm")?;
@@ -147,9 +156,32 @@ fn ensure_tool(subcommand: &str, krate: &str, version: &str) -> Result<()> {
     }
     println!("xtask: installing {krate} ({version}) with cargo install --locked");
     // A debug build of the tool: half the compile time of a release one (measured for
-    // cargo-deb: 23 s against 42 s), and it makes the same package.
-    cargo(&["install", "--locked", "--debug", krate, "--version", version])
+    // cargo-deb: 23 s against 42 s), and it makes the same package. Its digests and
+    // compressors are optimised all the same: unoptimised, cargo-generate-rpm spent 104 s of
+    // CPU hashing the tests' 113 MB binary (2.7 s like this).
+    let mut args = vec!["install", "--locked", "--debug", krate, "--version", version];
+    let overrides: Vec<String> = HOT_DEPENDENCIES
+        .iter()
+        .map(|name| format!("profile.dev.package.{name}.opt-level=3"))
+        .collect();
+    for o in &overrides {
+        args.extend(["--config", o]);
+    }
+    cargo(&args)
 }
+
+/// The packaging tools' dependencies that do their heavy work: hashes and compressors.
+const HOT_DEPENDENCIES: &[&str] = &[
+    "keccak",
+    "sha2",
+    "sha3",
+    "sha1",
+    "md-5",
+    "crc32fast",
+    "miniz_oxide",
+    "zstd-sys",
+    "lzma-sys",
+];
 
 fn cargo(args: &[&str]) -> Result<()> {
     check(

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: everything the test suite needs, then `cargo test --workspace`.
 
+use crate::gates::Gate;
 use crate::packages::{self, TEST_PACKAGES};
 use crate::{Result, desktop, moto, signals, sso, windows};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -53,17 +54,8 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // that the build's one-crate stretches and the waiting tests leave idle.
     let gates = cargo_args.is_empty().then(crate::gates::spawn);
 
-    // Built before the services start.
-    let built = Command::new(crate::cargo())
-        .args(["test", "--workspace", "--no-run", "--quiet"])
-        .args(cargo_args.iter().take_while(|a| *a != "--"))
-        .current_dir(crate::repo_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let (lint_env, lint_gate) = build_tests(cargo_args)?;
     phases.mark("build the tests (cargo test --no-run)");
-    if !built.success() {
-        eprintln!("xtask: the tests did not build; cargo test below reports why");
-    }
     let (path, rig_took) = rig_setup.join().map_err(|_| "the apt/pip thread panicked")??;
     phases.add(
         "(beside the build) apt + pip: the rig's packages, moto, AWS CLI".into(),
@@ -79,29 +71,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
 
     let work = crate::repo_root().join("target").join("xtask");
-    // The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`.
-    let mut windows = match windows::wanted(cargo_args) {
-        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(&work, &path)?),
-        true => {
-            eprintln!(
-                "xtask: note: no {}; the Windows tests will skip themselves",
-                windows::WINE
-            );
-            None
-        }
-        false => None,
-    };
-    // The Windows tier's build (keyhop.exe, linted as it compiles) and prefix, on a thread of
-    // their own beside the tests; the Windows tests wait for its ready file. Without Wine the
-    // build still runs: it is the Windows gate.
-    let windows_run = windows::wanted(cargo_args).then(|| {
-        let prep = windows.as_ref().map(windows::Tier::prep);
-        let path = path.clone();
-        std::thread::spawn(move || match prep {
-            Some(prep) => prep.run(&path),
-            None => (windows::build_gate(), None),
-        })
-    });
+    let (mut windows, windows_run) = start_windows_tier(cargo_args, &work, &path)?;
 
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
@@ -112,6 +82,78 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let display = desktop::start_xvfb(&work, &path)?;
     let dunst = desktop::dunst_files(&work)?;
 
+    let mut cmd = test_command(cargo_args, long, &path, &scratch);
+    cmd.env("KEYHOP_TEST_MOTO", &moto.url)
+        .env("KEYHOP_TEST_SSO", &sso.url)
+        // The build's compiler again, or cargo would compile the workspace anew without it.
+        .envs(lint_env.iter().map(|(k, v)| (k, v)));
+    desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
+    if let Some(tier) = &windows {
+        tier.apply_env(&mut cmd);
+    }
+    let (code, totals) = run_streaming(cmd)?;
+    println!("xtask: cargo test exited with status {code}");
+    phases.mark("start the services + run the tests");
+    let mut gates = match gates {
+        Some(running) => {
+            println!("xtask: waiting for the gates");
+            running.join().map_err(|_| "the gates' thread panicked")?
+        }
+        None => vec![],
+    };
+    gates.extend(lint_gate);
+    if let Some(running) = windows_run {
+        let (gate, wineserver) = running.join().map_err(|_| "the Windows tier's thread panicked")?;
+        if let Some(tier) = &mut windows {
+            tier.adopt(wineserver);
+        }
+        gates.push(gate);
+    }
+    phases.mark("the gates after the tests");
+    drop(windows);
+    drop(display);
+    drop(sso);
+    drop(moto);
+    drop(scratch);
+    Ok(summary(code, &totals, &gates, &mut phases))
+}
+
+type WindowsRun = std::thread::JoinHandle<(crate::gates::Gate, Option<crate::service::Service>)>;
+
+/// The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`. Its
+/// build (keyhop.exe, linted as it compiles) and prefix are made on a thread of their own
+/// beside the tests; the Windows tests wait for its ready file. Without Wine the build still
+/// runs: it is the Windows gate.
+fn start_windows_tier(
+    cargo_args: &[String],
+    work: &std::path::Path,
+    path: &std::ffi::OsString,
+) -> Result<(Option<windows::Tier>, Option<WindowsRun>)> {
+    let windows = match windows::wanted(cargo_args) {
+        true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(work, path)?),
+        true => {
+            eprintln!(
+                "xtask: note: no {}; the Windows tests will skip themselves",
+                windows::WINE
+            );
+            None
+        }
+        false => None,
+    };
+    let windows_run = windows::wanted(cargo_args).then(|| {
+        let prep = windows.as_ref().map(windows::Tier::prep);
+        let path = path.clone();
+        std::thread::spawn(move || match prep {
+            Some(prep) => prep.run(&path),
+            None => (windows::build_gate(), None),
+        })
+    });
+    Ok((windows, windows_run))
+}
+
+/// `cargo test` in a D-Bus session of its own with an unlocked keyring, without the caller's
+/// AWS variables; the services' and displays' variables are the caller's to add.
+fn test_command(cargo_args: &[String], long: bool, path: &std::ffi::OsString, scratch: &Scratch) -> Command {
     let mut cmd = Command::new("dbus-run-session");
     cmd.args(["--", "sh", "-c", desktop::DESKTOP_SCRIPT, "sh"])
         .arg(crate::cargo())
@@ -119,9 +161,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(cargo_args)
         .current_dir(crate::repo_root())
-        .env("PATH", &path)
-        .env("KEYHOP_TEST_MOTO", &moto.url)
-        .env("KEYHOP_TEST_SSO", &sso.url)
+        .env("PATH", path)
         .env("KEYHOP_LONG_TESTS", if long { "1" } else { "0" })
         // Most tests wait on processes, servers and displays, not on the CPU: four at a time
         // per test binary instead of one per core (each desktop test has its own Xvfb).
@@ -136,10 +176,6 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             "KEYHOP_SCREENSHOTS",
             crate::repo_root().join("target").join("screenshots"),
         );
-    desktop::apply_env(&mut cmd, display.as_ref(), &dunst);
-    if let Some(tier) = &windows {
-        tier.apply_env(&mut cmd);
-    }
     for var in LEAKY_AWS_VARS {
         cmd.env_remove(var);
     }
@@ -148,25 +184,13 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             cmd.env_remove(name);
         }
     }
-    let (code, totals) = run_streaming(cmd)?;
-    println!("xtask: cargo test exited with status {code}");
-    phases.mark("start the services + run the tests");
-    let mut gates = match gates {
-        Some(running) => {
-            println!("xtask: waiting for the gates");
-            running.join().map_err(|_| "the gates' thread panicked")?
-        }
-        None => vec![],
-    };
-    if let Some(running) = windows_run {
-        let (gate, wineserver) = running.join().map_err(|_| "the Windows tier's thread panicked")?;
-        if let Some(tier) = &mut windows {
-            tier.adopt(wineserver);
-        }
-        gates.push(gate);
-    }
-    phases.mark("the gates after the tests");
-    for g in &gates {
+    cmd
+}
+
+/// Prints the gates, where the time went and the totals (a test that skipped itself counted
+/// as skipped, a gate as a test); the exit code: the tests', or 1 when only a gate failed.
+fn summary(code: i32, totals: &Totals, gates: &[crate::gates::Gate], phases: &mut Phases) -> i32 {
+    for g in gates {
         phases.add(format!("(beside the tests) gate: {}", g.name), g.took);
         if !g.passed {
             println!(
@@ -176,11 +200,6 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
             );
         }
     }
-    drop(windows);
-    drop(display);
-    drop(sso);
-    drop(moto);
-    drop(scratch);
     if totals.self_skipped > 0 {
         eprintln!(
             "xtask: WARNING: {} test(s) skipped themselves (no X server, or no moto); they are counted as skipped below",
@@ -190,7 +209,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // A test that skipped itself passed as far as libtest knows; count it as skipped.
     let skipped_passes = totals.self_skipped.min(totals.passed);
     let gates_failed: Vec<&str> = gates.iter().filter(|g| !g.passed).map(|g| g.name).collect();
-    for g in &gates {
+    for g in gates {
         println!("xtask: gate {}: {}", g.name, if g.passed { "ok" } else { "FAILED" });
     }
     phases.print();
@@ -202,9 +221,57 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     );
     if !gates_failed.is_empty() && code == 0 {
         eprintln!("xtask: failed gates: {}", gates_failed.join(", "));
-        return Ok(1);
+        return 1;
     }
-    Ok(code)
+    code
+}
+
+/// The environment of the test build (and of the `cargo test` that runs it), and the gate it was.
+type BuiltTests = (Vec<(String, PathBuf)>, Option<Gate>);
+
+/// Builds the tests, before the services start. With the whole suite, clippy is the
+/// workspace's compiler (warnings denied), as for the Windows gate: one compile of the
+/// dependencies serves the tests and the desktop lint gate, where a `cargo clippy` beside it
+/// compiled them all a second time in check mode. Every target is built then, the benches
+/// too, as `cargo clippy --all-targets` lints them. If that build fails, the tests are built
+/// again without clippy so that they still run. A failed build is reported by the `cargo test`
+/// that follows.
+fn build_tests(cargo_args: &[String]) -> Result<BuiltTests> {
+    let mut lint_env = Vec::new();
+    if cargo_args.is_empty() {
+        lint_env = crate::check_targets::clippy_wrapper_env();
+    }
+    let lint_env = &mut lint_env;
+    let started = Instant::now();
+    let build = |env: &[(String, PathBuf)]| -> Result<bool> {
+        let mut cmd = Command::new(crate::cargo());
+        cmd.args(["test", "--workspace", "--no-run", "--quiet"]);
+        if !env.is_empty() {
+            cmd.arg("--all-targets");
+        }
+        cmd.args(cargo_args.iter().take_while(|a| *a != "--"))
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(crate::repo_root());
+        let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+        Ok(status.success())
+    };
+    let built = build(lint_env)?;
+    let gate = (!lint_env.is_empty()).then(|| Gate {
+        name: "clippy (desktop)",
+        passed: built,
+        took: started.elapsed(),
+        output: "clippy's findings are in the test build's output above".into(),
+    });
+    if !built && !lint_env.is_empty() {
+        eprintln!("xtask: the test build with clippy failed; building the tests without it");
+        lint_env.clear();
+        if !build(lint_env)? {
+            eprintln!("xtask: the tests did not build; cargo test below reports why");
+        }
+    } else if !built {
+        eprintln!("xtask: the tests did not build; cargo test below reports why");
+    }
+    Ok((std::mem::take(lint_env), gate))
 }
 
 /// Where the time of a run went: printed before the summary, so a CI log shows it.

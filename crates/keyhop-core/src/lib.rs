@@ -8,10 +8,12 @@ pub mod aws_files;
 pub mod chain;
 pub mod console;
 pub mod doctor;
-pub mod endpoints;
+// The crate's own plumbing: the app reaches it through the engine (`Error`, `Result`,
+// `Endpoints` and `StsError` are re-exported below).
+mod endpoints;
 pub mod engine;
-pub mod error;
-pub mod iam;
+mod error;
+mod iam;
 pub mod import;
 pub mod key_age;
 pub mod kinds;
@@ -28,11 +30,13 @@ pub mod session;
 pub mod settings;
 pub mod sso;
 pub mod state;
-pub mod sts;
+mod sts;
 pub mod validate;
 
+pub use endpoints::Endpoints;
 pub use engine::{Engine, SessionView};
 pub use error::{Error, Result};
+pub use sts::StsError;
 
 #[cfg(test)]
 mod layering_tests;

@@ -8,12 +8,11 @@ use keyhop_core::kinds::{KindEdit, KindName, NewKind, iam_user, role_chained};
 use keyhop_core::secrets::{LongTermKeys, MemoryStore};
 use keyhop_core::session::{SessionId, SessionStatus};
 use keyhop_core::state::StateStore;
-use keyhop_core::sts::Endpoints;
 use keyhop_core::validate::{
     AccessKeyId, MfaCode, MfaDevice, ProfileName, Region, RoleArn, RoleSessionName, SecretAccessKey, SessionAlias,
     SessionDuration,
 };
-use keyhop_core::{Engine, Error};
+use keyhop_core::{Endpoints, Engine, Error};
 
 /// What a test prints when it cannot run; `cargo xtask test` counts it as skipped (and always
 /// provides moto, so there it never skips).

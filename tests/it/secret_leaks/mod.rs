@@ -382,12 +382,38 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
     let (user, role, imported) = (unique("leak-u"), unique("leak-c"), unique("leak-i"));
     let profiles = ["leak-user", "leak-role", "leak-imported"];
 
+    add_user_and_role(&mut hunt, &keys, [&user, &role], &profiles);
+
+    start_refresh_stop(&mut hunt, &proxy, [&user, &role], &profiles);
+
+    new_keys_and_import(&mut hunt, &new_keys, &csv_keys, [&user, &imported], &profiles);
+    for alias in [&role, &user, &imported] {
+        hunt.run(&format!("session remove {alias}"), &["session", "remove", alias], "")
+            .ok();
+    }
+    assert!(
+        hunt.secrets.len() >= 8,
+        "control: too few secrets harvested: {}",
+        hunt.secrets.len()
+    );
+    hunt.assert_sampled(&[
+        "session start (MFA code typed at the prompt)",
+        "session start (chained role)",
+        "session refresh (chained role)",
+        "session start with the new keys (MFA code typed at the prompt)",
+        "session start (imported)",
+    ]);
+    hunt.assert_clean();
+}
+
+/// `session add` of an IAM user with MFA (its secret on stdin) and of a role chained on it.
+fn add_user_and_role(hunt: &mut Hunt, keys: &Keys, [user, role]: [&str; 2], profiles: &[&str; 3]) {
     let add = [
         "session",
         "add",
         "iam-user",
         "--alias",
-        &user,
+        user,
         "--profile",
         profiles[0],
         "--region",
@@ -414,7 +440,7 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
             "add",
             "role-chained",
             "--alias",
-            &role,
+            role,
             "--profile",
             profiles[1],
             "--region",
@@ -424,15 +450,19 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
             "--role-session-name",
             "leak-check",
             "--assumer",
-            &user,
+            user,
         ],
         "",
     )
     .ok();
+}
 
+/// Start (the MFA code typed at the prompt), refresh, list, doctor, credential-process and
+/// stop of the user and the chained role.
+fn start_refresh_stop(hunt: &mut Hunt, proxy: &DelayProxy, [user, role]: [&str; 2], profiles: &[&str; 3]) {
     hunt.run_on_tty(
         "session start (MFA code typed at the prompt)",
-        &["session", "start", &user],
+        &["session", "start", user],
         "MFA code for",
         MFA_CODE,
     )
@@ -442,12 +472,12 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
         "control: the MFA code was not sent to STS"
     );
     assert!(
-        hunt.harvest_profiles(&profiles, "start") >= 2,
+        hunt.harvest_profiles(profiles, "start") >= 2,
         "control: no session credentials after start"
     );
 
     let chained = hunt
-        .run("session start (chained role)", &["session", "start", &role], "")
+        .run("session start (chained role)", &["session", "start", role], "")
         .ok();
     // keyhop drops the SDK's request dump (it printed the SSO bearer token); the rest of
     // the trace level is there.
@@ -455,13 +485,13 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
         chained.stderr.contains("TRACE") && chained.stderr.contains("sts.assume_role"),
         "control: the log is not at trace level: {chained}"
     );
-    hunt.harvest_profiles(&profiles, "start of the chained role");
-    hunt.run("session refresh (chained role)", &["session", "refresh", &role], "")
+    hunt.harvest_profiles(profiles, "start of the chained role");
+    hunt.run("session refresh (chained role)", &["session", "refresh", role], "")
         .ok();
-    hunt.harvest_profiles(&profiles, "refresh of the chained role");
+    hunt.harvest_profiles(profiles, "refresh of the chained role");
     let refused = hunt.run(
         "session refresh (MFA user, code due)",
-        &["session", "refresh", &user],
+        &["session", "refresh", user],
         "",
     );
     assert_eq!(
@@ -474,16 +504,25 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
     // doctor reads the keyring and both files with sessions active.
     hunt.run("doctor", &["doctor"], "");
     hunt.run("doctor --json", &["doctor", "--json"], "");
-    hunt.credential_process(&user);
-    hunt.credential_process(&role);
-    hunt.run("session stop (chained role)", &["session", "stop", &role], "")
+    hunt.credential_process(user);
+    hunt.credential_process(role);
+    hunt.run("session stop (chained role)", &["session", "stop", role], "")
         .ok();
-    hunt.run("session stop (IAM user)", &["session", "stop", &user], "")
-        .ok();
+    hunt.run("session stop (IAM user)", &["session", "stop", user], "").ok();
+}
 
+/// `session edit` with new keys (secret on stdin) and a start with them; `import csv` of
+/// another user and its start.
+fn new_keys_and_import(
+    hunt: &mut Hunt,
+    new_keys: &Keys,
+    csv_keys: &Keys,
+    [user, imported]: [&str; 2],
+    profiles: &[&str; 3],
+) {
     hunt.run(
         "session edit with new keys (secret on stdin)",
-        &["session", "edit", &user, "--access-key-id", &new_keys.id],
+        &["session", "edit", user, "--access-key-id", &new_keys.id],
         &format!("{}\n", new_keys.secret),
     )
     .ok();
@@ -493,14 +532,14 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
     );
     hunt.run_on_tty(
         "session start with the new keys (MFA code typed at the prompt)",
-        &["session", "start", &user],
+        &["session", "start", user],
         "MFA code for",
         MFA_CODE,
     )
     .ok();
-    hunt.harvest_profiles(&profiles, "start with the new keys");
+    hunt.harvest_profiles(profiles, "start with the new keys");
 
-    let csv = write_csv(rig.home.parent().expect("rig dir"), &csv_keys);
+    let csv = write_csv(hunt.rig.home.parent().expect("rig dir"), csv_keys);
     hunt.run(
         "import csv",
         &[
@@ -508,7 +547,7 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
             "csv",
             &csv,
             "--alias",
-            &imported,
+            imported,
             "--profile",
             profiles[2],
             "--region",
@@ -517,27 +556,10 @@ fn iam_user_and_chained_role_flows_leak_no_secret_at_trace_level() {
         "",
     )
     .ok();
-    hunt.run("session start (imported)", &["session", "start", &imported], "")
+    hunt.run("session start (imported)", &["session", "start", imported], "")
         .ok();
-    hunt.harvest_profiles(&profiles, "start of the imported session");
-    hunt.credential_process(&imported);
-    for alias in [&role, &user, &imported] {
-        hunt.run(&format!("session remove {alias}"), &["session", "remove", alias], "")
-            .ok();
-    }
-    assert!(
-        hunt.secrets.len() >= 8,
-        "control: too few secrets harvested: {}",
-        hunt.secrets.len()
-    );
-    hunt.assert_sampled(&[
-        "session start (MFA code typed at the prompt)",
-        "session start (chained role)",
-        "session refresh (chained role)",
-        "session start with the new keys (MFA code typed at the prompt)",
-        "session start (imported)",
-    ]);
-    hunt.assert_clean();
+    hunt.harvest_profiles(profiles, "start of the imported session");
+    hunt.credential_process(imported);
 }
 
 /// The IAM Identity Center flows at `log`: add, sign-in with the authorization code flow
@@ -570,64 +592,9 @@ fn sso_flows(log: &'static str) {
     )
     .ok();
 
-    let login = hunt.spawn(&["sso", "login", &w.conn, "--no-browser", "--timeout", "60"]);
-    let url = login.lines(1, LINE).remove(0);
-    // keyhop waits for the browser now: its command line is sampled meanwhile.
-    std::thread::sleep(Duration::from_secs(1));
-    approve(&url);
-    hunt.record(
-        "sso login --no-browser (authorization code)",
-        login.finish(FINISH),
-        true,
-    )
-    .ok();
-    let id = connection_id(&w.rig, &w.conn);
-    let items = hunt.harvest_sso(&id, "login");
-    assert_eq!(items.len(), 3, "control: client secret and both tokens in the keyring");
-    for (key, value) in &items {
-        let shaped = if *key == "client_secret" {
-            client_secret_shapes(value).len()
-        } else {
-            token_shapes(value).len()
-        };
-        assert_eq!(
-            shaped, 1,
-            "control: the keyring's {key} does not have the shape searched for"
-        );
-    }
+    let id = sign_in_with_code(&mut hunt, &w);
 
-    hunt.run("sso list --json", &["sso", "list", "--json"], "").ok();
-    hunt.run("sso sync", &["sso", "sync", &w.conn], "").ok();
-    hunt.run("session start (aws-sso)", &["session", "start", "Dev/Admin"], "")
-        .ok();
-    assert_eq!(
-        hunt.harvest_profiles(&profiles, "start"),
-        2,
-        "control: role credentials after start"
-    );
-    hunt.credential_process("Dev/ReadOnly");
-    hunt.credential_process("Dev/Admin");
-
-    // The access token runs out: the next portal call renews it with the refresh token (the
-    // refresh token and the client secret travel in that request).
-    w.tenant.expire(&json!({"access_tokens": true}));
-    hunt.run(
-        "session refresh (aws-sso, token renewed)",
-        &["session", "refresh", "Dev/Admin"],
-        "",
-    )
-    .ok();
-    assert!(
-        tokens_issued(&w.tenant.stats(), "refresh_token") >= 1,
-        "control: the token was not renewed with the refresh token"
-    );
-    hunt.harvest_sso(&id, "token renewal");
-    hunt.harvest_profiles(&profiles, "refresh");
-    hunt.run("session list", &["session", "list"], "").ok();
-    hunt.run("doctor (aws-sso active)", &["doctor", "--json"], "");
-    hunt.run("session stop (aws-sso)", &["session", "stop", "Dev/Admin"], "")
-        .ok();
-    hunt.run("sso logout", &["sso", "logout", &w.conn], "").ok();
+    use_and_renew(&mut hunt, &w, &id, &profiles);
 
     let login = hunt.spawn(&[
         "sso",
@@ -669,6 +636,75 @@ fn sso_flows(log: &'static str) {
         "sso login --no-browser --device-code",
     ]);
     hunt.assert_clean();
+}
+
+/// `sso login --no-browser` (the authorization code flow, the "browser" is curl): the client
+/// secret and both tokens land in the keyring, shaped as the scanner looks for them. The
+/// connection's id.
+fn sign_in_with_code(hunt: &mut Hunt, w: &Sso) -> String {
+    let login = hunt.spawn(&["sso", "login", &w.conn, "--no-browser", "--timeout", "60"]);
+    let url = login.lines(1, LINE).remove(0);
+    // keyhop waits for the browser now: its command line is sampled meanwhile.
+    std::thread::sleep(Duration::from_secs(1));
+    approve(&url);
+    hunt.record(
+        "sso login --no-browser (authorization code)",
+        login.finish(FINISH),
+        true,
+    )
+    .ok();
+    let id = connection_id(&w.rig, &w.conn);
+    let items = hunt.harvest_sso(&id, "login");
+    assert_eq!(items.len(), 3, "control: client secret and both tokens in the keyring");
+    for (key, value) in &items {
+        let shaped = if *key == "client_secret" {
+            client_secret_shapes(value).len()
+        } else {
+            token_shapes(value).len()
+        };
+        assert_eq!(
+            shaped, 1,
+            "control: the keyring's {key} does not have the shape searched for"
+        );
+    }
+    id
+}
+
+/// Sync, start, credential-process, a refresh that renews the access token with the refresh
+/// token, list, doctor, stop, logout.
+fn use_and_renew(hunt: &mut Hunt, w: &Sso, id: &str, profiles: &[&str; 2]) {
+    hunt.run("sso list --json", &["sso", "list", "--json"], "").ok();
+    hunt.run("sso sync", &["sso", "sync", &w.conn], "").ok();
+    hunt.run("session start (aws-sso)", &["session", "start", "Dev/Admin"], "")
+        .ok();
+    assert_eq!(
+        hunt.harvest_profiles(profiles, "start"),
+        2,
+        "control: role credentials after start"
+    );
+    hunt.credential_process("Dev/ReadOnly");
+    hunt.credential_process("Dev/Admin");
+
+    // The access token runs out: the next portal call renews it with the refresh token (the
+    // refresh token and the client secret travel in that request).
+    w.tenant.expire(&json!({"access_tokens": true}));
+    hunt.run(
+        "session refresh (aws-sso, token renewed)",
+        &["session", "refresh", "Dev/Admin"],
+        "",
+    )
+    .ok();
+    assert!(
+        tokens_issued(&w.tenant.stats(), "refresh_token") >= 1,
+        "control: the token was not renewed with the refresh token"
+    );
+    hunt.harvest_sso(id, "token renewal");
+    hunt.harvest_profiles(profiles, "refresh");
+    hunt.run("session list", &["session", "list"], "").ok();
+    hunt.run("doctor (aws-sso active)", &["doctor", "--json"], "");
+    hunt.run("session stop (aws-sso)", &["session", "stop", "Dev/Admin"], "")
+        .ok();
+    hunt.run("sso logout", &["sso", "logout", &w.conn], "").ok();
 }
 
 #[test]

@@ -87,6 +87,24 @@ impl<'d> Tray<'d> {
         [v[0], v[1], v[2]]
     }
 
+    /// The icon in `shot` is drawn: not one flat colour (trayer's background, before Wine
+    /// paints it).
+    fn is_drawn(&self, shot: &std::path::Path) -> bool {
+        let i = &self.icon;
+        let out = std::process::Command::new("convert")
+            .arg(shot)
+            .args(["-crop", &format!("{}x{}+{}+{}", i.w, i.h, i.x, i.y), "+repage"])
+            .args(["-format", "%[fx:standard_deviation]", "info:"])
+            .output()
+            .expect("run convert");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let deviation: f64 = text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("convert printed {text:?}"));
+        deviation > 0.01
+    }
+
     /// The items of the last menu tray-icon built, from the `+menu` trace in the tray's log.
     fn menu_lines(&self) -> Vec<String> {
         menu_items(&self.bg.log_text())
@@ -169,14 +187,23 @@ fn the_icon_turns_green_with_an_active_session_and_the_menu_lines_follow() {
     let alias = unique("win-tray");
     w.add_user(&alias, "wintray", &keys, &[]).ok();
     let tray = Tray::start(&desk, &w, "+menu");
-    std::thread::sleep(std::time::Duration::from_secs(1)); // Wine draws late; no signal to wait on
-    let [r, g, b] = tray.colour(&desk.screenshot("1-idle"));
+    // Wine draws the icon some time after its window appears in trayer: wait for the drawing
+    // (not one flat colour), then judge its colour.
+    let drawn = wait_for(15.0, || {
+        let shot = desk.screenshot("1-idle");
+        tray.is_drawn(&shot).then(|| tray.colour(&shot))
+    });
+    let [r, g, b] = drawn.unwrap_or_else(|| panic!("the tray icon was never drawn"));
     assert!(
         (r - g).abs() < 20.0 && (g - b).abs() < 20.0,
         "the idle icon is not grey: {r} {g} {b}"
     );
-    let idle_menu = tray.menu_lines();
     let idle_line = format!("○ {alias} — wintray");
+    let idle_menu = wait_for(10.0, || {
+        let lines = tray.menu_lines();
+        lines.contains(&idle_line).then_some(lines)
+    })
+    .unwrap_or_else(|| tray.menu_lines());
     for expected in [
         idle_line.as_str(),
         "Add session…",
@@ -212,15 +239,27 @@ fn the_icon_turns_green_with_an_active_session_and_the_menu_lines_follow() {
     w.rig.caller_identity("wintray").ok();
 }
 
-/// The window titled `title`, drawn and read by OCR (screenshot `step`).
-fn read_window(desk: &Desktop, title: &str, step: &str) -> (Win, Vec<Line>) {
+/// The window titled `title` once it shows `shows` (Wine draws a window some time after it
+/// maps it), read by OCR (screenshot `step`).
+fn read_window(desk: &Desktop, title: &str, step: &str, shows: &str) -> (Win, Vec<Line>) {
     let win = desk
         .wait_app_window(title, 20.0)
         .unwrap_or_else(|| panic!("no window titled {title:?}"));
-    std::thread::sleep(std::time::Duration::from_secs(1)); // Wine draws late; no signal to wait on
-    let shot = desk.screenshot(step);
-    let lines = ocr::read(&shot, &win);
-    assert!(!lines.is_empty(), "no text in {title:?} ({})", shot.display());
+    let mut last = (std::path::PathBuf::new(), vec![]);
+    let drawn = wait_for(20.0, || {
+        let shot = desk.screenshot(step);
+        let lines = ocr::read(&shot, &win);
+        let shown = lines.iter().any(|l| l.has(shows)) || words(&shot, &win).iter().any(|w| w.has(shows));
+        last = (shot, lines);
+        shown.then(|| last.1.clone())
+    });
+    let lines = drawn.unwrap_or_else(|| {
+        panic!(
+            "{title:?} never showed {shows:?} ({}):\n{}",
+            last.0.display(),
+            ocr::show(&last.1)
+        )
+    });
     (win, lines)
 }
 
@@ -278,7 +317,7 @@ fn a_second_tray_hands_over_and_a_click_in_the_session_list_starts_a_session() {
     // The second tray finds the first through the lock and its named pipe, and exits.
     let second = w.keyhop(&["tray"]).ok();
     assert!(second.stdout.contains("already running"), "{second}");
-    let (list, lines) = read_window(&desk, "keyhop", "1-session-list");
+    let (list, lines) = read_window(&desk, "keyhop", "1-session-list", &alias);
     assert!(
         lines.iter().any(|l| l.has(&alias)),
         "the session list does not show {alias}:\n{}",
@@ -311,10 +350,10 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
     .ok();
     let _tray = Tray::start(&desk, &w, "-all");
     w.keyhop(&["tray"]).ok();
-    let (list, _) = read_window(&desk, "keyhop", "1-session-list");
+    let (list, _) = read_window(&desk, "keyhop", "1-session-list", &alias);
     click_beside(&desk, &list, &alias, "Start", "2-before-click");
     let title = format!("keyhop - MFA code for {alias}");
-    let (popup, lines) = read_window(&desk, &title, "3-popup");
+    let (popup, lines) = read_window(&desk, &title, "3-popup", &alias);
     let all = ocr::show(&lines);
     assert!(
         lines.iter().any(|l| l.has(&alias)),
@@ -344,9 +383,9 @@ fn the_add_form_opens_from_the_list() {
     };
     let _tray = Tray::start(&desk, &w, "-all");
     w.keyhop(&["tray"]).ok();
-    let (list, _) = read_window(&desk, "keyhop", "1-session-list");
+    let (list, _) = read_window(&desk, "keyhop", "1-session-list", "Add");
     click_beside(&desk, &list, "Add", "session...", "1-session-list");
-    let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form");
+    let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form", "Access key ID");
     let all = ocr::show(&form);
     for label in ["Session alias", "Named profile", "Region", "Access key ID"] {
         assert!(form.iter().any(|l| l.has(label)), "the form has no {label:?}:\n{all}");

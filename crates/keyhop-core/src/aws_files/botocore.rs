@@ -252,136 +252,154 @@ pub(super) fn read_full<'a>(
 ) -> Result<(View, BTreeMap<String, IniValue>, KeyLines), IniProblem> {
     let lines: Vec<&str> = lines.into_iter().collect();
     let kinds = kinds(lines.iter().copied());
-    // Sections in order of appearance with their keys, and the defaults section's keys.
-    let mut sections: Vec<(String, Vec<RawKey>)> = vec![];
-    let mut defaults: Vec<RawKey> = vec![];
-    let mut seen_sections: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut seen_keys: BTreeMap<(Target, String), usize> = BTreeMap::new();
-    let mut problems: Vec<IniProblem> = vec![];
-    let mut target: Option<Target> = None;
-    let mut open_key = false;
-
+    let mut reader = Reader::default();
     for (i, (&text, &kind)) in lines.iter().zip(&kinds).enumerate() {
-        let line = i + 1;
+        // The first problem by line is the one reported: configparser raises at once on some,
+        // botocore refuses the file on the others, and the lines come in order.
+        reader.line(i + 1, text, kind)?;
+    }
+    reader.finish()
+}
+
+/// What configparser holds while it reads: sections in order of appearance with their keys,
+/// and the defaults section's keys.
+#[derive(Default)]
+struct Reader<'a> {
+    sections: Vec<(String, Vec<RawKey>)>,
+    defaults: Vec<RawKey>,
+    seen_sections: BTreeMap<&'a str, usize>,
+    seen_keys: BTreeMap<(Target, String), usize>,
+    target: Option<Target>,
+    open_key: bool,
+}
+
+impl<'a> Reader<'a> {
+    fn keys(&mut self, target: &Target) -> &mut Vec<RawKey> {
+        match target {
+            Target::Defaults => &mut self.defaults,
+            Target::Named(s) => &mut self.sections[*s].1,
+        }
+    }
+
+    /// Line `line` (from 1), of kind `kind`; `Err` with the problem that ends the reading.
+    fn line(&mut self, line: usize, text: &'a str, kind: Kind) -> Result<(), IniProblem> {
         let stripped = py_strip(text);
         match kind {
-            Kind::Comment => {}
+            Kind::Comment => Ok(()),
             Kind::Blank | Kind::Continuation => {
                 // configparser keeps blank lines inside a value (trailing ones are stripped).
                 let part = if kind == Kind::Blank { "" } else { stripped };
-                if open_key && let Some(t) = &target {
-                    let keys = match t {
-                        Target::Defaults => &mut defaults,
-                        Target::Named(s) => &mut sections[*s].1,
-                    };
-                    if let Some(last) = keys.last_mut() {
-                        last.1.push(part.to_owned());
-                    }
+                if self.open_key
+                    && let Some(t) = self.target.clone()
+                    && let Some(last) = self.keys(&t).last_mut()
+                {
+                    last.1.push(part.to_owned());
                 }
+                Ok(())
             }
-            Kind::Header => {
-                let name = section_header(stripped).expect("a header");
-                open_key = false;
-                if name == "DEFAULT" {
-                    target = Some(Target::Defaults);
-                    continue;
-                }
-                if let Some(&first) = seen_sections.get(name) {
-                    problems.push(IniProblem::DuplicateSection {
-                        line,
-                        first,
-                        section: name.to_owned(),
-                    });
-                    // configparser raises at once.
-                    break;
-                }
-                seen_sections.insert(name, line);
-                sections.push((name.to_owned(), vec![]));
-                target = Some(Target::Named(sections.len() - 1));
-            }
-            Kind::Key => {
-                let t = target.clone().expect("keys are inside a section");
-                let (key, value) = option_split(stripped).expect("a key line");
-                let key = key.to_lowercase();
-                if let Some(&first) = seen_keys.get(&(t.clone(), key.clone())) {
-                    let section = match t {
-                        Target::Defaults => "DEFAULT".to_owned(),
-                        Target::Named(s) => sections[s].0.clone(),
-                    };
-                    problems.push(IniProblem::DuplicateKey { line, first, section });
-                    break;
-                }
-                seen_keys.insert((t.clone(), key.clone()), line);
-                let keys = match t {
-                    Target::Defaults => &mut defaults,
-                    Target::Named(s) => &mut sections[s].1,
-                };
-                keys.push((key, vec![value.to_owned()], line));
-                open_key = true;
-            }
-            Kind::Other => {
-                if target.is_none() {
-                    problems.push(IniProblem::OutsideSection {
-                        line,
-                        bom: line == 1 && text.starts_with('\u{feff}'),
-                    });
-                    break;
-                }
-                if option_split(stripped).is_some() {
-                    problems.push(IniProblem::EmptyKey { line });
-                    open_key = false;
-                } else {
-                    problems.push(IniProblem::NotAKeyLine { line });
-                }
-            }
+            Kind::Header => self.header(line, section_header(stripped).expect("a header")),
+            Kind::Key => self.key(line, stripped),
+            Kind::Other => Err(self.other(line, text, stripped)),
         }
-    }
-    if let Some(first) = problems.into_iter().min_by_key(IniProblem::line) {
-        return Err(first);
     }
 
-    let join = |parts: &[String]| parts.join("\n").trim_end_matches(is_py_space).to_owned();
-    let value_of = |value: String| match value.starts_with('\n').then(|| nested(&value)).flatten() {
-        Some(pairs) => IniValue::Nested(pairs),
-        None => IniValue::Text(value),
-    };
-    let default_values = defaults
-        .iter()
-        .map(|(key, parts, _)| (key.clone(), value_of(join(parts))))
-        .collect();
-    let mut view = View::new();
-    let mut key_lines = KeyLines::new();
-    // Under the name configparser gives it (never a section of the view).
-    key_lines.insert(
-        "DEFAULT".to_owned(),
-        defaults.iter().map(|(key, _, line)| (key.clone(), *line)).collect(),
-    );
-    for (name, keys) in &sections {
-        // A section's own keys win over the defaults section's.
-        let mut values: BTreeMap<&str, (String, usize)> = BTreeMap::new();
-        for (key, parts, line) in defaults.iter().chain(keys) {
-            values.insert(key, (join(parts), *line));
+    fn header(&mut self, line: usize, name: &'a str) -> Result<(), IniProblem> {
+        self.open_key = false;
+        if name == "DEFAULT" {
+            self.target = Some(Target::Defaults);
+            return Ok(());
         }
-        let mut out = BTreeMap::new();
-        key_lines.insert(
-            name.clone(),
-            values.iter().map(|(k, (_, line))| ((*k).to_owned(), *line)).collect(),
-        );
-        for (key, (value, line)) in values {
-            let value = if value.starts_with('\n') {
-                let pairs = nested(&value).ok_or_else(|| IniProblem::BadNestedBlock {
-                    line,
-                    section: name.clone(),
-                })?;
-                IniValue::Nested(pairs)
-            } else {
-                IniValue::Text(value)
-            };
-            out.insert(key.to_owned(), value);
+        if let Some(&first) = self.seen_sections.get(name) {
+            // configparser raises at once.
+            return Err(IniProblem::DuplicateSection {
+                line,
+                first,
+                section: name.to_owned(),
+            });
         }
-        view.insert(name.clone(), out);
+        self.seen_sections.insert(name, line);
+        self.sections.push((name.to_owned(), vec![]));
+        self.target = Some(Target::Named(self.sections.len() - 1));
+        Ok(())
     }
-    Ok((view, default_values, key_lines))
+
+    fn key(&mut self, line: usize, stripped: &str) -> Result<(), IniProblem> {
+        let t = self.target.clone().expect("keys are inside a section");
+        let (key, value) = option_split(stripped).expect("a key line");
+        let key = key.to_lowercase();
+        if let Some(&first) = self.seen_keys.get(&(t.clone(), key.clone())) {
+            let section = match t {
+                Target::Defaults => "DEFAULT".to_owned(),
+                Target::Named(s) => self.sections[s].0.clone(),
+            };
+            return Err(IniProblem::DuplicateKey { line, first, section });
+        }
+        self.seen_keys.insert((t.clone(), key.clone()), line);
+        self.keys(&t).push((key, vec![value.to_owned()], line));
+        self.open_key = true;
+        Ok(())
+    }
+
+    /// What is wrong with a line that is none of the others.
+    fn other(&self, line: usize, text: &str, stripped: &str) -> IniProblem {
+        if self.target.is_none() {
+            IniProblem::OutsideSection {
+                line,
+                bom: line == 1 && text.starts_with('\u{feff}'),
+            }
+        } else if option_split(stripped).is_some() {
+            IniProblem::EmptyKey { line }
+        } else {
+            IniProblem::NotAKeyLine { line }
+        }
+    }
+
+    /// The view: each section with the defaults section's keys under its own, values joined.
+    fn finish(self) -> Result<(View, BTreeMap<String, IniValue>, KeyLines), IniProblem> {
+        let Self { sections, defaults, .. } = self;
+        let join = |parts: &[String]| parts.join("\n").trim_end_matches(is_py_space).to_owned();
+        let value_of = |value: String| match value.starts_with('\n').then(|| nested(&value)).flatten() {
+            Some(pairs) => IniValue::Nested(pairs),
+            None => IniValue::Text(value),
+        };
+        let default_values = defaults
+            .iter()
+            .map(|(key, parts, _)| (key.clone(), value_of(join(parts))))
+            .collect();
+        let mut view = View::new();
+        let mut key_lines = KeyLines::new();
+        // Under the name configparser gives it (never a section of the view).
+        key_lines.insert(
+            "DEFAULT".to_owned(),
+            defaults.iter().map(|(key, _, line)| (key.clone(), *line)).collect(),
+        );
+        for (name, keys) in &sections {
+            // A section's own keys win over the defaults section's.
+            let mut values: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+            for (key, parts, line) in defaults.iter().chain(keys) {
+                values.insert(key, (join(parts), *line));
+            }
+            let mut out = BTreeMap::new();
+            key_lines.insert(
+                name.clone(),
+                values.iter().map(|(k, (_, line))| ((*k).to_owned(), *line)).collect(),
+            );
+            for (key, (value, line)) in values {
+                let value = if value.starts_with('\n') {
+                    let pairs = nested(&value).ok_or_else(|| IniProblem::BadNestedBlock {
+                        line,
+                        section: name.clone(),
+                    })?;
+                    IniValue::Nested(pairs)
+                } else {
+                    IniValue::Text(value)
+                };
+                out.insert(key.to_owned(), value);
+            }
+            view.insert(name.clone(), out);
+        }
+        Ok((view, default_values, key_lines))
+    }
 }
 
 /// botocore's `_parse_nested`: every non-blank line (Python's `splitlines`) is `name = value`.
