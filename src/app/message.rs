@@ -9,7 +9,7 @@ use keyhop_core::sso::{ConnectionId, ConnectionName, SsoConnection};
 
 use super::failure::Failure;
 use crate::external::External;
-use crate::window::{form, list, mfa, settings, sso_form};
+use crate::window::{form, list, mfa, settings};
 
 /// A fresh look at the state, with what the scheduler needs from the keyring.
 #[derive(Debug, Clone)]
@@ -88,7 +88,6 @@ pub enum Message {
     Form(window::Id, form::Msg),
     Mfa(window::Id, mfa::Msg),
     Settings(window::Id, settings::Msg),
-    SsoForm(window::Id, sso_form::Msg),
     /// The profiles of the AWS files were read: open the session form.
     /// The AWS files' profiles, and those of them that config shadows (with why).
     ProfilesRead(FormRequest, Vec<String>, std::collections::HashMap<String, String>),

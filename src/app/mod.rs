@@ -251,7 +251,6 @@ impl App {
             Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
             Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
             Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),
-            Some(Window::SsoForm(f)) => f.view().map(move |m| Message::SsoForm(id, m)),
             None => iced::widget::space().into(),
         }
     }
@@ -262,7 +261,12 @@ impl App {
             window::close_events().map(Message::WindowClosed),
         ];
         if !self.windows.is_empty() {
-            subs.push(iced::event::listen_with(|event, _status, window| match event {
+            subs.push(iced::event::listen_with(|event, status, window| match event {
+                // A Tab the window moved the focus for already (`window::tab_focus`).
+                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed {
+                    key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Tab),
+                    ..
+                }) if status == iced::event::Status::Captured => None,
                 iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => {
                     Some(Message::Key { window, key, modifiers })
                 }
@@ -288,8 +292,8 @@ impl App {
             return window::gain_focus(*id);
         }
         let focus = match &w {
-            Window::Form(_) => Some(crate::window::FIRST_INPUT),
-            Window::SsoForm(_) => Some(crate::window::sso_form::FIRST_INPUT),
+            // The form focuses its first field itself (window::tab_focus): a focus task by id
+            // would unfocus every other field, the one of the step it opens on included.
             Window::Mfa(_) => Some(crate::window::mfa::CODE_INPUT),
             _ => None,
         };

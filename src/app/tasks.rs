@@ -7,10 +7,11 @@ use std::sync::Arc;
 use iced::{Task, window};
 use keyhop_core::Engine;
 use keyhop_core::mfa_command::MfaProcessError;
+use keyhop_core::secrets::LongTermKeys;
 use keyhop_core::session::SessionId;
 use keyhop_core::settings::Settings;
 use keyhop_core::sso::Flow;
-use keyhop_core::validate::{MfaCode, MfaDevice, SessionAlias};
+use keyhop_core::validate::{MfaCode, MfaDevice, Region, SessionAlias};
 
 use super::message::FormRequest;
 use super::{App, Connection, Failure, Message, Op, Snapshot};
@@ -403,6 +404,41 @@ impl App {
                 .map_err(Failure::from)
             },
             move |result| Message::SsoAdded { window, result },
+        )
+    }
+
+    /// "Import CSV…": the system's file dialog, then the key pair of the file chosen. The secret
+    /// goes from the file into the form's secret field only (the keyring when saved).
+    pub(super) fn pick_csv(&self, window: window::Id) -> Task<Message> {
+        Task::perform(
+            async move {
+                let file = rfd::AsyncFileDialog::new()
+                    .set_title("Import access key CSV")
+                    .add_filter("Access key CSV", &["csv", "CSV"])
+                    .pick_file()
+                    .await?;
+                let (name, path) = (file.file_name(), file.path().to_owned());
+                let keys = tokio::task::spawn_blocking(move || keyhop_core::import::read_access_key_csv(&path))
+                    .await
+                    .expect("reading a file does not panic")
+                    .map_err(|e| e.to_string());
+                Some((name, keys))
+            },
+            move |read| Message::Form(window, crate::window::form::Msg::CsvRead(read)),
+        )
+    }
+
+    /// "Find my MFA device": the devices IAM lists for the keys typed into the form.
+    pub(super) fn find_mfa_devices(&self, window: window::Id, region: Region, keys: LongTermKeys) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                off_runtime(&e, move |e| async move { e.mfa_devices(&region, &keys).await })
+                    .await
+                    .map(|found| found.iter().map(ToString::to_string).collect())
+                    .map_err(|err| format!("cannot list the MFA devices: {err}"))
+            },
+            move |found| Message::Form(window, crate::window::form::Msg::MfaFound(found)),
         )
     }
 

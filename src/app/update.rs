@@ -14,7 +14,7 @@ use crate::notify::{self, catalogue};
 use crate::present::Attention;
 use crate::tray::TrayEvent;
 use crate::tray::menu_model::MenuAction;
-use crate::window::{Window, form, list, mfa, settings, sso_form};
+use crate::window::{Window, form, list, mfa, settings};
 
 impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
@@ -60,7 +60,6 @@ impl App {
             Message::Form(id, msg) => self.form_msg(id, msg),
             Message::Mfa(id, msg) => self.mfa_msg(id, msg),
             Message::Settings(id, msg) => self.settings_msg(id, msg),
-            Message::SsoForm(id, msg) => self.sso_form_msg(id, msg),
             Message::ProfilesRead(request, profiles, shadowed) => self.open_form(request, profiles, shadowed),
             Message::AutostartRead(at_login) => {
                 self.open(Window::Settings(settings::SettingsForm::new(&self.settings, at_login)))
@@ -153,10 +152,15 @@ impl App {
     }
 
     fn key(&mut self, window: window::Id, key: &Key, modifiers: iced::keyboard::Modifiers) -> Task<Message> {
+        let picking = matches!(self.windows.get(&window), Some(Window::Form(f)) if f.picking.is_some());
         match key {
             Key::Named(Named::Escape) if self.windows.contains_key(&window) => window::close(window),
             Key::Named(Named::Tab) if modifiers.shift() => iced::widget::operation::focus_previous(),
             Key::Named(Named::Tab) => iced::widget::operation::focus_next(),
+            // The add form's first step: arrows choose, Enter continues.
+            Key::Named(k @ (Named::ArrowUp | Named::ArrowDown | Named::Enter)) if picking => {
+                self.form_msg(window, form::Msg::Key(*k))
+            }
             _ => Task::none(),
         }
     }
@@ -285,16 +289,18 @@ impl App {
         }
     }
 
-    fn open_sso_form(&mut self) -> Task<Message> {
-        let taken = self
-            .snapshot
+    /// Names of the IAM Identity Center connections (a new one must differ).
+    fn connection_names(&self) -> Vec<String> {
+        self.snapshot
             .as_ref()
             .map(|s| s.connections.iter().map(|c| c.name.to_string()).collect())
-            .unwrap_or_default();
-        self.open(Window::SsoForm(sso_form::SsoForm::new(
-            taken,
-            self.settings.default_region.as_str(),
-        )))
+            .unwrap_or_default()
+    }
+
+    /// The add form with the IAM Identity Center connection chosen.
+    fn open_sso_form(&mut self) -> Task<Message> {
+        let f = form::new_connection(self.connection_names(), self.settings.default_region.as_str());
+        self.open(Window::Form(f))
     }
 
     fn sso_added(&mut self, window: window::Id, result: Result<Connection, Failure>) -> Task<Message> {
@@ -305,9 +311,8 @@ impl App {
                 Task::batch([window::close(window), self.reload(), self.sign_in(c, None)])
             }
             Err(e) => {
-                if let Some(Window::SsoForm(f)) = self.windows.get_mut(&window) {
-                    f.saving = false;
-                    f.error = Some(e.to_string());
+                if let Some(Window::Form(f)) = self.windows.get_mut(&window) {
+                    f.refused(e.to_string());
                 }
                 Task::none()
             }
@@ -372,10 +377,7 @@ impl App {
             Err(e) => {
                 let e = e.to_string();
                 match self.windows.get_mut(&window) {
-                    Some(Window::Form(f)) => {
-                        f.saving = false;
-                        f.error = Some(e);
-                    }
+                    Some(Window::Form(f)) => f.refused(e),
                     Some(Window::List(l)) => l.error = Some(e),
                     Some(Window::Settings(s)) => s.error = Some(e),
                     _ => {}
@@ -409,6 +411,7 @@ impl App {
                     self.settings.default_duration,
                 );
                 f.shadowed = shadowed;
+                f.connections = self.connection_names();
                 return self.open(Window::Form(f));
             }
             FormRequest::Edit(sid) => sid,
@@ -506,17 +509,9 @@ impl App {
             form::Effect::None => Task::none(),
             form::Effect::Cancel => window::close(id),
             form::Effect::Save(out) => self.save(id, out),
-        }
-    }
-
-    fn sso_form_msg(&mut self, id: window::Id, msg: sso_form::Msg) -> Task<Message> {
-        let Some(Window::SsoForm(f)) = self.windows.get_mut(&id) else {
-            return Task::none();
-        };
-        match f.update(msg) {
-            sso_form::Effect::None => Task::none(),
-            sso_form::Effect::Cancel => window::close(id),
-            sso_form::Effect::Save(c) => self.add_connection(id, c),
+            form::Effect::AddConnection(c) => self.add_connection(id, c),
+            form::Effect::PickCsv => self.pick_csv(id),
+            form::Effect::FindMfa { region, keys } => self.find_mfa_devices(id, region, keys),
         }
     }
 

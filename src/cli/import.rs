@@ -6,7 +6,7 @@ use clap::Subcommand;
 use keyhop_core::engine::NewSession;
 use keyhop_core::kinds::{NewKind, iam_user};
 use keyhop_core::validate::{MfaDevice, ProfileName, Region, SessionAlias, SessionDuration};
-use keyhop_core::{Engine, Error, Result};
+use keyhop_core::{Engine, Result};
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
@@ -43,9 +43,7 @@ pub fn run(engine: &Engine, cmd: ImportCommand) -> Result<()> {
         Some(secs) => SessionDuration::from_secs(secs)?,
         None => super::kinds::default_duration(engine),
     };
-    let text =
-        std::fs::read_to_string(&file).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", file.display())))?;
-    let keys = keyhop_core::import::parse_access_key_csv(&text)?;
+    let keys = keyhop_core::import::read_access_key_csv(&file)?;
     let s = engine.add(NewSession {
         alias,
         profile,

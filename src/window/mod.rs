@@ -4,11 +4,13 @@
 pub mod form;
 pub mod list;
 pub mod mfa;
+mod picker;
 pub mod settings;
 pub mod sso_form;
+mod tab_focus;
 mod widgets;
 
-pub use form::{FIRST_INPUT, view as form_view};
+pub use form::view as form_view;
 
 /// The desktop entry's basename (installers/linux).
 #[cfg(target_os = "linux")]
@@ -21,7 +23,6 @@ pub enum Window {
     Form(form::Form),
     Mfa(mfa::Mfa),
     Settings(settings::SettingsForm),
-    SsoForm(sso_form::SsoForm),
 }
 
 impl Window {
@@ -30,10 +31,10 @@ impl Window {
             Window::List(_) => "keyhop".into(),
             // ASCII separators: X11 tools read the Latin-1 WM_NAME, where "·" turns to "Â·".
             Window::Form(f) if f.is_edit() => "keyhop - Edit session".into(),
+            Window::Form(f) if f.choice() == Some(form::Choice::SsoConnection) => "keyhop - Add SSO connection".into(),
             Window::Form(_) => "keyhop - Add session".into(),
             Window::Mfa(m) => format!("keyhop - MFA code for {}", m.alias),
             Window::Settings(_) => "keyhop - Settings".into(),
-            Window::SsoForm(_) => "keyhop - Add SSO connection".into(),
         }
     }
 
@@ -42,10 +43,9 @@ impl Window {
         let (size, min) = match self {
             // Wide enough for a row's description on one line beside its six buttons.
             Window::List(_) => (Size::new(860.0, 480.0), Size::new(560.0, 300.0)),
-            Window::Form(_) => (Size::new(520.0, 640.0), Size::new(420.0, 420.0)),
+            Window::Form(_) => (Size::new(560.0, 700.0), Size::new(440.0, 440.0)),
             Window::Mfa(_) => (Size::new(380.0, 230.0), Size::new(320.0, 200.0)),
             Window::Settings(_) => (Size::new(480.0, 560.0), Size::new(400.0, 420.0)),
-            Window::SsoForm(_) => (Size::new(520.0, 520.0), Size::new(420.0, 420.0)),
         };
         let icon = crate::tray::icons::window_icon();
         window::Settings {

@@ -3,7 +3,7 @@
 
 use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
 use iced::{Element, Length};
-use keyhop_core::regions::KNOWN_REGIONS;
+use keyhop_core::regions;
 use keyhop_core::settings::Settings;
 use keyhop_core::validate::{Region, SessionDuration};
 
@@ -104,7 +104,7 @@ impl SettingsForm {
     }
 
     pub fn view(&self) -> Element<'_, Msg> {
-        let regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| (*r).to_owned()).collect();
+        let regions: Vec<String> = regions::codes().map(str::to_owned).collect();
         let invalid = self.parsed().err();
         let mut c = column![
             text("Settings").size(22),

@@ -2,15 +2,14 @@
 //! sessions. Validated as typed with the core's parsers; Save adds it, then the app signs in
 //! (browser) and syncs its accounts and roles.
 
-use iced::widget::{button, column, container, pick_list, row, text, text_input};
+use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Element, Length};
-use keyhop_core::regions::KNOWN_REGIONS;
+use keyhop_core::regions;
 use keyhop_core::sso::{ConnectionName, StartUrl};
 use keyhop_core::validate::Region;
 
+use super::picker;
 use super::widgets::{banner, field};
-
-pub const FIRST_INPUT: &str = "sso-first";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -30,6 +29,8 @@ pub struct SsoForm {
     pub default_region: String,
     /// Names of the connections that exist already.
     pub taken: Vec<String>,
+    /// The region field whose suggestions show.
+    pub suggesting: Option<Field>,
     pub saving: bool,
     pub error: Option<String>,
 }
@@ -37,6 +38,12 @@ pub struct SsoForm {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Input(Field, String),
+    /// A region from a field's suggestions.
+    Suggested(Field, String),
+    /// The "▾" beside a region field.
+    Browse(Field),
+    /// "← Back" to the add form's kinds.
+    Back,
     Save,
     Cancel,
 }
@@ -53,6 +60,7 @@ pub struct NewConnection {
 pub enum Effect {
     None,
     Save(NewConnection),
+    Back,
     Cancel,
 }
 
@@ -71,6 +79,15 @@ impl SsoForm {
             Field::StartUrl => &self.start_url,
             Field::Region => &self.region,
             Field::DefaultRegion => &self.default_region,
+        }
+    }
+
+    fn set(&mut self, f: Field, v: String) {
+        match f {
+            Field::Name => self.name = v,
+            Field::StartUrl => self.start_url = v,
+            Field::Region => self.region = v,
+            Field::DefaultRegion => self.default_region = v,
         }
     }
 
@@ -99,16 +116,24 @@ impl SsoForm {
     pub fn update(&mut self, msg: Msg) -> Effect {
         match msg {
             Msg::Input(f, v) => {
-                match f {
-                    Field::Name => self.name = v,
-                    Field::StartUrl => self.start_url = v,
-                    Field::Region => self.region = v,
-                    Field::DefaultRegion => self.default_region = v,
-                }
+                let region = matches!(f, Field::Region | Field::DefaultRegion);
+                let open = region && picker::opens(&v, regions::is_known(v.trim()), &picker::regions(&v));
+                self.set(f, v);
+                self.suggesting = open.then_some(f);
                 self.error = None;
                 Effect::None
             }
+            Msg::Suggested(f, v) => {
+                self.set(f, v);
+                self.suggesting = None;
+                Effect::None
+            }
+            Msg::Browse(f) => {
+                self.suggesting = (self.suggesting != Some(f)).then_some(f);
+                Effect::None
+            }
             Msg::Cancel => Effect::Cancel,
+            Msg::Back => Effect::Back,
             Msg::Save if self.saving || !self.is_valid() => Effect::None,
             Msg::Save => {
                 let parsed = (|| {
@@ -139,41 +164,21 @@ impl SsoForm {
 
     pub fn view(&self) -> Element<'_, Msg> {
         let mut c = column![
-            text("Add IAM Identity Center connection").size(22),
+            column![
+                button(text("← Back").size(13))
+                    .style(button::text)
+                    .padding(0)
+                    .on_press(Msg::Back),
+                text("Add IAM Identity Center connection").size(22),
+            ]
+            .spacing(6),
             text("Your organisation's AWS access portal. After saving, keyhop opens the browser to sign in, then adds a session for every account and role you are assigned.")
                 .size(13)
                 .style(text::secondary),
         ]
         .spacing(14);
-        for (i, f) in FIELDS.into_iter().enumerate() {
-            let (label, placeholder) = match f {
-                Field::Name => ("Connection name", "e.g. acme"),
-                Field::StartUrl => ("Start URL", "https://d-1234567890.awsapps.com/start"),
-                Field::Region => ("IAM Identity Center region", "e.g. eu-west-1"),
-                Field::DefaultRegion => ("Region of its sessions (optional)", "same as above"),
-            };
-            let mut input = text_input(placeholder, self.value(f))
-                .on_input(move |v| Msg::Input(f, v))
-                .on_submit(Msg::Save);
-            if i == 0 {
-                input = input.id(FIRST_INPUT);
-            }
-            let input: Element<'_, Msg> = if matches!(f, Field::Region | Field::DefaultRegion) {
-                let regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| (*r).to_owned()).collect();
-                let selected = Some(self.value(f).to_owned()).filter(|v| KNOWN_REGIONS.contains(&v.as_str()));
-                row![
-                    input.width(Length::FillPortion(2)),
-                    pick_list(regions, selected, move |v| Msg::Input(f, v))
-                        .placeholder("pick")
-                        .width(Length::FillPortion(1)),
-                ]
-                .spacing(8)
-                .into()
-            } else {
-                input.into()
-            };
-            let err = if self.value(f).is_empty() { None } else { self.error(f) };
-            c = c.push(field(label, input, err));
+        for f in FIELDS {
+            c = c.push(self.field_view(f));
         }
         if let Some(e) = &self.error {
             c = c.push(banner(e.clone()));
@@ -185,8 +190,36 @@ impl SsoForm {
         }))
         .style(button::primary)
         .on_press_maybe((self.is_valid() && !self.saving).then_some(Msg::Save));
-        c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(8));
+        c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10));
         container(c.padding(20)).width(Length::Fill).into()
+    }
+
+    /// A field with its label, its region suggestions and name, and its error.
+    fn field_view(&self, f: Field) -> Element<'_, Msg> {
+        let (label, placeholder) = match f {
+            Field::Name => ("Connection name", "e.g. acme"),
+            Field::StartUrl => ("Start URL", "https://d-1234567890.awsapps.com/start"),
+            Field::Region => ("IAM Identity Center region", "type a code or a place, e.g. Ireland"),
+            Field::DefaultRegion => ("Region of its sessions (optional)", "same as above"),
+        };
+        let input = text_input(placeholder, self.value(f))
+            .on_input(move |v| Msg::Input(f, v))
+            .on_submit(Msg::Save)
+            .padding(8);
+        let err = if self.value(f).is_empty() { None } else { self.error(f) };
+        if !matches!(f, Field::Region | Field::DefaultRegion) {
+            return field(label, input, err);
+        }
+        let mut parts = column![picker::with_toggle(input, self.suggesting == Some(f), Msg::Browse(f))].spacing(6);
+        if self.suggesting == Some(f) {
+            parts = parts.push(picker::list(picker::regions(self.value(f)), move |v| {
+                Msg::Suggested(f, v)
+            }));
+        }
+        if let Some(name) = regions::name(self.value(f).trim()).filter(|_| err.is_none()) {
+            parts = parts.push(text(name).size(12).style(text::secondary));
+        }
+        field(label, parts, err)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The add-session form, driven by the keyboard only: the first field has the focus, Tab moves
-//! on, Enter saves when the form is valid, Escape closes without adding anything.
+//! The add-session form, driven by the keyboard only: the kinds first (Enter takes the
+//! preselected IAM user), then the first field has the focus, Tab moves on, Enter saves when the
+//! form is valid, Escape closes without adding anything. The kind picker by the mouse.
 
 use crate::common;
 use crate::desktop;
@@ -9,10 +10,11 @@ use desktop::*;
 
 const TITLE: &str = "keyhop - Add session";
 
+/// Each Tab and the next field's text go in one xdotool run, with no pause: the text lands in
+/// the right field only because the form moves the focus within the Tab's own batch of events
+/// (`window/tab_focus.rs`). Moved by a task after the batch, as before, it landed in the field
+/// being left whenever the app woke late.
 #[test]
-#[ignore = "flaky in full runs since the app's typed-parts merge: a Tab is sometimes lost and the \
-            next field's text lands in the previous one (issue 16 stays open on it); run with \
-            `cargo xtask test --test it -- --ignored desktop_form::`"]
 fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {
     let Some(desk) = Desktop::start("add-form") else {
         return;
@@ -23,9 +25,9 @@ fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {
 
     let menu = tray.choose("1-menu", "Add session");
     let form = desk
-        .wait_app_window(TITLE, 10.0)
+        .wait_app_window(TITLE, 20.0)
         .unwrap_or_else(|| panic!("no {TITLE:?} window\nmenu:\n{}\n{}", menu.show(), tray.log()));
-    let (_, read) = desk.read_until("2-form", &form, 10.0, |l| l.iter().any(|l| l.has("Secret access key")));
+    let read = past_the_kinds(&desk, &form);
     let text = ocr::show(&read);
     for label in [
         "Session alias",
@@ -41,27 +43,22 @@ fn a_session_added_by_keyboard_is_saved_with_its_keys_in_the_keyring() {
     }
 
     let alias = ocr_alias("typed");
-    desk.focus(&form);
-    // Alias (focused on open), profile, region (preset: replace it), MFA device (left empty),
-    // access key id, secret access key.
+    // Alias (focused once the fields show), profile, region (preset: replace it), MFA device
+    // (left empty), access key id, secret access key.
     desk.type_text(&alias);
-    desk.key(&["Tab"]);
-    desk.type_text("typed-profile");
-    desk.key(&["Tab", "ctrl+a"]);
-    desk.type_text("eu-central-1");
-    desk.key(&["Tab", "Tab"]);
-    desk.type_text(&keys.id);
-    desk.key(&["Tab"]);
-    desk.type_text(&keys.secret);
+    desk.key_type(&["Tab"], "typed-profile");
+    desk.key_type(&["Tab", "ctrl+a"], "eu-central-1");
+    desk.key_type(&["Tab", "Tab"], &keys.id);
+    desk.key_type(&["Tab"], &keys.secret);
     // Drawn once the secret field shows its masked characters.
-    let (_, read) = desk.read_until("3-filled", &form, 10.0, secret_drawn);
+    let (_, read) = desk.read_until("3-filled", &form, 20.0, secret_drawn);
     assert!(
         !read.iter().any(|l| l.text.contains(&keys.secret)),
         "the secret access key is readable on screen"
     );
     desk.key(&["Return"]);
 
-    let saved = wait_for(10.0, || rig.list().into_iter().find(|s| s["alias"] == alias.as_str()));
+    let saved = wait_for(20.0, || rig.list().into_iter().find(|s| s["alias"] == alias.as_str()));
     let s = saved.unwrap_or_else(|| {
         panic!(
             "Enter did not add {alias}; the form read:\n{}\n{}",
@@ -102,11 +99,10 @@ fn escape_closes_the_form_without_adding_anything() {
     let tray = TrayApp::start(&desk, &rig);
 
     tray.choose("1-menu", "Add session");
-    let form = desk.wait_app_window(TITLE, 10.0).expect("the add form opens");
-    desk.focus(&form);
+    let form = desk.wait_app_window(TITLE, 20.0).expect("the add form opens");
+    past_the_kinds(&desk, &form);
     desk.type_text(&ocr_alias("dropped"));
-    desk.key(&["Tab"]);
-    desk.type_text("dropped-profile");
+    desk.key_type(&["Tab"], "dropped-profile");
     desk.screenshot("2-typed");
     desk.key(&["Escape"]);
     assert!(desk.wait_window_gone(TITLE, 5.0), "Escape did not close the form");
@@ -116,6 +112,29 @@ fn escape_closes_the_form_without_adding_anything() {
     assert!(added.is_none(), "a session was added after Escape");
     rig.assert_unchanged(&before, "Escape on the add form");
     assert!(tray_alive(tray), "the tray exited when the form closed");
+}
+
+/// The add window opens on the kinds with IAM user preselected: Enter takes it. Returns the IAM
+/// user form as read once drawn (the fields exist from then on, and the first takes the focus
+/// with the next key).
+fn past_the_kinds(desk: &Desktop, form: &Win) -> Vec<Line> {
+    let (_, kinds) = desk.read_until("1b-kinds", form, 30.0, |l| l.iter().any(|l| l.has("SAML federated")));
+    for kind in [
+        "IAM user",
+        "Role chained",
+        "Identity Center connection",
+        "SAML federated",
+    ] {
+        assert!(
+            kinds.iter().any(|l| l.has(kind)),
+            "the first step shows no {kind:?}:\n{}",
+            ocr::show(&kinds)
+        );
+    }
+    desk.focus(form);
+    desk.key(&["Return"]);
+    let (_, read) = desk.read_until("2-form", form, 30.0, |l| l.iter().any(|l| l.has("Secret access key")));
+    read
 }
 
 /// Whether the line under "Secret access key" holds the 40 masked characters (OCR reads the
@@ -128,4 +147,46 @@ fn secret_drawn(lines: &[Line]) -> bool {
 
 fn tray_alive(mut tray: TrayApp<'_>) -> bool {
     tray.alive()
+}
+
+#[test]
+fn the_kind_picker_leads_to_each_form_and_back() {
+    let Some(desk) = Desktop::start("add-kinds") else {
+        return;
+    };
+    let rig = Rig::new();
+    let tray = TrayApp::start(&desk, &rig);
+    tray.choose("1-menu", "Add session");
+    let form = desk.wait_app_window(TITLE, 20.0).expect("the add form opens");
+    desk.read_until("2-kinds", &form, 30.0, |l| l.iter().any(|l| l.has("SAML federated")));
+    for (kind, step, shows) in [
+        ("Role chained", "3-chained", "Assumer session"),
+        ("SAML federated", "4-saml", "SAML provider ARN"),
+    ] {
+        desk.click_text(&format!("{step}-pick"), &form, kind, 20.0);
+        let (_, read) = desk.read_until(step, &form, 30.0, |l| l.iter().any(|l| l.has(shows)));
+        assert!(
+            read.iter().any(|l| l.has(shows)),
+            "{kind} shows no {shows:?}:\n{}",
+            ocr::show(&read)
+        );
+        desk.click_text(&format!("{step}-back"), &form, "Back", 20.0);
+        desk.read_until(&format!("{step}-kinds"), &form, 20.0, |l| {
+            l.iter().any(|l| l.has("SAML federated"))
+        });
+    }
+    // The connection, by the keyboard: back from SAML (the last), the highlight stays on SAML;
+    // one up is the connection.
+    desk.focus(&form);
+    desk.key(&["Up", "Return"]);
+    let sso = desk
+        .wait_app_window("keyhop - Add SSO connection", 20.0)
+        .unwrap_or_else(|| panic!("the third kind is not the SSO connection\n{}", tray.log()));
+    let (_, read) = desk.read_until("5-sso", &sso, 20.0, |l| l.iter().any(|l| l.has("Start URL")));
+    assert!(
+        read.iter().any(|l| l.has("Identity Center region")),
+        "{}",
+        ocr::show(&read)
+    );
+    assert!(rig.list().is_empty(), "nothing is added by looking");
 }

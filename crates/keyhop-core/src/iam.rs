@@ -1,7 +1,7 @@
 //! The IAM calls keyhop makes about an IAM user's own access keys, over aws-sdk-iam: how old the
-//! key is (ListAccessKeys) and the steps of a rotation (CreateAccessKey, UpdateAccessKey,
-//! DeleteAccessKey). Every call names no user: IAM takes the user of the signing key, so a key
-//! allowed to manage only itself is enough.
+//! key is (ListAccessKeys), which MFA devices the user has (ListMFADevices) and the steps of a
+//! rotation (CreateAccessKey, UpdateAccessKey, DeleteAccessKey). Every call names no user: IAM
+//! takes the user of the signing key, so a key allowed to manage only itself is enough.
 
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
@@ -70,6 +70,31 @@ pub async fn list_access_keys(
                 })
             })
             .collect()
+    }
+    .instrument(span)
+    .await
+}
+
+/// The MFA devices of IAM user `user` (the signing user's own when `None`): their serial
+/// numbers, a virtual device's ARN or a hardware token's serial.
+pub async fn list_mfa_devices(
+    endpoints: &Endpoints,
+    region: &Region,
+    keys: &LongTermKeys,
+    user: Option<&str>,
+) -> Result<Vec<String>, IamError> {
+    let span = tracing::info_span!("iam.list_mfa_devices", access_key_id = %keys.access_key_id, user = user.unwrap_or_default());
+    async {
+        let out = client(endpoints, region, keys)
+            .await
+            .list_mfa_devices()
+            .set_user_name(user.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| translate(e, endpoints))?;
+        let serials: Vec<String> = out.mfa_devices().iter().map(|d| d.serial_number().to_owned()).collect();
+        tracing::info!(devices = serials.len(), "listed the MFA devices");
+        Ok(serials)
     }
     .instrument(span)
     .await

@@ -5,6 +5,14 @@ use crate::error::{Error, Result};
 use crate::secrets::LongTermKeys;
 use crate::validate::{AccessKeyId, SecretAccessKey};
 
+/// Reads the access-key CSV at `path` (`parse_access_key_csv`); an unreadable file is a CSV error
+/// that names it.
+pub fn read_access_key_csv(path: &std::path::Path) -> Result<LongTermKeys> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::Csv(format!("{} cannot be read: {e}", path.display())))?;
+    parse_access_key_csv(&text)
+}
+
 /// Reads the one key pair in `text`. Headers are matched case-insensitively; a UTF-8 BOM and
 /// CRLF line ends are fine. More than one key row is refused: one row is one session.
 pub fn parse_access_key_csv(text: &str) -> Result<LongTermKeys> {

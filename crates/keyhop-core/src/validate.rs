@@ -6,7 +6,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::regions::KNOWN_REGIONS;
+use crate::regions;
 
 /// What is wrong with a typed value; each message names the field and the rule. A value is
 /// shown only for fields that are never secret, and then cut to a short prefix (`shown`): a
@@ -176,7 +176,7 @@ impl ProfileName {
 impl Region {
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
-        if KNOWN_REGIONS.contains(&s) || looks_like_region(s) {
+        if regions::is_known(s) || looks_like_region(s) {
             Ok(Self(s.to_owned()))
         } else {
             Err(ValidationError::BadRegion(shown(s)))

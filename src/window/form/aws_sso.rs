@@ -1,5 +1,6 @@
 //! The IAM Identity Center part of the form: nothing to type. Account and role come from the
-//! connection's sync; the form edits alias, profile and region only.
+//! connection's sync; the form edits alias, profile and region only. (A new connection is
+//! `window/sso_form.rs`, the add form's "IAM Identity Center connection".)
 
 use keyhop_core::kinds::{KindEdit, NewKind};
 use keyhop_core::validate::ValidationError;
@@ -9,7 +10,7 @@ use super::Field;
 pub const FIELDS: &[Field] = &[];
 
 pub fn new_kind() -> Result<NewKind, ValidationError> {
-    // Not in `ADDABLE`: `update` never asks for it.
+    // Not a choice of the picker: `update` never asks for it.
     Err(ValidationError::EmptyAlias)
 }
 

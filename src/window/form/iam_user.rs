@@ -1,10 +1,12 @@
-//! The IAM User part of the form: MFA device, access key id, secret access key.
+//! The IAM User part of the form: MFA device, access key id, secret access key; the keys can
+//! come from the console's access-key CSV ("Import CSV…"), and the device from IAM ("Find my MFA
+//! device", asked with the keys typed in).
 
 use keyhop_core::kinds::{KindEdit, NewKind, iam_user};
 use keyhop_core::secrets::LongTermKeys;
-use keyhop_core::validate::{AccessKeyId, MfaDevice, SecretAccessKey, ValidationError};
+use keyhop_core::validate::{AccessKeyId, MfaDevice, Region, SecretAccessKey, ValidationError};
 
-use super::{Field, Form};
+use super::{Effect, Field, Form};
 
 pub const FIELDS: &[Field] = &[Field::MfaDevice, Field::AccessKeyId, Field::Secret];
 
@@ -65,4 +67,69 @@ pub fn edit(f: &Form, old: &iam_user::Details) -> Result<Option<KindEdit>, Valid
     }
     let changed = e.mfa_device.is_some() || e.access_key_id.is_some() || e.secret_access_key.is_some();
     Ok(changed.then_some(KindEdit::IamUser(e)))
+}
+
+/// "Find my MFA device": where the question to IAM stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Lookup {
+    #[default]
+    Idle,
+    Asking,
+    /// The devices' serial numbers (none: the user has no MFA device).
+    Found(Vec<String>),
+    Failed(String),
+}
+
+/// The keys typed in and the region to ask IAM in, when both keys parse.
+fn typed_keys(f: &Form) -> Option<(Region, LongTermKeys)> {
+    let keys = LongTermKeys {
+        access_key_id: AccessKeyId::parse(f.value(Field::AccessKeyId)).ok()?,
+        secret_access_key: SecretAccessKey::parse(f.value(Field::Secret)).ok()?,
+    };
+    let region =
+        Region::parse(f.value(Field::Region)).unwrap_or_else(|_| Region::parse("us-east-1").expect("a region"));
+    Some((region, keys))
+}
+
+/// Whether "Find my MFA device" can ask (both keys typed, no question pending).
+pub fn can_find_mfa(f: &Form) -> bool {
+    f.lookup != Lookup::Asking && typed_keys(f).is_some()
+}
+
+pub fn find_mfa(f: &mut Form) -> Effect {
+    if f.lookup == Lookup::Asking {
+        return Effect::None;
+    }
+    let Some((region, keys)) = typed_keys(f) else {
+        return Effect::None;
+    };
+    f.lookup = Lookup::Asking;
+    Effect::FindMfa { region, keys }
+}
+
+pub fn mfa_found(f: &mut Form, found: Result<Vec<String>, String>) {
+    f.lookup = match found {
+        Ok(devices) => {
+            // One device: that is the answer.
+            if let [only] = devices.as_slice() {
+                f.values.insert(Field::MfaDevice, only.clone());
+            }
+            Lookup::Found(devices)
+        }
+        Err(why) => Lookup::Failed(why),
+    };
+}
+
+/// The file dialog's answer: the keys go into their fields (the secret only into its own).
+pub fn csv_read(f: &mut Form, read: Option<(String, Result<LongTermKeys, String>)>) {
+    let Some((file, keys)) = read else { return };
+    f.imported = Some(match keys {
+        Ok(k) => {
+            f.values.insert(Field::AccessKeyId, k.access_key_id.to_string());
+            f.values.insert(Field::Secret, k.secret_access_key.expose().to_owned());
+            f.lookup = Lookup::Idle;
+            Ok(file)
+        }
+        Err(why) => Err(format!("{file}: {why}")),
+    });
 }

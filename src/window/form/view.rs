@@ -1,87 +1,234 @@
-//! How the add / edit form looks.
+//! How the add / edit form looks: the first step's kinds, then the chosen kind's fields.
 
-use iced::widget::{button, column, container, pick_list, radio, row, scrollable, text, text_input};
-use iced::{Element, Length};
-use keyhop_core::regions::KNOWN_REGIONS;
+use iced::widget::{Column, button, column, container, pick_list, row, scrollable, space, text, text_input};
+use iced::{Alignment, Element, Length};
+use keyhop_core::kinds::KindName;
 
-use super::{ADDABLE, Field, Form, Msg, label, placeholder, role_chained};
+use super::iam_user::{self, Lookup};
+use super::{CHOICES, Field, Form, Msg, label, note, placeholder, role_chained, suggestions};
+use crate::window::picker;
+use crate::window::tab_focus::tab_focus;
 use crate::window::widgets::{banner, field};
 
-pub const FIRST_INPUT: &str = "form-first";
-
 pub fn view(f: &Form) -> Element<'_, Msg> {
-    let mut c = column![text(if f.is_edit() { "Edit session" } else { "Add session" }).size(22)].spacing(14);
-    let kinds = ADDABLE.map(|k| {
-        let r = radio(k.title(), k, Some(f.kind), Msg::Kind).size(16);
-        Element::from(r)
-    });
-    if !f.is_edit() {
-        c = c.push(row(kinds).spacing(24));
+    let body: Element<'_, Msg> = match (f.picking, &f.sso) {
+        (Some(at), _) => picker(at),
+        (None, Some(sso)) => sso.view().map(Msg::Sso),
+        (None, None) => session_form(f),
+    };
+    let page = container(scrollable(body)).width(Length::Fill).height(Length::Fill);
+    tab_focus(page, f.step)
+}
+
+/// The first step: one card per kind, the highlighted one taken by Enter.
+fn picker(at: usize) -> Element<'static, Msg> {
+    let mut c = column![
+        text("Add").size(22),
+        text("What do you want to add?").size(14).style(text::secondary),
+    ]
+    .spacing(6);
+    let mut cards = Column::new().spacing(10);
+    for (i, choice) in CHOICES.into_iter().enumerate() {
+        let card = column![
+            text(choice.title()).size(16),
+            text(choice.blurb()).size(13).style(text::secondary)
+        ]
+        .spacing(4);
+        cards = cards.push(
+            button(card)
+                .padding([12, 16])
+                .width(Length::Fill)
+                .style(move |t, s| card_style(t, s, i == at))
+                .on_press(Msg::Pick(choice)),
+        );
     }
-    for (i, &fld) in f.fields().iter().enumerate() {
-        // Errors show once the field has a value, so an empty new form is not all red.
-        let err = if f.value(fld).is_empty() { None } else { f.error(fld) };
-        let input: Element<'_, Msg> = match fld {
-            Field::Region => {
-                let regions: Vec<String> = KNOWN_REGIONS.iter().map(|r| (*r).to_owned()).collect();
-                let selected = Some(f.value(fld).to_owned()).filter(|v| KNOWN_REGIONS.contains(&v.as_str()));
-                row![
-                    text_input(placeholder(fld, f.is_edit()), f.value(fld))
-                        .on_input(move |v| Msg::Input(fld, v))
-                        .on_submit(Msg::Save)
-                        .width(Length::FillPortion(2)),
-                    pick_list(regions, selected, move |v| Msg::Input(fld, v))
-                        .placeholder("pick")
-                        .width(Length::FillPortion(1)),
-                ]
-                .spacing(8)
-                .into()
-            }
-            Field::Assumer => {
-                let selected = Some(f.value(fld).to_owned()).filter(|v| !v.is_empty());
-                pick_list(role_chained::assumer_choices(f), selected, move |v| Msg::Input(fld, v))
-                    .placeholder("choose a session")
-                    .width(Length::Fill)
-                    .into()
-            }
-            Field::Profile if !f.profile_choices.is_empty() => row![
-                text_input(placeholder(fld, f.is_edit()), f.value(fld))
-                    .on_input(move |v| Msg::Input(fld, v))
-                    .on_submit(Msg::Save)
-                    .width(Length::FillPortion(2)),
-                pick_list(f.profile_choices.clone(), None::<String>, move |v| Msg::Input(fld, v))
-                    .placeholder("existing")
-                    .width(Length::FillPortion(1)),
-            ]
-            .spacing(8)
-            .into(),
-            _ => {
-                let mut t = text_input(placeholder(fld, f.is_edit()), f.value(fld))
-                    .on_input(move |v| Msg::Input(fld, v))
-                    .on_submit(Msg::Save)
-                    .secure(fld == Field::Secret);
-                if i == 0 {
-                    t = t.id(FIRST_INPUT);
-                }
-                t.into()
-            }
+    c = c.push(space().height(8)).push(cards).push(space().height(8));
+    c = c.push(
+        row![
+            button("Cancel").style(button::secondary).on_press(Msg::Cancel),
+            button("Continue")
+                .style(button::primary)
+                .on_press(Msg::Pick(CHOICES[at])),
+        ]
+        .spacing(10),
+    );
+    c.push(hint("↑ ↓ choose · Enter continues · Escape closes"))
+        .padding(20)
+        .into()
+}
+
+/// A kind's card: the page's colour with a hairline border; the highlighted one tinted with the
+/// accent and outlined in it.
+fn card_style(theme: &iced::Theme, status: button::Status, highlighted: bool) -> button::Style {
+    let p = theme.extended_palette();
+    let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
+    let (background, border) = if highlighted {
+        (p.primary.weak.color.scale_alpha(0.18), p.primary.base.color)
+    } else if hovered {
+        (p.background.weak.color, p.background.strong.color)
+    } else {
+        (p.background.base.color, p.background.strong.color)
+    };
+    button::Style {
+        background: Some(background.into()),
+        text_color: p.background.base.text,
+        border: iced::Border {
+            color: border,
+            width: if highlighted { 2.0 } else { 1.0 },
+            radius: 8.0.into(),
+        },
+        ..button::Style::default()
+    }
+}
+
+fn hint(s: &str) -> Element<'_, Msg> {
+    text(s).size(12).style(text::secondary).into()
+}
+
+fn title(f: &Form) -> String {
+    match (&f.editing, f.choice()) {
+        (Some(_), _) => format!("Edit {}", f.kind.title()),
+        (None, Some(c)) => format!("Add {}", c.title()),
+        (None, None) => "Add".into(),
+    }
+}
+
+fn session_form(f: &Form) -> Element<'_, Msg> {
+    let mut c = Column::new().spacing(14).padding(20);
+    let heading = text(title(f)).size(22);
+    c = c.push(if f.is_edit() {
+        Element::from(heading)
+    } else {
+        column![
+            button(text("← Back").size(13))
+                .style(button::text)
+                .padding(0)
+                .on_press(Msg::Back),
+            heading
+        ]
+        .spacing(6)
+        .into()
+    });
+    if f.kind == KindName::IamUser {
+        c = c.push(import_row(f));
+    }
+    for &fld in &f.fields() {
+        // Errors show once the field has a value, so an empty new form is not all red, and not
+        // while its suggestions are open (a region typed half-way is a search, not a mistake).
+        let searching = f.suggesting == Some(fld);
+        let err = if f.value(fld).is_empty() || searching {
+            None
+        } else {
+            f.error(fld)
         };
-        c = c.push(field(label(fld), input, err));
+        let mut parts = column![input(f, fld)].spacing(6);
+        if f.suggesting == Some(fld) {
+            parts = parts.push(picker::list(suggestions(f, fld), move |v| Msg::Suggested(fld, v)));
+        }
+        if let Some(n) = note(f, fld).filter(|_| err.is_none()) {
+            parts = parts.push(text(n).size(12).style(text::secondary));
+        }
+        if fld == Field::MfaDevice {
+            parts = parts.push(lookup(f));
+        }
+        c = c.push(field(label(fld), parts, err));
     }
     if let Some(e) = &f.error {
         c = c.push(banner(e.clone()));
     }
+    c.push(actions(f)).into()
+}
+
+/// "Import CSV…" and what the last import said.
+fn import_row(f: &Form) -> Element<'_, Msg> {
+    let mut r = row![
+        button(text("Import CSV…").size(13))
+            .style(button::secondary)
+            .on_press_maybe((!f.saving).then_some(Msg::ImportCsv))
+    ]
+    .spacing(10)
+    .align_y(Alignment::Center);
+    r = match &f.imported {
+        Some(Ok(file)) => r.push(text(format!("Keys filled from {file}")).size(12).style(text::success)),
+        Some(Err(e)) => r.push(text(e.clone()).size(12).style(text::danger)),
+        None => r.push(hint("the access-key file the IAM console downloads")),
+    };
+    r.into()
+}
+
+fn text_field(f: &Form, fld: Field) -> text_input::TextInput<'_, Msg> {
+    text_input(placeholder(fld, f.is_edit()), f.value(fld))
+        .on_input(move |v| Msg::Input(fld, v))
+        .on_submit(Msg::Save)
+        .secure(fld == Field::Secret)
+        .padding(8)
+}
+
+fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
+    match fld {
+        Field::Profile | Field::Region => {
+            picker::with_toggle(text_field(f, fld), f.suggesting == Some(fld), Msg::Browse(fld))
+        }
+        Field::MfaDevice => row![
+            text_field(f, fld).width(Length::Fill),
+            button(text("Find my MFA device").size(13))
+                .style(button::secondary)
+                .padding([8, 12])
+                .on_press_maybe(iam_user::can_find_mfa(f).then_some(Msg::FindMfa)),
+        ]
+        .spacing(6)
+        .into(),
+        Field::Assumer => {
+            let selected = Some(f.value(fld).to_owned()).filter(|v| !v.is_empty());
+            pick_list(role_chained::assumer_choices(f), selected, move |v| Msg::Input(fld, v))
+                .placeholder("choose a session")
+                .padding(8)
+                .width(Length::Fill)
+                .into()
+        }
+        _ => text_field(f, fld).into(),
+    }
+}
+
+/// "Find my MFA device": what IAM said.
+fn lookup(f: &Form) -> Element<'_, Msg> {
+    match &f.lookup {
+        Lookup::Idle if iam_user::can_find_mfa(f) => hint("IAM lists the devices of the keys below."),
+        Lookup::Idle => hint("With the access keys below typed in, IAM can list the devices."),
+        Lookup::Asking => hint("Asking IAM…"),
+        Lookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
+        Lookup::Found(devices) if devices.is_empty() => hint("IAM lists no MFA device for this user."),
+        Lookup::Found(devices) if devices.len() == 1 && devices[0] == f.value(Field::MfaDevice) => column![
+            text("✓ Filled in: the user's one MFA device in IAM")
+                .size(12)
+                .style(text::success),
+            text(devices[0].clone()).size(13),
+        ]
+        .spacing(2)
+        .into(),
+        Lookup::Found(devices) => {
+            let mut c = column![hint("MFA devices of this user:")].spacing(2);
+            for d in devices {
+                c = c.push(
+                    button(text(d.clone()).size(13))
+                        .style(button::text)
+                        .padding([2, 8])
+                        .on_press(Msg::Suggested(Field::MfaDevice, d.clone())),
+                );
+            }
+            c.into()
+        }
+    }
+}
+
+fn actions(f: &Form) -> Element<'_, Msg> {
     let save = button(text(if f.saving { "Saving…" } else { "Save" }))
         .style(button::primary)
         .on_press_maybe((f.is_valid() && !f.saving).then_some(Msg::Save));
-    c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10));
-    c = c.push(
-        text("Enter saves · Escape cancels · Tab moves between fields")
-            .size(12)
-            .style(text::secondary),
-    );
-    container(scrollable(c.padding(20)))
-        .width(Length::Fill)
-        .height(Length::Fill)
-        .into()
+    column![
+        row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10),
+        hint("Enter saves · Escape cancels · Tab moves between fields"),
+    ]
+    .spacing(10)
+    .into()
 }

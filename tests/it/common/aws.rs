@@ -17,30 +17,33 @@ pub struct Keys {
 /// Creates IAM user `name` and an access key for it in the shared moto (AWS CLI, dummy
 /// credentials). Names must be unique in the run: moto is shared and never reset.
 pub fn moto_user(name: &str) -> Keys {
-    let home = tempfile::tempdir().expect("temp dir");
-    let aws = |args: &[&str]| {
-        let mut cmd = Command::new("aws");
-        cmd.args(["--output", "json"]).args(args);
-        cmd.env("HOME", home.path())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", moto_url())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", home.path().join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN");
-        run(cmd, "", &format!("aws {}", args.join(" "))).ok()
-    };
-    aws(&["iam", "create-user", "--user-name", name]);
-    let out = aws(&["iam", "create-access-key", "--user-name", name]);
+    moto_aws(&["iam", "create-user", "--user-name", name]);
+    let out = moto_aws(&["iam", "create-access-key", "--user-name", name]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("create-access-key JSON");
     let key = &v["AccessKey"];
     Keys {
         id: key["AccessKeyId"].as_str().expect("AccessKeyId").to_owned(),
         secret: key["SecretAccessKey"].as_str().expect("SecretAccessKey").to_owned(),
     }
+}
+
+/// `aws ARGS --output json` against the shared moto as its admin (dummy credentials, no files
+/// of the caller's); the output of a run that must succeed.
+pub fn moto_aws(args: &[&str]) -> super::process::Out {
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new("aws");
+    cmd.args(["--output", "json"]).args(args);
+    cmd.env("HOME", home.path())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", moto_url())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    run(cmd, "", &format!("aws {}", args.join(" "))).ok()
 }
 
 /// Well-formed, random keys that no STS knows (for tests that never reach STS, or must be

@@ -222,19 +222,19 @@ impl Desktop {
 
     /// Keys (xdotool names: `Tab`, `Return`, `ctrl+a`) to the focused window.
     pub fn key(&self, keys: &[&str]) {
-        // iced moves the focus by a task that runs after the Tab's batch of events: keys sent
-        // right behind a Tab can still land in the field being left (seen on a loaded machine:
-        // a region typed twice). Nothing outside the window shows the move (the caret blinks),
-        // so each Tab gets a moment before the next key.
-        let is_tab = |k: &&str| k.eq_ignore_ascii_case("tab") || k.ends_with("+Tab");
-        for chunk in keys.split_inclusive(is_tab) {
-            let mut args = vec!["key", "--delay", "60"];
-            args.extend_from_slice(chunk);
-            self.xdotool(&args);
-            if chunk.last().is_some_and(is_tab) {
-                std::thread::sleep(Duration::from_millis(400));
-            }
-        }
+        let mut args = vec!["key", "--delay", "60"];
+        args.extend_from_slice(keys);
+        self.xdotool(&args);
+    }
+
+    /// `keys`, then `text` typed, by one xdotool run: no pause between them, so a window that
+    /// moved the focus by a task after the keys' batch of events would get the text in the
+    /// field it was leaving (the forms move it within the batch: `window/tab_focus.rs`).
+    pub fn key_type(&self, keys: &[&str], text: &str) {
+        let mut args = vec!["key", "--delay", "60"];
+        args.extend_from_slice(keys);
+        args.extend_from_slice(&["type", "--delay", "40", text]);
+        self.xdotool(&args);
     }
 
     /// Focuses `w` (there is no window manager) and types `text` into it.
@@ -324,6 +324,37 @@ impl Desktop {
                 return (shot, lines);
             }
         }
+    }
+
+    /// Waits (≤ `secs`) until `needle` shows in `w` and clicks its first word. Read plain, then
+    /// with a threshold (dark text on a grey button, which the plain read misses). The screen is
+    /// saved as step `step`.
+    #[track_caller]
+    pub fn click_text(&self, step: &str, w: &Win, needle: &str, secs: f64) {
+        let first = needle.split_whitespace().next().unwrap_or(needle);
+        let mut seen = vec![];
+        let word = wait_for(secs, || {
+            let shot = self.screenshot(step);
+            for filter in [&[][..], &["-threshold", "35%"][..]] {
+                let lines = super::ocr::read_filtered(&shot, w, filter);
+                if let Some(line) = lines.iter().find(|l| l.has(needle)) {
+                    let words = super::ocr::read_words(&shot, w, filter);
+                    let y = line.center().1;
+                    let hit = words
+                        .into_iter()
+                        .filter(|x| x.has(first) && (x.center().1 - y).abs() <= line.h)
+                        .min_by_key(|x| (x.center().1 - y).abs());
+                    if hit.is_some() {
+                        return hit;
+                    }
+                }
+                seen = lines;
+            }
+            None
+        });
+        let word = word.unwrap_or_else(|| panic!("no {needle:?} in {w:?}; read:\n{}", super::ocr::show(&seen)));
+        let (x, y) = word.center();
+        self.click(x, y);
     }
 
     /// Saves the whole screen as `target/screenshots/<test>-<step>.png`.
