@@ -63,7 +63,8 @@ pub struct App {
     overwrite_notified: std::collections::HashSet<(SessionId, String)>,
     sign_ins: SignIns,
     next_wake: Option<OffsetDateTime>,
-    dark: bool,
+    /// Whether the system prefers dark windows (Settings' appearance may overrule it).
+    system_dark: bool,
 }
 
 /// `keyhop` / `keyhop tray`.
@@ -118,11 +119,13 @@ pub fn run() -> ExitCode {
     .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
     .ok();
     crate::resume::watch(events.clone());
+    let told = events.clone();
+    crate::window::theme::system::watch(move |dark| told.send(External::SystemDark(dark)));
     let desktop = desktop::Native { tray, events };
     let app = App {
         _watch: watch,
         _instance: Some(instance),
-        dark: prefers_dark(),
+        system_dark: crate::window::theme::system::pinned().unwrap_or(false),
         ..App::new(engine, settings, Box::new(desktop), inbox)
     };
     let app = RefCell::new(Some(app));
@@ -148,18 +151,6 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Light or dark, read once (the theme-detection feature of iced polls, which would wake the
-/// tray several times a second). `KEYHOP_THEME=dark|light` overrides.
-fn prefers_dark() -> bool {
-    if let Ok(t) = std::env::var("KEYHOP_THEME") {
-        return t.eq_ignore_ascii_case("dark");
-    }
-    std::process::Command::new("gsettings")
-        .args(["get", "org.gnome.desktop.interface", "color-scheme"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dark"))
-}
-
 impl App {
     /// An app with no snapshot yet and no window open; `run` adds the file watch, the
     /// single-instance guard and the theme.
@@ -182,7 +173,7 @@ impl App {
             overwrite_notified: std::collections::HashSet::default(),
             sign_ins: SignIns::default(),
             next_wake: None,
-            dark: false,
+            system_dark: false,
         }
     }
 
@@ -192,7 +183,12 @@ impl App {
 
     #[allow(clippy::unnecessary_wraps)] // the signature iced asks for
     fn theme(&self, _id: window::Id) -> Option<Theme> {
-        Some(if self.dark { Theme::Dark } else { Theme::Light })
+        Some(crate::window::theme::iced_theme(self.dark()))
+    }
+
+    /// Whether the windows are dark: Settings' appearance, or the system's preference.
+    pub fn dark(&self) -> bool {
+        self.settings.appearance.is_dark(self.system_dark)
     }
 
     /// What needs the user, per session: what the app found (MFA due, a failed refresh, a

@@ -606,3 +606,27 @@ fn saved_settings_take_effect_only_once_written() {
     });
     assert_eq!(r.app.settings, new);
 }
+
+#[test]
+fn windows_follow_the_system_until_settings_choose_light_or_dark() {
+    use keyhop_core::settings::Appearance;
+    let mut r = rig();
+    assert!(!r.app.dark(), "light until the system says otherwise");
+    r.send(Message::External(External::SystemDark(true)));
+    assert!(r.app.dark(), "the system's preference, by default");
+    r.send(Message::AutostartRead(false));
+    let window = r.settings_window().unwrap();
+    let light = Settings {
+        appearance: Appearance::Light,
+        ..Settings::default()
+    };
+    r.send(Message::SettingsSaved {
+        window,
+        settings: Box::new(light),
+        result: Ok(()),
+    });
+    assert!(!r.app.dark(), "Settings' choice overrules the system");
+    r.send(Message::External(External::SystemDark(false)));
+    r.send(Message::External(External::SystemDark(true)));
+    assert!(!r.app.dark(), "and keeps doing so when the system changes");
+}

@@ -142,6 +142,10 @@ impl App {
             },
             External::EnterMfa { session_id } => self.open_mfa(&session_id),
             External::Resumed => Task::batch([self.tick(), self.check_key_ages()]),
+            External::SystemDark(dark) => {
+                self.system_dark = dark;
+                Task::none()
+            }
         }
     }
 

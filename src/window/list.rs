@@ -3,7 +3,7 @@
 //! filters as you type (alias, profile, account, role); IAM Identity Center connections sit on
 //! top with Sign in and Sync.
 
-use iced::widget::{button, column, container, row, scrollable, text, text_input};
+use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length};
 use keyhop_core::SessionView;
 use keyhop_core::engine::ConnectionView;
@@ -14,7 +14,8 @@ use std::collections::HashMap;
 
 use keyhop_core::sso::ConnectionId;
 
-use super::widgets::banner;
+use super::theme::styles;
+use super::widgets::{banner, input, page};
 use crate::present::{Attention, Status, key_age};
 
 #[derive(Debug, Clone, Default)]
@@ -96,7 +97,7 @@ impl List {
         attention: &HashMap<SessionId, Attention>,
         now: OffsetDateTime,
     ) -> Element<'a, Msg> {
-        let search = text_input("Search alias, profile, account, role…", &self.query)
+        let search = input("Search alias, profile, account, role…", &self.query)
             .id(SEARCH_INPUT)
             .on_input(Msg::Search);
         let mut rows = column![].spacing(6);
@@ -106,12 +107,12 @@ impl List {
         if sessions.is_empty() {
             rows = rows.push(
                 text("No sessions yet. Add an IAM user with its access keys, then chain roles on top of it, or add an SSO connection.")
-                    .style(text::secondary),
+                    .style(styles::text_muted),
             );
         }
         let shown: Vec<&SessionView> = sessions.iter().filter(|s| s.matches(&self.query)).collect();
         if !sessions.is_empty() && shown.is_empty() {
-            rows = rows.push(text(format!("No session matches {:?}.", self.query)).style(text::secondary));
+            rows = rows.push(text(format!("No session matches {:?}.", self.query)).style(styles::text_muted));
         }
         for s in shown.iter().take(MAX_ROWS) {
             let row = Row {
@@ -127,7 +128,7 @@ impl List {
                     "{} more match; type in the search box to narrow the list.",
                     shown.len() - MAX_ROWS
                 ))
-                .style(text::secondary),
+                .style(styles::text_muted),
             );
         }
         let mut c = column![header(), search].spacing(12);
@@ -135,7 +136,7 @@ impl List {
             c = c.push(banner(e.clone()));
         }
         c = c.push(scrollable(rows).height(Length::Fill));
-        container(c.padding(16)).width(Length::Fill).height(Length::Fill).into()
+        page(c)
     }
 }
 
@@ -143,9 +144,9 @@ fn header<'a>() -> Element<'a, Msg> {
     row![
         text("Sessions").size(22).width(Length::Fill),
         button("Add SSO connection…")
-            .style(button::secondary)
+            .style(styles::button_secondary)
             .on_press(Msg::AddSso),
-        button("Add session…").style(button::primary).on_press(Msg::Add),
+        button("Add session…").style(styles::button_primary).on_press(Msg::Add),
     ]
     .spacing(8)
     .align_y(Alignment::Center)
@@ -160,19 +161,19 @@ fn connection_row(c: &ConnectionView) -> Element<'_, Msg> {
             text(format!("IAM Identity Center · {}", c.name)).size(15),
             text(format!("{} · {} · {} session(s)", c.start_url, state, c.sessions))
                 .size(12)
-                .style(text::secondary),
+                .style(styles::text_muted),
         ]
         .width(Length::Fill),
         button("Sign in")
-            .style(button::secondary)
+            .style(styles::button_secondary)
             .on_press(Msg::SignIn(c.id.clone())),
         button("Sync")
-            .style(button::secondary)
+            .style(styles::button_secondary)
             .on_press(Msg::Sync(c.id.clone())),
     ]
     .spacing(8)
     .align_y(Alignment::Center);
-    container(line).padding(8).style(container::bordered_box).into()
+    container(line).padding(8).style(styles::card).into()
 }
 
 /// What one session's row needs beyond the session.
@@ -195,39 +196,39 @@ impl Row<'_> {
                 text(s.alias.as_str()).size(16),
                 text(format!("{kind} · profile {} · {}", s.profile, s.region))
                     .size(12)
-                    .style(text::secondary),
+                    .style(styles::text_muted),
             ]
             .width(Length::Fill),
             text(status)
                 .size(13)
                 .width(Length::Fixed(170.0))
                 .style(if self.attention.is_some() {
-                    text::warning
+                    styles::text_warning
                 } else {
                     text::default
                 }),
             self.toggle(s),
             // Shown on every row (the columns stay aligned), usable while the session runs.
             button("Console")
-                .style(button::secondary)
+                .style(styles::button_secondary)
                 .on_press_maybe((s.is_active() && !self.busy).then(|| Msg::Console(s.id.clone()))),
             button(if s.pinned { "Unpin" } else { "Pin" })
-                .style(button::secondary)
+                .style(styles::button_secondary)
                 .on_press(Msg::Pin(s.id.clone(), !s.pinned)),
             button("Edit")
-                .style(button::secondary)
+                .style(styles::button_secondary)
                 .on_press(Msg::Edit(s.id.clone())),
             button(text(if self.confirming_delete {
                 "Really delete?"
             } else {
                 "Delete"
             }))
-            .style(button::danger)
+            .style(styles::button_danger)
             .on_press_maybe((!self.busy).then(|| Msg::Delete(s.id.clone()))),
         ]
         .spacing(8)
         .align_y(Alignment::Center);
-        container(line).padding(8).style(container::rounded_box).into()
+        container(line).padding(8).style(styles::card).into()
     }
 
     /// Start or Stop; for a session whose MFA code is due it asks for the code (the app opens
@@ -242,9 +243,9 @@ impl Row<'_> {
         button(text(label).center().width(Length::Fill))
             .width(Length::Fixed(64.0))
             .style(if s.is_active() {
-                button::secondary
+                styles::button_secondary
             } else {
-                button::success
+                styles::button_primary
             })
             .on_press_maybe((!self.busy).then(|| Msg::Toggle(s.id.clone())))
             .into()

@@ -6,6 +6,7 @@ pub mod list;
 pub mod mfa;
 pub mod settings;
 pub mod sso_form;
+pub mod theme;
 mod widgets;
 
 pub use form::{FIRST_INPUT, view as form_view};
