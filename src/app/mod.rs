@@ -6,6 +6,7 @@
 mod desktop;
 pub mod external;
 mod failure;
+mod list_window;
 mod message;
 mod scheduler;
 mod sessions;
@@ -236,15 +237,16 @@ impl App {
 
     fn view(&self, id: window::Id) -> Element<'_, Message> {
         match self.windows.get(&id) {
-            Some(Window::List(l)) => l
-                .view(
-                    self.sessions(),
-                    self.snapshot.as_ref().map_or(&[], |s| &s.connections),
-                    self.busy.ids(),
-                    &self.shown_attention(),
-                    OffsetDateTime::now_utc(),
-                )
-                .map(move |m| Message::List(id, m)),
+            Some(Window::List(l)) => {
+                let data = crate::window::list::Data {
+                    sessions: self.sessions(),
+                    connections: self.snapshot.as_ref().map_or(&[], |s| s.connections.as_slice()),
+                    busy: self.busy.ids(),
+                    attention: self.shown_attention(),
+                    now: OffsetDateTime::now_utc(),
+                };
+                l.view(&data).map(move |m| Message::List(id, m))
+            }
             Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
             Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
             Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),
@@ -259,12 +261,18 @@ impl App {
             window::close_events().map(Message::WindowClosed),
         ];
         if !self.windows.is_empty() {
-            subs.push(iced::event::listen_with(|event, _status, window| match event {
-                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => {
-                    Some(Message::Key { window, key, modifiers })
-                }
+            subs.push(iced::event::listen_with(|event, status, window| match event {
+                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => Some(Message::Key {
+                    window,
+                    key,
+                    modifiers,
+                    captured: status == iced::event::Status::Captured,
+                }),
                 _ => None,
             }));
+        }
+        if let Some(every) = self.countdown() {
+            subs.push(iced::time::every(every).map(|_| Message::Redraw));
         }
         // No timer at all while nothing is active: an idle tray sleeps until an event.
         if let Some(at) = self.next_wake {

@@ -41,8 +41,8 @@ impl Window {
     pub fn settings(&self) -> iced::window::Settings {
         use iced::{Size, window};
         let (size, min) = match self {
-            // Wide enough for a row's description on one line beside its six buttons.
-            Window::List(_) => (Size::new(860.0, 480.0), Size::new(560.0, 300.0)),
+            // Wide enough for a row's names, chips, status and Start/Stop on one line.
+            Window::List(_) => (Size::new(920.0, 640.0), Size::new(760.0, 360.0)),
             Window::Form(_) => (Size::new(520.0, 640.0), Size::new(420.0, 420.0)),
             Window::Mfa(_) => (Size::new(380.0, 230.0), Size::new(320.0, 200.0)),
             Window::Settings(_) => (Size::new(480.0, 560.0), Size::new(400.0, 420.0)),

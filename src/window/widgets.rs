@@ -5,15 +5,16 @@ use iced::{Alignment, Element, Font, Length, font};
 
 use super::theme::styles::{self, Kind};
 
-/// Headings and labels.
-pub const SEMIBOLD: Font = Font {
-    weight: font::Weight::Semibold,
+/// Headings and labels (bold: a semibold face is rarely installed, and the fallback for a
+/// missing weight can be another family altogether).
+pub const BOLD: Font = Font {
+    weight: font::Weight::Bold,
     ..Font::DEFAULT
 };
 
 /// A labelled input with its validation message underneath.
 pub fn field<'a, M: 'a>(label: &'a str, input: impl Into<Element<'a, M>>, error: Option<String>) -> Element<'a, M> {
-    let mut c = column![text(label).size(13).font(SEMIBOLD), input.into()].spacing(6);
+    let mut c = column![text(label).size(13).font(BOLD), input.into()].spacing(6);
     if let Some(e) = error {
         c = c.push(text(e).size(12).style(styles::text_error));
     }
@@ -41,7 +42,7 @@ pub fn notice<'a, M: 'a>(message: String, kind: Kind) -> Element<'a, M> {
 
 /// A window's title line.
 pub fn title<'a>(s: impl text::IntoFragment<'a>) -> iced::widget::Text<'a> {
-    text(s).size(20).font(SEMIBOLD)
+    text(s).size(20).font(BOLD)
 }
 
 /// A secondary line (hints, descriptions).

@@ -76,7 +76,10 @@ mod tests {
                 assert!(contrast(p.text, bg) >= 7.0, "text on {bg:?}");
                 assert!(contrast(p.muted, bg) >= 4.5, "muted text on {bg:?}");
             }
-            for t in [p.success, p.warning, p.error, p.neutral, p.accent] {
+            for t in [p.success, p.warning, p.error, p.neutral, p.accent]
+                .iter()
+                .chain(&p.kinds)
+            {
                 assert!(contrast(t.text, t.fill) >= 4.5, "chip {t:?}");
             }
             assert!(contrast(p.on_primary, p.primary) >= 3.0);

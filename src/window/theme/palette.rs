@@ -38,6 +38,8 @@ pub struct Palette {
     pub error: Tone,
     pub neutral: Tone,
     pub accent: Tone,
+    /// The kind badges: IAM user, role chained, IAM Identity Center, SAML.
+    pub kinds: [Tone; 4],
 }
 
 const fn rgb(hex: u32) -> Color {
@@ -76,6 +78,12 @@ pub const LIGHT: Palette = Palette {
     error: tone(0xFEE2E2, 0x991B1B),
     neutral: tone(0xECEEF1, 0x4B5563),
     accent: tone(0xE0E7FF, 0x3730A3),
+    kinds: [
+        tone(0xDBEAFE, 0x1E40AF),
+        tone(0xEDE9FE, 0x5B21B6),
+        tone(0xFFEDD5, 0x9A3412),
+        tone(0xCCFBF1, 0x115E59),
+    ],
 };
 
 pub const DARK: Palette = Palette {
@@ -97,4 +105,10 @@ pub const DARK: Palette = Palette {
     error: tone(0x4A1616, 0xFCA5A5),
     neutral: tone(0x2A2E36, 0xC3C9D1),
     accent: tone(0x262D52, 0xC7D2FE),
+    kinds: [
+        tone(0x1E3A5F, 0xBFDBFE),
+        tone(0x35285A, 0xDDD6FE),
+        tone(0x4A2A12, 0xFED7AA),
+        tone(0x123F3B, 0x99F6E4),
+    ],
 };

@@ -1,6 +1,5 @@
 //! The widget styles, as functions iced calls with the theme and the widget's status:
 //! `.style(styles::button_primary)`, `.style(styles::chip(Kind::Success))`.
-#![allow(dead_code)] // the session list (rows, chips, its context menu) and the forms take these up
 
 use iced::widget::{button, container, text, text_input};
 use iced::{Background, Border, Color, Shadow, Theme, Vector};
@@ -19,6 +18,8 @@ pub enum Kind {
     Error,
     Neutral,
     Accent,
+    /// A session kind's badge, by `KindName` order (`palette.kinds`).
+    Session(usize),
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
             Kind::Error => p.error,
             Kind::Neutral => p.neutral,
             Kind::Accent => p.accent,
+            Kind::Session(i) => p.kinds[i % p.kinds.len()],
         }
     }
 }
@@ -154,14 +156,37 @@ pub fn filter_chip(on: bool) -> impl Fn(&Theme, button::Status) -> button::Style
 
 /// A small rounded label (status, profile, region).
 pub fn chip(kind: Kind) -> impl Fn(&Theme) -> container::Style {
+    badge(kind, 999.0)
+}
+
+/// A filled shape in a tone: chips (round ends), kind badges (rounded squares).
+pub fn badge(kind: Kind, radius: f32) -> impl Fn(&Theme) -> container::Style {
     move |theme| {
         let t = kind.of(palette(theme));
         container::Style {
             text_color: Some(t.text),
             background: Some(Background::Color(t.fill)),
-            border: border(Color::TRANSPARENT, 0.0, 999.0),
+            border: border(Color::TRANSPARENT, 0.0, radius),
             ..container::Style::default()
         }
+    }
+}
+
+/// A heading over a group of rows.
+pub fn text_heading(theme: &Theme) -> text::Style {
+    text_muted(theme)
+}
+
+/// The dimmed window behind a menu or a confirmation.
+pub fn scrim(theme: &Theme) -> container::Style {
+    let dark = theme.extended_palette().is_dark;
+    container::Style {
+        background: Some(Background::Color(Color::BLACK.scale_alpha(if dark {
+            0.55
+        } else {
+            0.3
+        }))),
+        ..container::Style::default()
     }
 }
 
