@@ -54,6 +54,9 @@ impl App {
             Message::Tick => self.tick(),
             Message::WindowClosed(id) => {
                 self.windows.remove(&id);
+                if self.windows.is_empty() {
+                    return super::list_window::give_back_memory();
+                }
                 Task::none()
             }
             Message::List(id, msg) => self.list_msg(id, msg),

@@ -14,6 +14,7 @@ mod console;
 mod credential_process;
 mod desktop_autostart;
 mod desktop_form;
+mod desktop_list;
 mod desktop_mfa;
 mod desktop_notify;
 mod desktop_sso;
