@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The tray's idle cost: memory (RSS, and private/anonymous from /proc/PID/smaps_rollup) with no
-# window open and with the session list open, and wakeups per second over an idle period
-# (voluntary + involuntary context switches summed over all threads), both ways.
+# The tray's idle cost with $KEYHOP_BENCH_SESSIONS sessions (default 300): memory (RSS, and
+# private/anonymous from /proc/PID/smaps_rollup) with no window open, with the session list
+# open, and after it closed again; how long the list takes to open (request to mapped, and to
+# drawn); wakeups per second over an idle period (voluntary + involuntary context switches
+# summed over all threads), with and without the window.
 # Needs an X display with a tray host and a D-Bus session with a Secret Service and a
 # notification daemon: run it through `cargo xtask bench-tray`.
 set -euo pipefail
@@ -10,6 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${KEYHOP_BIN:-$root/target/release/keyhop}
 out=${KEYHOP_BENCH_OUT:-$root/target/bench}
 idle=${KEYHOP_IDLE_SECONDS:-60}
+sessions=${KEYHOP_BENCH_SESSIONS:-300}
 [ -x "$bin" ] || { echo "no $bin: cargo build --release -p keyhop" >&2; exit 1; }
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -20,11 +23,13 @@ export HOME=$work/home KEYHOP_HOME=$work/keyhop AWS_SHARED_CREDENTIALS_FILE=$wor
 export XDG_CONFIG_HOME=$HOME/.config KEYHOP_THEME=light AWS_EC2_METADATA_DISABLED=true
 mkdir -p "$HOME/.aws"
 
-# A realistic menu: two sessions (keys are only stored, never used while idle).
+# A user and roles chained from it (keys are only stored, never used while idle).
 echo "bench/secret/key/0123456789abcdefghijklm" | "$bin" session add iam-user --alias bench-user --profile bench \
     --region eu-west-1 --access-key-id AKIABENCHBENCHBENCH1 >/dev/null
-"$bin" session add role-chained --alias bench-admin --profile bench-admin --region eu-west-1 \
-    --role-arn arn:aws:iam::123456789012:role/Admin --role-session-name bench --assumer bench-user >/dev/null
+for i in $(seq 2 "$sessions"); do
+  "$bin" session add role-chained --alias "bench-role-$i" --profile "bench-role-$i" --region eu-west-1 \
+      --role-arn "arn:aws:iam::123456789012:role/Role$i" --role-session-name bench --assumer bench-user >/dev/null
+done
 
 "$bin" tray 2>"$work/tray.log" & pid=$!
 # Wait until the icon is embedded in the tray host (then the tray is fully up).
@@ -60,16 +65,40 @@ wakeups() { # context switches per second over $idle seconds; a thread born mean
 echo "no window:          $(mem)" | tee "$out/tray_idle.txt"
 echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"
 
-# Open the session list the way a second `keyhop tray` does, then measure again.
+list_window() { # the session list's window id, once mapped at full size
+  local w
+  for w in $(xdotool search --onlyvisible --name "^keyhop$" 2>/dev/null); do
+    xdotool getwindowgeometry "$w" 2>/dev/null | grep -q 'Geometry: [0-9]\{3,\}x' && { echo "$w"; return 0; }
+  done
+  return 1
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# Open the session list the way a second `keyhop tray` does (that process's start and its
+# message to the tray are part of the time), then measure again.
+t0=$(date +%s%N)
 "$bin" tray >/dev/null
-opened=
-for _ in $(seq 50); do
-  xdotool search --onlyvisible --name "^keyhop$" getwindowgeometry %@ 2>/dev/null | grep -q 'Geometry: [0-9]\{3,\}x' && { opened=1; break; }
-  sleep 0.1
+win=
+for _ in $(seq 1000); do win=$(list_window) && break; sleep 0.005; done
+[ -n "$win" ] || { echo "the session list did not open" >&2; exit 1; }
+mapped=$(ms_since "$t0")
+# Drawn: the window is no longer one flat colour (a screenshot takes ~20 ms: the figure is an
+# upper bound within that).
+drawn=
+for _ in $(seq 200); do
+  sd=$(import -window "$win" -format '%[fx:standard_deviation]' info: 2>/dev/null || echo 0)
+  awk -v s="$sd" 'BEGIN{exit !(s > 0.01)}' && { drawn=$(ms_since "$t0"); break; }
 done
-[ -n "$opened" ] || { echo "the session list did not open" >&2; exit 1; }
+echo "list opens:         mapped after ${mapped} ms, drawn after ${drawn:-?} ms ($sessions sessions)" | tee -a "$out/tray_idle.txt"
 sleep 2
 echo "session list open:  $(mem)" | tee -a "$out/tray_idle.txt"
 echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"
+
+# Escape closes the list (its search is empty); the tray should give the window's memory back.
+xdotool windowfocus --sync "$win" key Escape
+for _ in $(seq 100); do list_window >/dev/null || break; sleep 0.05; done
+list_window >/dev/null && { echo "Escape did not close the session list" >&2; exit 1; }
+sleep 3
+echo "list closed again:  $(mem)" | tee -a "$out/tray_idle.txt"
 kill -0 $pid || { echo "the tray died:" >&2; cat "$work/tray.log" >&2; exit 1; }
 echo "results: $out/tray_idle.txt"

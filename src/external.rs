@@ -26,6 +26,8 @@ pub enum External {
     // Only Linux notices a resume (logind, src/resume.rs); elsewhere the minute tick does.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Resumed,
+    /// The system's light/dark preference, at start and on each change (`true`: dark).
+    SystemDark(bool),
     /// "Enter MFA code" on a notification.
     EnterMfa {
         session_id: SessionId,

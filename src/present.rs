@@ -75,21 +75,76 @@ impl Status {
             Status::Inactive => format!("○ {head}"),
         }
     }
+}
 
-    #[cfg_attr(not(feature = "desktop"), allow(dead_code))]
-    /// The list window's status column.
-    pub fn list_text(self) -> String {
+/// How a status chip looks, without naming a colour (the windows' theme picks it).
+#[cfg_attr(not(feature = "desktop"), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Caution,
+    Bad,
+    Neutral,
+    Busy,
+}
+
+#[cfg_attr(not(feature = "desktop"), allow(dead_code))]
+impl Status {
+    /// The list window's status chip: a few words, the time left counting down (seconds in
+    /// the last two minutes), and its tone.
+    pub fn chip(self) -> (String, Tone) {
         match self {
-            Status::Working => "working…".to_owned(),
-            Status::SignInNeeded => "sign-in needed".to_owned(),
-            Status::MfaDue { left: Some(left) } => format!("MFA code needed · {} left", remaining(left)),
-            Status::RefreshFailed { running: true } => "refresh failed, retrying".to_owned(),
-            Status::Expired => "expired".to_owned(),
-            Status::Active { left } => format!("active · {} left", remaining(left)),
+            Status::Working => ("Working…".to_owned(), Tone::Busy),
+            Status::SignInNeeded => ("Sign-in needed".to_owned(), Tone::Caution),
+            Status::MfaDue { left: Some(left) } => (format!("MFA due · {}", remaining_live(left)), Tone::Caution),
+            Status::RefreshFailed { running: true } => ("Refresh failed".to_owned(), Tone::Bad),
+            Status::Expired => ("Expired".to_owned(), Tone::Bad),
+            Status::Active { left } => (format!("{} left", remaining_live(left)), Tone::Good),
             Status::MfaDue { left: None } | Status::RefreshFailed { running: false } | Status::Inactive => {
-                "inactive".to_owned()
+                ("Inactive".to_owned(), Tone::Neutral)
             }
         }
+    }
+
+    /// Whether the time left needs a redraw every second (under two minutes) rather than
+    /// every minute.
+    pub fn counts_seconds(self) -> bool {
+        match self {
+            Status::Active { left } | Status::MfaDue { left: Some(left) } => left < time::Duration::minutes(2),
+            _ => false,
+        }
+    }
+}
+
+/// Why a session wants the user, each in a few words, for the ⚠ of its list row: the MFA
+/// code or sign-in its next refresh needs, a failed refresh, an old access key, a profile
+/// the AWS config shadows.
+#[cfg_attr(not(feature = "desktop"), allow(dead_code))]
+pub fn warnings(s: &SessionView, attention: Option<&Attention>) -> Vec<String> {
+    let mut out = Vec::new();
+    match attention {
+        Some(Attention::MfaDue) => out.push("MFA code needed soon".to_owned()),
+        Some(Attention::SignInNeeded(_)) => out.push("sign-in needed".to_owned()),
+        Some(Attention::RefreshFailed(why)) => out.push(format!("refresh failed: {why}")),
+        None => {}
+    }
+    if let (Some(days), true) = (s.access_key_age_days, s.key_rotation_due) {
+        out.push(format!("access key {days} days old, rotate it"));
+    }
+    if let Some(keys) = &s.shadowed_by {
+        out.push(format!("profile shadowed by config ({})", keys.join(", ")));
+    }
+    out
+}
+
+/// "42s", "1m 05s" in the last two minutes; else as [`remaining`].
+#[cfg_attr(not(feature = "desktop"), allow(dead_code))]
+pub fn remaining_live(d: time::Duration) -> String {
+    let secs = d.whole_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..120 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => remaining(d),
     }
 }
 
@@ -139,16 +194,16 @@ mod tests {
                 false,
                 "active (1h 30m left)",
                 "● w · 1h 30m left",
-                "active · 1h 30m left",
+                "1h 30m left",
             ),
-            (&running, None, true, "inactive", "… w (working)", "working…"),
+            (&running, None, true, "inactive", "… w (working)", "Working…"),
             (
                 &running,
                 Some(&failed),
                 false,
                 "inactive",
                 "⚠ w · refresh failed",
-                "refresh failed, retrying",
+                "Refresh failed",
             ),
             (
                 &running,
@@ -156,7 +211,7 @@ mod tests {
                 false,
                 "inactive",
                 "⚠ w · MFA code needed",
-                "MFA code needed · 1h 30m left",
+                "MFA due · 1h 30m",
             ),
             (
                 &idle,
@@ -164,9 +219,9 @@ mod tests {
                 false,
                 "inactive",
                 "⚠ w · sign-in needed",
-                "sign-in needed",
+                "Sign-in needed",
             ),
-            (&idle, None, false, "inactive", "○ w", "inactive"),
+            (&idle, None, false, "inactive", "○ w", "Inactive"),
         ];
         for (s, attention, busy, table, menu, list) in cases {
             let st = Status::of(s, attention, busy, now);
@@ -174,7 +229,7 @@ mod tests {
                 (
                     st.table_text().as_str(),
                     st.menu_line("w").as_str(),
-                    st.list_text().as_str()
+                    st.chip().0.as_str()
                 ),
                 (table, menu, list),
                 "{st:?}"
@@ -183,6 +238,45 @@ mod tests {
         let expired = Status::of(&view(Some(Duration::seconds(-1)), now), None, false, now);
         assert_eq!(expired, Status::Expired);
         assert_eq!(expired.table_text(), "expired");
+    }
+
+    #[test]
+    fn the_list_chip_counts_seconds_only_in_the_last_two_minutes() {
+        let now = OffsetDateTime::now_utc();
+        let chip = |left: Duration| Status::of(&view(Some(left), now), None, false, now);
+        assert_eq!(chip(Duration::minutes(42)).chip(), ("42m left".to_owned(), Tone::Good));
+        assert!(!chip(Duration::minutes(42)).counts_seconds());
+        assert_eq!(chip(Duration::seconds(65)).chip().0, "1m 05s left");
+        assert!(chip(Duration::seconds(65)).counts_seconds());
+        assert_eq!(chip(Duration::seconds(9)).chip().0, "9s left");
+        assert_eq!(chip(Duration::seconds(-1)).chip(), ("Expired".to_owned(), Tone::Bad));
+        assert_eq!(
+            Status::of(&view(None, now), None, false, now).chip(),
+            ("Inactive".to_owned(), Tone::Neutral)
+        );
+        assert_eq!(Status::of(&view(None, now), None, true, now).chip().1, Tone::Busy);
+    }
+
+    #[test]
+    fn warnings_name_each_reason() {
+        let now = OffsetDateTime::now_utc();
+        let mut v = view(None, now);
+        assert!(warnings(&v, None).is_empty());
+        v.access_key_age_days = Some(95);
+        v.key_rotation_due = true;
+        v.shadowed_by = Some(vec!["role_arn".into()]);
+        assert_eq!(
+            warnings(&v, Some(&Attention::MfaDue)),
+            [
+                "MFA code needed soon",
+                "access key 95 days old, rotate it",
+                "profile shadowed by config (role_arn)"
+            ]
+        );
+        v.key_rotation_due = false;
+        v.shadowed_by = None;
+        let failed = Attention::RefreshFailed("keyring locked".into());
+        assert_eq!(warnings(&v, Some(&failed)), ["refresh failed: keyring locked"]);
     }
 
     #[test]

@@ -123,6 +123,15 @@ pub enum Message {
         window: window::Id,
         key: iced::keyboard::Key,
         modifiers: iced::keyboard::Modifiers,
+        /// A widget (the focused text input) used the key already.
+        captured: bool,
+    },
+    /// The session list's countdown: redraw the time left.
+    Redraw,
+    /// An access key rotation from the session list finished: (alias, what it did).
+    Rotated {
+        alias: String,
+        result: Result<String, Failure>,
     },
     /// Look for profiles another program overwrote.
     CheckOverwrites,

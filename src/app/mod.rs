@@ -5,6 +5,7 @@
 
 mod desktop;
 mod failure;
+mod list_window;
 mod message;
 mod scheduler;
 mod sessions;
@@ -62,7 +63,8 @@ pub struct App {
     overwrite_notified: std::collections::HashSet<(SessionId, String)>,
     sign_ins: SignIns,
     next_wake: Option<OffsetDateTime>,
-    dark: bool,
+    /// Whether the system prefers dark windows (Settings' appearance may overrule it).
+    system_dark: bool,
 }
 
 /// `keyhop` / `keyhop tray`.
@@ -117,11 +119,13 @@ pub fn run() -> ExitCode {
     .map_err(|e| tracing::warn!(error = %e, "cannot watch files; changes from the CLI show on the next minute"))
     .ok();
     crate::resume::watch(events.clone());
+    let told = events.clone();
+    crate::window::theme::system::watch(move |dark| told.send(External::SystemDark(dark)));
     let desktop = desktop::Native { tray, events };
     let app = App {
         _watch: watch,
         _instance: Some(instance),
-        dark: prefers_dark(),
+        system_dark: crate::window::theme::system::pinned().unwrap_or(false),
         ..App::new(engine, settings, Box::new(desktop), inbox)
     };
     let app = RefCell::new(Some(app));
@@ -147,18 +151,6 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Light or dark, read once (the theme-detection feature of iced polls, which would wake the
-/// tray several times a second). `KEYHOP_THEME=dark|light` overrides.
-fn prefers_dark() -> bool {
-    if let Ok(t) = std::env::var("KEYHOP_THEME") {
-        return t.eq_ignore_ascii_case("dark");
-    }
-    std::process::Command::new("gsettings")
-        .args(["get", "org.gnome.desktop.interface", "color-scheme"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("dark"))
-}
-
 impl App {
     /// An app with no snapshot yet and no window open; `run` adds the file watch, the
     /// single-instance guard and the theme.
@@ -181,7 +173,7 @@ impl App {
             overwrite_notified: std::collections::HashSet::default(),
             sign_ins: SignIns::default(),
             next_wake: None,
-            dark: false,
+            system_dark: false,
         }
     }
 
@@ -191,7 +183,12 @@ impl App {
 
     #[allow(clippy::unnecessary_wraps)] // the signature iced asks for
     fn theme(&self, _id: window::Id) -> Option<Theme> {
-        Some(if self.dark { Theme::Dark } else { Theme::Light })
+        Some(crate::window::theme::iced_theme(self.dark()))
+    }
+
+    /// Whether the windows are dark: Settings' appearance, or the system's preference.
+    pub fn dark(&self) -> bool {
+        self.settings.appearance.is_dark(self.system_dark)
     }
 
     /// What needs the user, per session: what the app found (MFA due, a failed refresh, a
@@ -239,15 +236,16 @@ impl App {
 
     fn view(&self, id: window::Id) -> Element<'_, Message> {
         match self.windows.get(&id) {
-            Some(Window::List(l)) => l
-                .view(
-                    self.sessions(),
-                    self.snapshot.as_ref().map_or(&[], |s| &s.connections),
-                    self.busy.ids(),
-                    &self.shown_attention(),
-                    OffsetDateTime::now_utc(),
-                )
-                .map(move |m| Message::List(id, m)),
+            Some(Window::List(l)) => {
+                let data = crate::window::list::Data {
+                    sessions: self.sessions(),
+                    connections: self.snapshot.as_ref().map_or(&[], |s| s.connections.as_slice()),
+                    busy: self.busy.ids(),
+                    attention: self.shown_attention(),
+                    now: OffsetDateTime::now_utc(),
+                };
+                l.view(&data).map(move |m| Message::List(id, m))
+            }
             Some(Window::Form(f)) => crate::window::form_view(f).map(move |m| Message::Form(id, m)),
             Some(Window::Mfa(m)) => m.view().map(move |msg| Message::Mfa(id, msg)),
             Some(Window::Settings(s)) => s.view().map(move |m| Message::Settings(id, m)),
@@ -267,11 +265,17 @@ impl App {
                     key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Tab),
                     ..
                 }) if status == iced::event::Status::Captured => None,
-                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => {
-                    Some(Message::Key { window, key, modifiers })
-                }
+                iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => Some(Message::Key {
+                    window,
+                    key,
+                    modifiers,
+                    captured: status == iced::event::Status::Captured,
+                }),
                 _ => None,
             }));
+        }
+        if let Some(every) = self.countdown() {
+            subs.push(iced::time::every(every).map(|_| Message::Redraw));
         }
         // No timer at all while nothing is active: an idle tray sleeps until an event.
         if let Some(at) = self.next_wake {

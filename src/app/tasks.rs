@@ -326,6 +326,31 @@ impl App {
         )
     }
 
+    /// Rotates an IAM user's access key (IAM calls: on the blocking pool like every engine call).
+    pub(super) fn rotate(&self, id: SessionId) -> Task<Message> {
+        let Some(alias) = self.sessions().iter().find(|s| s.id == id).map(|s| s.alias.to_string()) else {
+            return Task::none();
+        };
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                off_runtime(&e, move |e| async move { e.rotate(&id).await })
+                    .await
+                    .map(|out| {
+                        format!(
+                            "{} is in the keyring and works; {} is deactivated and deleted.",
+                            out.new_key, out.old_key
+                        )
+                    })
+                    .map_err(Failure::from)
+            },
+            move |result| Message::Rotated {
+                alias: alias.clone(),
+                result,
+            },
+        )
+    }
+
     pub(super) fn remove(&self, list: window::Id, id: SessionId) -> Task<Message> {
         let e = Arc::clone(&self.engine);
         Task::perform(

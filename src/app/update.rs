@@ -54,6 +54,9 @@ impl App {
             Message::Tick => self.tick(),
             Message::WindowClosed(id) => {
                 self.windows.remove(&id);
+                if self.windows.is_empty() {
+                    return super::list_window::give_back_memory();
+                }
                 Task::none()
             }
             Message::List(id, msg) => self.list_msg(id, msg),
@@ -73,7 +76,14 @@ impl App {
                 settings,
                 result,
             } => self.settings_saved(window, *settings, result),
-            Message::Key { window, key, modifiers } => self.key(window, &key, modifiers),
+            Message::Key {
+                window,
+                key,
+                modifiers,
+                captured,
+            } => self.key(window, &key, modifiers, captured),
+            Message::Redraw => Task::none(),
+            Message::Rotated { alias, result } => self.rotated(&alias, result),
             Message::CheckOverwrites => self.check_overwrites(),
             Message::Overwritten(found) => {
                 for (id, alias, profile, key) in found {
@@ -148,10 +158,23 @@ impl App {
                 None => Task::none(),
             },
             External::Resumed => Task::batch([self.tick(), self.check_key_ages()]),
+            External::SystemDark(dark) => {
+                self.system_dark = dark;
+                Task::none()
+            }
         }
     }
 
-    fn key(&mut self, window: window::Id, key: &Key, modifiers: iced::keyboard::Modifiers) -> Task<Message> {
+    fn key(
+        &mut self,
+        window: window::Id,
+        key: &Key,
+        modifiers: iced::keyboard::Modifiers,
+        captured: bool,
+    ) -> Task<Message> {
+        if matches!(self.windows.get(&window), Some(Window::List(_))) {
+            return self.list_key(window, key, modifiers, captured);
+        }
         let picking = matches!(self.windows.get(&window), Some(Window::Form(f)) if f.picking.is_some());
         match key {
             Key::Named(Named::Escape) if self.windows.contains_key(&window) => window::close(window),
@@ -165,7 +188,7 @@ impl App {
         }
     }
 
-    fn toggle(&mut self, id: SessionId) -> Task<Message> {
+    pub(super) fn toggle(&mut self, id: SessionId) -> Task<Message> {
         let Some(s) = self.sessions().iter().find(|s| s.id == id).cloned() else {
             return Task::none();
         };
@@ -266,7 +289,7 @@ impl App {
     }
 
     /// An error for the open session lists' banner.
-    fn show_in_lists(&mut self, message: &str) {
+    pub(super) fn show_in_lists(&mut self, message: &str) {
         for w in self.windows.values_mut() {
             if let Window::List(l) = w {
                 l.error = Some(message.to_owned());
@@ -298,7 +321,7 @@ impl App {
     }
 
     /// The add form with the IAM Identity Center connection chosen.
-    fn open_sso_form(&mut self) -> Task<Message> {
+    pub(super) fn open_sso_form(&mut self) -> Task<Message> {
         let f = form::new_connection(self.connection_names(), self.settings.default_region.as_str());
         self.open(Window::Form(f))
     }
@@ -321,7 +344,7 @@ impl App {
 
     /// Signs in to `c` (one browser sign-in however many sessions wait for it), then starts
     /// `then_start`.
-    fn sign_in(&mut self, c: Connection, then_start: Option<SessionId>) -> Task<Message> {
+    pub(super) fn sign_in(&mut self, c: Connection, then_start: Option<SessionId>) -> Task<Message> {
         if self.sign_ins.begin(&c.id, then_start) {
             self.sign_in_task(c)
         } else {
@@ -463,29 +486,8 @@ impl App {
         self.open(Window::Mfa(popup))
     }
 
-    fn list_msg(&mut self, id: window::Id, msg: list::Msg) -> Task<Message> {
-        let Some(Window::List(l)) = self.windows.get_mut(&id) else {
-            return Task::none();
-        };
-        match l.update(msg) {
-            list::Effect::None => Task::none(),
-            list::Effect::Toggle(sid) => self.toggle(sid),
-            list::Effect::Console(sid) => self.open_console(sid),
-            list::Effect::Add => self.read_profiles(FormRequest::Add),
-            list::Effect::AddSso => self.open_sso_form(),
-            list::Effect::Pin(sid, pinned) => self.pin(id, sid, pinned),
-            list::Effect::SignIn(c) => match self.connection(&c) {
-                Some(c) => self.sign_in(c, None),
-                None => Task::none(),
-            },
-            list::Effect::Sync(c) => self.sync(&c),
-            list::Effect::Edit(sid) => self.read_profiles(FormRequest::Edit(sid)),
-            list::Effect::Delete(sid) => self.remove(id, sid),
-        }
-    }
-
     /// Syncs a connection's accounts and roles; signed out, the browser sign-in comes first.
-    fn sync(&mut self, id: &keyhop_core::sso::ConnectionId) -> Task<Message> {
+    pub(super) fn sync(&mut self, id: &keyhop_core::sso::ConnectionId) -> Task<Message> {
         let Some(c) = self.connection(id) else {
             return Task::none();
         };

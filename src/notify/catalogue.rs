@@ -122,6 +122,15 @@ pub fn key_old(alias: &str, days: i64) -> Note {
     )
 }
 
+/// `done`: what the rotation did, in one sentence.
+pub fn key_rotated(alias: &str, done: &str) -> Note {
+    note(format!("{alias}: access key rotated"), done.to_owned())
+}
+
+pub fn rotate_failed(alias: &str, why: &str) -> Note {
+    note(format!("{alias}: access key not rotated"), why.to_owned())
+}
+
 pub fn settings_unreadable(why: &str) -> Note {
     note("keyhop settings".to_owned(), format!("{why}; using the defaults"))
 }

@@ -17,6 +17,8 @@ pub enum IconState {
     Idle,
     Active,
     Attention,
+    /// A start, stop or refresh runs.
+    Busy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,27 +155,68 @@ pub fn build(
         Entry::Action(MenuAction::Quit),
     ]);
 
-    let active = sessions.iter().filter(|s| s.is_active()).count();
-    // Amber when something running needs the user; a signed-out connection's idle sessions
-    // show their ⚠ in the menu without that.
-    let urgent = sessions.iter().any(|s| s.is_active() && attention.contains_key(&s.id));
-    let icon = if urgent {
-        IconState::Attention
-    } else if active > 0 {
-        IconState::Active
-    } else {
-        IconState::Idle
-    };
-    let needing = sessions
-        .iter()
-        .filter(|s| s.is_active() && attention.contains_key(&s.id))
-        .count();
-    let tooltip = match (active, needing) {
-        (_, n) if n > 0 => format!("keyhop: {n} session(s) need attention"),
-        (0, _) => "keyhop: no session active".to_owned(),
-        (n, _) => format!("keyhop: {n} session(s) active"),
-    };
+    let (icon, tooltip) = look(sessions, attention, busy, now);
     MenuModel { entries, icon, tooltip }
+}
+
+/// The icon and its tooltip: amber when something running needs the user (a signed-out
+/// connection's idle sessions show their ⚠ in the menu without that), busy while an
+/// operation runs, green while a session is active; the tooltip names what needs the user,
+/// then the soonest expiry ("dev · 42 min left").
+fn look(
+    sessions: &[SessionView],
+    attention: &HashMap<SessionId, Attention>,
+    busy: &[SessionId],
+    now: OffsetDateTime,
+) -> (IconState, String) {
+    let active: Vec<&SessionView> = sessions.iter().filter(|s| s.is_active()).collect();
+    let urgent: Vec<String> = active
+        .iter()
+        .filter_map(|s| {
+            let why = match attention.get(&s.id)? {
+                Attention::MfaDue => "MFA code needed",
+                Attention::SignInNeeded(_) => "sign-in needed",
+                Attention::RefreshFailed(_) => "refresh failed",
+            };
+            Some(format!("⚠ {} · {why}", s.alias))
+        })
+        .collect();
+    let icon = match () {
+        () if !urgent.is_empty() => IconState::Attention,
+        () if !busy.is_empty() => IconState::Busy,
+        () if !active.is_empty() => IconState::Active,
+        () => IconState::Idle,
+    };
+    let soonest = active
+        .iter()
+        .filter_map(|s| Some((s.expiration?, s)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(at, s)| {
+            let more = if active.len() > 1 {
+                format!(" ({} active)", active.len())
+            } else {
+                String::new()
+            };
+            format!("{} · {} left{more}", s.alias, minutes_left(at - now))
+        });
+    let mut parts = urgent;
+    parts.extend(soonest);
+    let tooltip = if parts.is_empty() {
+        "keyhop · no session active".to_owned()
+    } else {
+        parts.join(" · ")
+    };
+    (icon, tooltip)
+}
+
+/// "42 min", "1 h 35 min": a tooltip reads words, not the menu's short "1h 35m".
+fn minutes_left(d: time::Duration) -> String {
+    let mins = d.whole_minutes().max(0);
+    if mins >= 60 {
+        format!("{} h {:02} min", mins / 60, mins % 60)
+    } else {
+        format!("{mins} min")
+    }
 }
 
 /// Sessions in submenus by their group path (`SessionView::group`), one level per element;

@@ -53,7 +53,40 @@ fn active_sessions_first_with_time_left_and_the_icon_turns_active() {
     assert_eq!(l[1], "○ alpha — p-alpha");
     assert_eq!(l[2], "○ zeta — p-zeta");
     assert_eq!(m.icon, IconState::Active);
-    assert!(m.tooltip.contains("1 session(s) active"));
+    assert_eq!(m.tooltip, "mid · 1 h 35 min left");
+}
+
+#[test]
+fn the_tooltip_names_the_soonest_expiry_or_what_needs_the_user() {
+    let min = time::Duration::minutes;
+    let sessions = [
+        view("prod", KindName::IamUser, Some(NOW + min(90))),
+        view("dev", KindName::RoleChained, Some(NOW + min(42))),
+        view("idle", KindName::IamUser, None),
+    ];
+    let m = build(&sessions, &HashMap::new(), &[], NOW);
+    assert_eq!(m.tooltip, "dev · 42 min left (2 active)");
+    let attention = HashMap::from([(SessionId::from_string("id-prod"), Attention::MfaDue)]);
+    assert_eq!(
+        build(&sessions, &attention, &[], NOW).tooltip,
+        "⚠ prod · MFA code needed · dev · 42 min left (2 active)"
+    );
+    assert_eq!(
+        build(&sessions[2..], &HashMap::new(), &[], NOW).tooltip,
+        "keyhop · no session active"
+    );
+}
+
+#[test]
+fn a_running_operation_shows_the_busy_icon_unless_something_needs_the_user() {
+    let sessions = [
+        view("a", KindName::IamUser, Some(NOW + time::Duration::minutes(30))),
+        view("b", KindName::IamUser, None),
+    ];
+    let busy = [SessionId::from_string("id-b")];
+    assert_eq!(build(&sessions, &HashMap::new(), &busy, NOW).icon, IconState::Busy);
+    let attention = HashMap::from([(SessionId::from_string("id-a"), Attention::MfaDue)]);
+    assert_eq!(build(&sessions, &attention, &busy, NOW).icon, IconState::Attention);
 }
 
 #[test]

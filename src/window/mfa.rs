@@ -1,8 +1,11 @@
 //! The MFA-code popup: names the session and the device, takes six digits (typed or pasted),
 //! submits on Enter or on the sixth digit, shows an STS rejection and stays open to retry.
 
-use iced::widget::{button, column, container, row, text, text_input};
-use iced::{Element, Length};
+use iced::Element;
+use iced::widget::{column, text};
+
+use super::theme::styles;
+use super::widgets::{actions, hint, input, page, title};
 
 pub const CODE_INPUT: &str = "mfa-code";
 
@@ -91,25 +94,22 @@ impl Mfa {
             format!(" (through {})", self.device_owner)
         };
         let mut c = column![
-            text(format!("MFA code for {}{owner}", self.alias)).size(18),
-            text(&self.device).size(12).style(text::secondary),
-            text_input("6-digit code", &self.code)
+            title(format!("MFA code for {}{owner}", self.alias)).size(17),
+            hint(&self.device),
+            input("6-digit code", &self.code)
                 .id(CODE_INPUT)
                 .on_input(Msg::Input)
                 .on_paste(Msg::Input)
                 .on_submit(Msg::Submit)
-                .size(24)
-                .padding(8),
+                .size(24),
         ]
         .spacing(10);
         if let Some(e) = &self.error {
-            c = c.push(text(e).size(13).style(text::danger));
+            c = c.push(text(e).size(13).style(styles::text_error));
         }
-        let submit = button(text(if self.submitting { "Checking…" } else { "Start" }))
-            .style(button::primary)
-            .on_press_maybe((!self.submitting).then_some(Msg::Submit));
-        c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), submit].spacing(10));
-        container(c.padding(16)).width(Length::Fill).height(Length::Fill).into()
+        let label = if self.submitting { "Checking…" } else { "Start" };
+        c = c.push(actions(Msg::Cancel, label, (!self.submitting).then_some(Msg::Submit)));
+        page(c)
     }
 }
 

@@ -8,6 +8,7 @@ mod picker;
 pub mod settings;
 pub mod sso_form;
 mod tab_focus;
+pub mod theme;
 mod widgets;
 
 pub use form::view as form_view;
@@ -41,8 +42,8 @@ impl Window {
     pub fn settings(&self) -> iced::window::Settings {
         use iced::{Size, window};
         let (size, min) = match self {
-            // Wide enough for a row's description on one line beside its six buttons.
-            Window::List(_) => (Size::new(860.0, 480.0), Size::new(560.0, 300.0)),
+            // Wide enough for a row's names, chips, status and Start/Stop on one line.
+            Window::List(_) => (Size::new(920.0, 640.0), Size::new(760.0, 360.0)),
             Window::Form(_) => (Size::new(560.0, 700.0), Size::new(440.0, 440.0)),
             Window::Mfa(_) => (Size::new(380.0, 230.0), Size::new(320.0, 200.0)),
             Window::Settings(_) => (Size::new(480.0, 560.0), Size::new(400.0, 420.0)),

@@ -1,13 +1,14 @@
 //! Settings: start at login, notification lead time, refresh margin, default region, default
 //! GetSessionToken duration, stop all sessions on quit, the access key age that asks for rotation.
 
-use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
+use iced::widget::{checkbox, column, container, pick_list, scrollable};
 use iced::{Element, Length};
 use keyhop_core::regions;
-use keyhop_core::settings::Settings;
+use keyhop_core::settings::{Appearance, Settings};
 use keyhop_core::validate::{Region, SessionDuration};
 
-use super::widgets::{banner, field};
+use super::theme::styles;
+use super::widgets::{actions, banner, field, input, page, title};
 
 #[derive(Debug, Clone)]
 pub struct SettingsForm {
@@ -18,6 +19,7 @@ pub struct SettingsForm {
     pub region: String,
     pub duration_hours: String,
     pub key_age_days: String,
+    pub appearance: Appearance,
     pub error: Option<String>,
 }
 
@@ -30,6 +32,7 @@ pub enum Msg {
     Region(String),
     DurationHours(String),
     KeyAgeDays(String),
+    Appearance(Appearance),
     Save,
     Cancel,
 }
@@ -53,6 +56,7 @@ impl SettingsForm {
             #[allow(clippy::cast_precision_loss)] // at most 129,600 s
             duration_hours: format!("{}", s.default_duration.secs() as f64 / 3600.0),
             key_age_days: s.key_age_warn_days.to_string(),
+            appearance: s.appearance,
             error: None,
         }
     }
@@ -79,6 +83,7 @@ impl SettingsForm {
                 .trim()
                 .parse()
                 .map_err(|_| "key age warning must be a whole number of days".to_owned())?,
+            appearance: self.appearance,
         };
         s.validate().map_err(|e| e.to_string())?;
         Ok(s)
@@ -94,6 +99,7 @@ impl SettingsForm {
             Msg::Region(v) => self.region = v,
             Msg::DurationHours(v) => self.duration_hours = v,
             Msg::KeyAgeDays(v) => self.key_age_days = v,
+            Msg::Appearance(v) => self.appearance = v,
             Msg::Cancel => return Effect::Cancel,
             Msg::Save => match self.parsed() {
                 Ok(s) => return Effect::Save(s, self.start_at_login),
@@ -104,10 +110,18 @@ impl SettingsForm {
     }
 
     pub fn view(&self) -> Element<'_, Msg> {
-        let regions: Vec<String> = regions::codes().map(str::to_owned).collect();
         let invalid = self.parsed().err();
-        let mut c = column![
-            text("Settings").size(22),
+        let mut c = column![title("Settings"), self.general(), self.timing()].spacing(16);
+        if let Some(e) = self.error.as_ref().or(invalid.as_ref()) {
+            c = c.push(banner(e.clone()));
+        }
+        c = c.push(actions(Msg::Cancel, "Save", invalid.is_none().then_some(Msg::Save)));
+        page(scrollable(c.padding(iced::Padding::ZERO.right(12))))
+    }
+
+    /// Start at login, quitting, the look.
+    fn general(&self) -> Element<'_, Msg> {
+        let c = column![
             checkbox(self.start_at_login)
                 .label("Start keyhop at login")
                 .on_toggle(Msg::StartAtLogin),
@@ -115,13 +129,30 @@ impl SettingsForm {
                 .label("Stop all sessions when keyhop quits")
                 .on_toggle(Msg::StopAllOnQuit),
             field(
+                "Appearance",
+                pick_list(Appearance::ALL, Some(self.appearance), Msg::Appearance).width(Length::Fill),
+                None
+            ),
+        ]
+        .spacing(14);
+        container(c).padding(16).width(Length::Fill).style(styles::card).into()
+    }
+
+    /// The numbers: warnings, refreshes, defaults for new sessions.
+    fn timing(&self) -> Element<'_, Msg> {
+        let regions: Vec<String> = regions::codes().map(str::to_owned).collect();
+        let number = |placeholder: &str, value: &str, msg: fn(String) -> Msg| {
+            input(placeholder, value).on_input(msg).on_submit(Msg::Save)
+        };
+        let c = column![
+            field(
                 "Warn before an MFA code is needed (minutes)",
-                text_input("10", &self.lead).on_input(Msg::Lead).on_submit(Msg::Save),
+                number("10", &self.lead, Msg::Lead),
                 None
             ),
             field(
                 "Refresh credentials before they expire (minutes)",
-                text_input("5", &self.margin).on_input(Msg::Margin).on_submit(Msg::Save),
+                number("5", &self.margin, Msg::Margin),
                 None
             ),
             field(
@@ -131,33 +162,17 @@ impl SettingsForm {
             ),
             field(
                 "IAM user session duration (hours, 0.25-36)",
-                text_input("12", &self.duration_hours)
-                    .on_input(Msg::DurationHours)
-                    .on_submit(Msg::Save),
+                number("12", &self.duration_hours, Msg::DurationHours),
                 None,
             ),
             field(
                 "Warn when an IAM user's access key is this old (days)",
-                text_input("90", &self.key_age_days)
-                    .on_input(Msg::KeyAgeDays)
-                    .on_submit(Msg::Save),
+                number("90", &self.key_age_days, Msg::KeyAgeDays),
                 None,
             ),
         ]
         .spacing(14);
-        if let Some(e) = self.error.as_ref().or(invalid.as_ref()) {
-            c = c.push(banner(e.clone()));
-        }
-        c = c.push(
-            row![
-                button("Cancel").style(button::secondary).on_press(Msg::Cancel),
-                button("Save")
-                    .style(button::primary)
-                    .on_press_maybe(invalid.is_none().then_some(Msg::Save)),
-            ]
-            .spacing(10),
-        );
-        container(c.padding(20)).width(Length::Fill).height(Length::Fill).into()
+        container(c).padding(16).width(Length::Fill).style(styles::card).into()
     }
 }
 
@@ -203,5 +218,12 @@ mod tests {
         assert_eq!(f.parsed().unwrap().key_age_warn_days, 30);
         f.update(Msg::KeyAgeDays("a month".into()));
         assert!(f.parsed().unwrap_err().contains("key age"));
+        f.update(Msg::KeyAgeDays("30".into()));
+        f.update(Msg::Appearance(Appearance::Dark));
+        assert_eq!(
+            f.parsed().unwrap().appearance,
+            Appearance::Dark,
+            "the appearance is saved"
+        );
     }
 }

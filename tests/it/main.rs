@@ -15,6 +15,7 @@ mod credential_process;
 mod desktop_autostart;
 mod desktop_form;
 mod desktop_form_iam;
+mod desktop_list;
 mod desktop_mfa;
 mod desktop_notify;
 mod desktop_saml;

@@ -43,6 +43,61 @@ pub struct Settings {
     /// An IAM user's access key this many days old or older is due for rotation (⚠ in the
     /// tray, `session list`, one notification).
     pub key_age_warn_days: u32,
+    /// The windows' light or dark look; `system` follows the desktop's preference.
+    pub appearance: Appearance,
+}
+
+/// Light or dark windows: the system's preference, or one of them always.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Appearance {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Appearance {
+    pub const ALL: [Appearance; 3] = [Appearance::System, Appearance::Light, Appearance::Dark];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Appearance::System => "system",
+            Appearance::Light => "light",
+            Appearance::Dark => "dark",
+        }
+    }
+
+    pub fn parse(v: &str) -> Result<Appearance, SettingsError> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(v.trim()))
+            .ok_or_else(|| {
+                SettingsError::Invalid(format!(
+                    "appearance must be system, light or dark, not {:?}",
+                    v.chars().take(20).collect::<String>()
+                ))
+            })
+    }
+
+    /// Whether windows are dark, given what the system prefers.
+    pub fn is_dark(self, system_prefers_dark: bool) -> bool {
+        match self {
+            Appearance::System => system_prefers_dark,
+            Appearance::Light => false,
+            Appearance::Dark => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Appearance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Appearance::System => "Same as the system",
+            Appearance::Light => "Light",
+            Appearance::Dark => "Dark",
+        })
+    }
 }
 
 impl Default for Settings {
@@ -54,6 +109,7 @@ impl Default for Settings {
             default_duration: SessionDuration::DEFAULT,
             stop_all_on_quit: true,
             key_age_warn_days: 90,
+            appearance: Appearance::System,
         }
     }
 }
@@ -95,13 +151,14 @@ impl Settings {
     }
 
     /// The keys of `keyhop settings get|set`, in the order `list` shows them.
-    pub const KEYS: [&'static str; 6] = [
+    pub const KEYS: [&'static str; 7] = [
         "notify-lead-minutes",
         "refresh-margin-minutes",
         "default-region",
         "default-duration-seconds",
         "stop-all-on-quit",
         "key-age-warn-days",
+        "appearance",
     ];
 
     fn unknown(key: &str) -> SettingsError {
@@ -122,6 +179,7 @@ impl Settings {
             "default-duration-seconds" => json!(self.default_duration.secs()),
             "stop-all-on-quit" => json!(self.stop_all_on_quit),
             "key-age-warn-days" => json!(self.key_age_warn_days),
+            "appearance" => json!(self.appearance.as_str()),
             other => return Err(Self::unknown(other)),
         })
     }
@@ -145,6 +203,7 @@ impl Settings {
             }
             "stop-all-on-quit" => self.stop_all_on_quit = parse_bool(v)?,
             "key-age-warn-days" => self.key_age_warn_days = number("key-age-warn-days")?,
+            "appearance" => self.appearance = Appearance::parse(v)?,
             other => return Err(Self::unknown(other)),
         }
         self.validate()
@@ -223,6 +282,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(Settings::load(&store).unwrap().notify_lead_minutes, 7);
+        assert_eq!(
+            Settings::load(&store).unwrap().appearance,
+            Appearance::System,
+            "older files: system"
+        );
+        std::fs::write(Settings::path(&store), r#"{"appearance": "dark"}"#).unwrap();
+        assert_eq!(Settings::load(&store).unwrap().appearance, Appearance::Dark);
     }
 
     #[test]
@@ -238,6 +304,9 @@ mod tests {
         assert_eq!(s.default_region.as_str(), "eu-west-3");
         s.set("stop-all-on-quit", "no").unwrap();
         assert!(!s.stop_all_on_quit);
+        s.set("appearance", "Dark").unwrap();
+        assert_eq!(s.appearance, Appearance::Dark);
+        assert!(s.appearance.is_dark(false) && !Appearance::Light.is_dark(true) && Appearance::System.is_dark(true));
         for (key, bad) in [
             ("refresh-margin-minutes", "0"),
             ("notify-lead-minutes", "soon"),
@@ -246,6 +315,7 @@ mod tests {
             ("stop-all-on-quit", "maybe"),
             ("key-age-warn-days", "4000"),
             ("key-age-warn-days", "-1"),
+            ("appearance", "purple"),
         ] {
             let before = s.clone();
             assert!(s.set(key, bad).is_err(), "{key}={bad}");
