@@ -106,12 +106,16 @@ fn window_message(stderr: &[u8]) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// `keyhop-signin` beside this executable (where packages and `cargo build` put it).
-fn window_program() -> Option<PathBuf> {
+/// `keyhop-signin` beside this executable (where packages and `cargo build` put it), or beside
+/// the file a symlink to keyhop points at (macOS: /usr/local/bin/keyhop to the app's keyhop).
+pub fn window_program() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let name = format!("keyhop-signin{}", std::env::consts::EXE_SUFFIX);
-    let path = exe.parent()?.join(name);
-    path.is_file().then_some(path)
+    [Some(exe.clone()), std::fs::canonicalize(&exe).ok()]
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.parent()?.join(&name)))
+        .find(|p| p.is_file())
 }
 
 fn timeout_secs() -> u64 {

@@ -7,8 +7,12 @@
 #   installers/macos/build-app.sh --plist-only OUT write the Info.plist (version filled in) to OUT
 #   installers/macos/build-app.sh --iconset-only DIR
 #                                                  write keyhop.iconset into DIR
+#   installers/macos/build-app.sh --binaries-only DIR APP
+#                                                  copy DIR's keyhop and keyhop-signin into APP
 #
-# The last two work on any OS (the tests run them on Linux). Output: target/dist/macos/keyhop.app
+# The app holds two programs in Contents/MacOS: keyhop, and keyhop-signin, the SAML sign-in
+# window (WKWebView) that keyhop runs from its own directory.
+# The last three work on any OS (the tests run them on Linux). Output: target/dist/macos/keyhop.app
 # and target/dist/keyhop-VERSION-ARCH.dmg. KEYHOP_SIGN_IDENTITY="Developer ID Application: …"
 # signs with that identity (hardened runtime); without it the app is signed ad hoc, which runs
 # on the Mac that built it (Gatekeeper asks elsewhere: right-click → Open, or notarize).
@@ -78,30 +82,46 @@ write_iconset() {
   fi
 }
 
-build_binary() {
-  # Prints the path of the built binary.
+# The programs of the bundle, side by side in Contents/MacOS.
+programs="keyhop keyhop-signin"
+
+build_binaries() {
+  # Prints the directory holding the built programs.
   if [ "$universal" = 1 ]; then
-    local t
+    local t p
     for t in aarch64-apple-darwin x86_64-apple-darwin; do
       "${CARGO:-cargo}" build --manifest-path "$root/Cargo.toml" --release -p keyhop --target "$t" >&2
     done
-    mkdir -p "$root/target/dist/macos"
-    lipo -create -output "$root/target/dist/macos/keyhop-universal" \
-      "$root/target/aarch64-apple-darwin/release/keyhop" \
-      "$root/target/x86_64-apple-darwin/release/keyhop"
-    echo "$root/target/dist/macos/keyhop-universal"
+    mkdir -p "$root/target/dist/macos/universal"
+    for p in $programs; do
+      lipo -create -output "$root/target/dist/macos/universal/$p" \
+        "$root/target/aarch64-apple-darwin/release/$p" \
+        "$root/target/x86_64-apple-darwin/release/$p"
+    done
+    echo "$root/target/dist/macos/universal"
   else
     "${CARGO:-cargo}" build --manifest-path "$root/Cargo.toml" --release -p keyhop >&2
-    echo "$root/target/release/keyhop"
+    echo "$root/target/release"
   fi
+}
+
+# bundle_binaries DIR APP: DIR's programs into APP/Contents/MacOS, executable.
+bundle_binaries() {
+  local from=$1 app=$2 p
+  mkdir -p "$app/Contents/MacOS"
+  for p in $programs; do
+    [ -f "$from/$p" ] || die "missing $from/$p"
+    cp "$from/$p" "$app/Contents/MacOS/$p"
+    chmod 755 "$app/Contents/MacOS/$p"
+  done
 }
 
 build_app() {
   [ "$(uname -s)" = Darwin ] || die "building keyhop.app needs macOS (iconutil, hdiutil, codesign); --plist-only and --iconset-only work anywhere"
-  local version arch binary out app work dmg stage
+  local version arch binaries out app work dmg stage
   version=$(cargo_version)
   if [ "$universal" = 1 ]; then arch=universal; else arch=$(uname -m); fi
-  binary=$(build_binary)
+  binaries=$(build_binaries)
 
   out=$root/target/dist/macos
   app=$out/keyhop.app
@@ -109,17 +129,19 @@ build_app() {
   rm -rf "$app" "$work"
   mkdir -p "$app/Contents/MacOS" "$app/Contents/Resources" "$work"
 
-  cp "$binary" "$app/Contents/MacOS/keyhop"
-  chmod 755 "$app/Contents/MacOS/keyhop"
+  bundle_binaries "$binaries" "$app"
   write_plist "$app/Contents/Info.plist"
   plutil -lint "$app/Contents/Info.plist" >/dev/null
   printf 'APPL????' >"$app/Contents/PkgInfo"
   write_iconset "$work"
   iconutil -c icns -o "$app/Contents/Resources/keyhop.icns" "$work/keyhop.iconset"
 
+  # Inside out: the helper program first, then the bundle (whose seal covers the main one).
   if [ -n "${KEYHOP_SIGN_IDENTITY:-}" ]; then
+    codesign --force --options runtime --timestamp --sign "$KEYHOP_SIGN_IDENTITY" "$app/Contents/MacOS/keyhop-signin"
     codesign --force --options runtime --timestamp --sign "$KEYHOP_SIGN_IDENTITY" "$app"
   else
+    codesign --force --sign - "$app/Contents/MacOS/keyhop-signin"
     codesign --force --sign - "$app"
   fi
   codesign --verify --strict "$app"
@@ -147,6 +169,10 @@ case ${1:-} in
     [ $# -eq 2 ] || die "usage: build-app.sh --iconset-only DIR"
     write_iconset "$2"
     ;;
+  --binaries-only)
+    [ $# -eq 3 ] || die "usage: build-app.sh --binaries-only DIR APP"
+    bundle_binaries "$2" "$3"
+    ;;
   --universal)
     [ $# -eq 1 ] || die "usage: build-app.sh [--universal]"
     universal=1
@@ -156,6 +182,6 @@ case ${1:-} in
     build_app
     ;;
   *)
-    die "unknown argument '$1' (try --universal, --plist-only OUT, --iconset-only DIR)"
+    die "unknown argument '$1' (try --universal, --plist-only OUT, --iconset-only DIR, --binaries-only DIR APP)"
     ;;
 esac

@@ -1,12 +1,14 @@
 //! `keyhop doctor [--json]`: one line per check (`ok`, `warn`, `fail`, with what to do), exit 1
-//! when a check fails. The checks are the core's (`keyhop_core::doctor`) plus the two only the
-//! binary can make: whether the tray runs, and whether it starts at login.
+//! when a check fails. The checks are the core's (`keyhop_core::doctor`) plus those only the
+//! binary can make: whether the tray runs, whether it starts at login, and whether the SAML
+//! sign-in window is installed beside keyhop.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use keyhop_core::Engine;
 use keyhop_core::doctor::{self, Check, Status};
+use keyhop_core::kinds::KindName;
 
 /// How long the clock check waits for STS: a doctor must answer even offline.
 const STS_BOUND: Duration = Duration::from_millis(1500);
@@ -21,6 +23,7 @@ pub struct Args {
 pub async fn run(engine: &Engine, args: Args) -> ExitCode {
     let mut checks = doctor::run(engine, STS_BOUND).await;
     checks.extend(desktop_checks(engine));
+    checks.extend(signin_check(engine));
     let status = doctor::overall(&checks);
     if args.json {
         let out = serde_json::json!({ "status": status, "checks": checks });
@@ -36,6 +39,30 @@ pub async fn run(engine: &Engine, args: Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Whether keyhop finds its sign-in window (`keyhop-signin`, beside itself): always said in a
+/// build that has one, and in a command-line build once there is a SAML session.
+fn signin_check(engine: &Engine) -> Option<Check> {
+    const NAME: &str = "sign-in-window";
+    if let Some(path) = crate::saml_signin::window_program() {
+        let message = format!("the SAML sign-in window is installed ({})", path.display());
+        return Some(Check::new(NAME, Status::Ok, message));
+    }
+    let has_saml = engine
+        .list()
+        .is_ok_and(|sessions| sessions.iter().any(|s| s.kind == KindName::AwsSaml));
+    if !cfg!(feature = "webview") && !has_saml {
+        return None;
+    }
+    let message = if cfg!(feature = "webview") {
+        "keyhop-signin is not beside keyhop, so SAML sessions cannot sign in at their IdP; \
+         reinstall keyhop's package (it installs both), or start them with `--saml-response-file`"
+    } else {
+        "this keyhop is the command line alone (no SAML sign-in window); start SAML sessions \
+         with `--saml-response-file`, or install the desktop build"
+    };
+    Some(Check::new(NAME, Status::Warn, message))
 }
 
 #[cfg(feature = "desktop")]

@@ -29,7 +29,11 @@ use flow::{Ending, Flow};
 use keyhop_core::saml::SignInExit;
 
 #[derive(Parser)]
-#[command(name = "keyhop-signin", about = "keyhop's SAML sign-in window (keyhop runs it)")]
+#[command(
+    name = "keyhop-signin",
+    version,
+    about = "keyhop's SAML sign-in window (keyhop runs it)"
+)]
 struct Args {
     /// The sign-in URL of the IdP's AWS app
     #[arg(long)]

@@ -134,3 +134,39 @@ fn a_file_botocore_refuses_fails() {
     assert_eq!(f["status"], "fail", "{v}");
     assert!(f["message"].as_str().unwrap().contains("line 3"), "{v}");
 }
+
+#[test]
+fn the_sign_in_window_is_found_beside_keyhop_or_missed_with_what_to_do() {
+    let rig = Rig::new();
+    // The test build: keyhop-signin is beside keyhop (cargo builds both into one directory).
+    let (_, v, _) = doctor_json(&rig);
+    let found = check(&v, "sign-in-window");
+    assert_eq!(found["status"], "ok", "{v}");
+    let beside = std::path::Path::new(keyhop_bin()).with_file_name("keyhop-signin");
+    assert!(
+        found["message"]
+            .as_str()
+            .unwrap()
+            .contains(&beside.display().to_string()),
+        "{found}"
+    );
+
+    // A keyhop alone in its directory (a link, not a copy: current_exe is the link's path).
+    let alone = tempfile::tempdir().expect("temp dir");
+    let bin = alone.path().join("keyhop");
+    if std::fs::hard_link(keyhop_bin(), &bin).is_err() {
+        std::fs::copy(keyhop_bin(), &bin).expect("copy keyhop");
+    }
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.args(["doctor", "--json"]);
+    rig.apply_env(&mut cmd);
+    let out = run(cmd, "", "keyhop doctor --json (alone)");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {out}"));
+    let missed = check(&v, "sign-in-window");
+    assert_eq!(missed["status"], "warn", "{v}");
+    let message = missed["message"].as_str().unwrap();
+    assert!(
+        message.contains("keyhop-signin") && message.contains("--saml-response-file"),
+        "{missed}"
+    );
+}

@@ -30,6 +30,7 @@ fn version() -> &'static str {
 fn common_files() -> Vec<String> {
     let mut files: Vec<String> = [
         "/usr/bin/keyhop",
+        "/usr/bin/keyhop-signin",
         "/usr/share/bash-completion/completions/keyhop",
         "/usr/share/fish/vendor_completions.d/keyhop.fish",
         "/usr/share/man/man1/keyhop.1.gz",
@@ -149,11 +150,20 @@ fn packages() -> &'static Packages {
     exclusive();
     let built = BUILT.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let keyhop = Path::new(env!("CARGO_BIN_EXE_keyhop"));
+        // `--binary` packages the keyhop-signin beside keyhop: the one this test build made.
+        let signin = option_env!("CARGO_BIN_EXE_keyhop-signin")
+            .map(Path::new)
+            .ok_or("no keyhop-signin in this test build: the packages need the default features")?;
+        if signin.parent() != keyhop.parent() {
+            return Err(format!("{} is not beside {}", signin.display(), keyhop.display()));
+        }
         let out = Command::new(cargo)
-            // What is checked here is the packaging, not the optimiser: the binary these tests
-            // run is packaged, saving CI a second (release) build of every dependency.
+            // What is checked here is the packaging, not the optimiser: the binaries these tests
+            // run are packaged, saving CI a second (release) build of every dependency.
             // `cargo xtask package` alone builds the real release profile.
-            .args(["xtask", "package", "--binary", env!("CARGO_BIN_EXE_keyhop")])
+            .args(["xtask", "package", "--binary"])
+            .arg(keyhop)
             .current_dir(repo())
             .stdin(Stdio::null())
             .output()
@@ -390,6 +400,8 @@ fn check_deb_before_install(deb: &Path) {
     let depends = field("Depends");
     for dep in [
         "libgtk-3-0",
+        // keyhop-signin's web engine.
+        "libwebkit2gtk-4.1-0",
         "libayatana-appindicator3-1",
         "libdbus-1-3",
         "libxkbcommon-x11-0",
@@ -427,6 +439,7 @@ fn check_installed_program() {
         .env("AWS_CONFIG_FILE", home.path().join("config"));
     let listed = ok(&mut list);
     assert!(!listed.trim().is_empty(), "keyhop session list printed nothing");
+    check_installed_signin(home.path());
 
     // Launcher, metainfo, icons.
     validate_desktop_file(&PathBuf::from(format!("/usr/share/applications/{APP_ID}.desktop")));
@@ -438,6 +451,39 @@ fn check_installed_program() {
     let svg =
         std::fs::read_to_string("/usr/share/icons/hicolor/scalable/apps/keyhop.svg").expect("read the scalable icon");
     assert!(svg.contains("<svg"), "the scalable icon is not an SVG");
+}
+
+/// The SAML sign-in window runs from /usr/bin, and the installed keyhop finds it there.
+fn check_installed_signin(home: &Path) {
+    let shown = ok(Command::new("/usr/bin/keyhop-signin").arg("--version"));
+    assert_eq!(
+        shown.trim(),
+        format!("keyhop-signin {}", version()),
+        "keyhop-signin --version"
+    );
+    let mut doctor = Command::new("/usr/bin/keyhop");
+    doctor
+        .args(["doctor", "--json"])
+        .env("HOME", home)
+        .env("KEYHOP_HOME", home.join("keyhop"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_CONFIG_FILE", home.join("config"));
+    // doctor exits 1 when another check fails (nothing is set up in this home): its JSON counts.
+    let out = run(&mut doctor);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "keyhop doctor --json printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let check = v["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["name"] == "sign-in-window"))
+        .unwrap_or_else(|| panic!("keyhop doctor has no sign-in-window check: {v}"));
+    assert_eq!(check["status"], "ok", "{check}");
+    let message = check["message"].as_str().unwrap_or_default();
+    assert!(message.contains("/usr/bin/keyhop-signin"), "{check}");
 }
 
 /// The shell completions (generated from the clap definitions) and the man page are where
@@ -495,6 +541,7 @@ fn rpm_has_the_files_and_dependencies() {
     let requires = query(&["-qp", "--requires"]);
     for dep in [
         "libgtk-3.so.0()(64bit)",
+        "libwebkit2gtk-4.1.so.0()(64bit)",
         "libdbus-1.so.3()(64bit)",
         "libayatana-appindicator3.so.1()(64bit)",
         "libxkbcommon-x11.so.0()(64bit)",
@@ -515,7 +562,7 @@ fn rpm_has_the_files_and_dependencies() {
     let modes = query(&["-qp", "--queryformat", "[%{FILEMODES:perms} %{FILENAMES}\n]"]);
     for line in modes.lines() {
         let (perms, path) = line.split_once(' ').expect("perms path");
-        let want = if path == "/usr/bin/keyhop" {
+        let want = if path.starts_with("/usr/bin/") {
             "-rwxr-xr-x"
         } else {
             "-rw-r--r--"

@@ -1,6 +1,7 @@
 //! The macOS app bundle's sources, checked on any OS: the Info.plist that
 //! `installers/macos/build-app.sh --plist-only` writes (read back with Python's plistlib, as
-//! macOS reads it), and the iconset that `--iconset-only` writes for iconutil. Building the
+//! macOS reads it), the iconset that `--iconset-only` writes for iconutil, and the programs that
+//! `--binaries-only` puts into the bundle (keyhop and its sign-in window). Building the
 //! .app and .dmg themselves needs a Mac.
 
 use serde_json::Value;
@@ -134,4 +135,49 @@ fn iconset_has_the_names_and_sizes_iconutil_wants() {
         assert!([16, 32, 128, 256, 512].contains(&n), "{name}: not an iconset size");
         assert_eq!(png_size(&set.join(name)), (n * scale, n * scale), "{name}");
     }
+}
+
+#[test]
+fn the_bundle_holds_keyhop_and_its_sign_in_window_side_by_side() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let built = dir.path().join("release");
+    std::fs::create_dir(&built).expect("mkdir");
+    for program in ["keyhop", "keyhop-signin"] {
+        std::fs::write(built.join(program), format!("#!/bin/sh\necho {program}\n")).expect("write");
+    }
+    let app = dir.path().join("keyhop.app");
+    run_ok(
+        Command::new("bash")
+            .arg(script())
+            .arg("--binaries-only")
+            .arg(&built)
+            .arg(&app),
+    );
+    let macos = app.join("Contents").join("MacOS");
+    for program in ["keyhop", "keyhop-signin"] {
+        // keyhop runs keyhop-signin from its own directory (src/saml_signin.rs). Read through
+        // sh: exec'ing a file this process just wrote can meet ETXTBSY under parallel tests.
+        let path = macos.join(program);
+        let shown = run_ok(Command::new("sh").arg(&path));
+        assert_eq!(shown.trim(), program, "{program} in the bundle");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+            assert_eq!(mode & 0o777, 0o755, "mode of {}", path.display());
+        }
+    }
+
+    // A build without the sign-in window makes no bundle.
+    std::fs::remove_file(built.join("keyhop-signin")).expect("remove");
+    let out = Command::new("bash")
+        .arg(script())
+        .arg("--binaries-only")
+        .arg(&built)
+        .arg(dir.path().join("other.app"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run build-app.sh");
+    assert!(!out.status.success(), "bundled without keyhop-signin");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keyhop-signin"));
 }

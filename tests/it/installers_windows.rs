@@ -168,6 +168,25 @@ fn installs_the_exe_and_a_start_menu_shortcut_to_the_tray() {
 }
 
 #[test]
+fn installs_the_sign_in_window_beside_the_exe_in_the_main_feature() {
+    let wxs = Wxs::load();
+    let keyhop = wxs.with_id("File", "KeyhopExe");
+    let signin = wxs.with_id("File", "KeyhopSigninExe");
+    assert_eq!(attr(signin, "Name"), "keyhop-signin.exe");
+    assert_eq!(attr(signin, "Source"), r"$(var.CargoTargetBinDir)\keyhop-signin.exe");
+    // keyhop runs it from its own directory (src/saml_signin.rs).
+    assert_eq!(signin["ctx"]["Directory"], keyhop["ctx"]["Directory"]);
+    let component = signin["ctx"]["Component"].as_str().expect("in a Component");
+    let feature = wxs.feature_of(component);
+    assert_eq!(feature["attrs"]["Id"], "Application", "{feature}");
+    assert_eq!(
+        attr(feature, "Absent"),
+        "disallow",
+        "the sign-in window is not optional"
+    );
+}
+
+#[test]
 fn start_at_login_is_an_optional_feature_writing_the_run_key() {
     let wxs = Wxs::load();
     let run = wxs

@@ -1,12 +1,13 @@
 //! `cargo xtask package`: the Linux packages (.deb and .rpm) of keyhop, in `target/dist/`.
 //!
-//! 1. `cargo build --release -p keyhop` (or, with `--binary PATH`, a binary built already: the
+//! 1. `cargo build --release -p keyhop`, which builds both programs, keyhop and keyhop-signin
+//!    (or, with `--binary PATH`, a keyhop built already and the keyhop-signin beside it: the
 //!    installer tests package the debug build they test, which saves CI a second build of every
-//!    dependency; it is staged as `target/package-staging/release/keyhop`, and both tools are
-//!    pointed there with `--target-dir`);
+//!    dependency; they are staged in `target/package-staging/release/`, and both tools are
+//!    pointed there with `CARGO_TARGET_DIR`);
 //! 2. the built binary writes its shell completions and man page (generated from the clap
 //!    definitions, never written by hand) into `target/dist/assets/`;
-//! 3. `cargo deb --no-build` and `cargo generate-rpm` package the binary, those files and
+//! 3. `cargo deb --no-build` and `cargo generate-rpm` package the binaries, those files and
 //!    `installers/linux/` as `[package.metadata.deb]` / `[package.metadata.generate-rpm]` in
 //!    Cargo.toml list them.
 //!
@@ -52,17 +53,11 @@ pub fn run(args: &[String]) -> Result<i32> {
     // Two packaging runs at once would delete each other's files; the second waits.
     let _lock = lock(&dist)?;
 
-    // cargo-deb and cargo-generate-rpm take the binary from `<target dir>/release/` (Cargo.toml).
+    // cargo-deb and cargo-generate-rpm take the binaries from `<target dir>/release/` (Cargo.toml).
     let target_dir = if let Some(given) = &given {
-        let staging = root.join("target").join("package-staging");
-        let staged = staging.join("release").join("keyhop");
-        std::fs::create_dir_all(staging.join("release")).map_err(|e| format!("mkdir {}: {e}", staging.display()))?;
-        std::fs::copy(given, &staged)
-            .map_err(|e| format!("cannot copy {} to {}: {e}", given.display(), staged.display()))?;
-        println!("xtask: packaging {} (not building)", given.display());
-        staging
+        stage(root, given)?
     } else {
-        println!("xtask: building the release binary");
+        println!("xtask: building the release binaries");
         cargo(&["build", "--release", "-p", "keyhop"])?;
         root.join("target")
     };
@@ -78,11 +73,14 @@ pub fn run(args: &[String]) -> Result<i32> {
         ),
         None => (&[], &[]),
     };
-    if !binary.is_file() {
-        return Err(format!(
-            "{} is missing after the build (is CARGO_TARGET_DIR set? the packages expect target/)",
-            binary.display()
-        ));
+    for program in PROGRAMS {
+        let built = target_dir.join("release").join(program);
+        if !built.is_file() {
+            return Err(format!(
+                "{} is missing after the build (is CARGO_TARGET_DIR set? the packages expect target/)",
+                built.display()
+            ));
+        }
     }
 
     println!(
@@ -123,6 +121,36 @@ pub fn run(args: &[String]) -> Result<i32> {
     println!("xtask: deb: {} ({})", deb.display(), size_of(&deb));
     println!("xtask: rpm: {} ({})", rpm.display(), size_of(&rpm));
     Ok(0)
+}
+
+/// The programs the packages install into /usr/bin: keyhop, and the SAML sign-in window that
+/// keyhop runs from its own directory (src/saml_signin.rs).
+const PROGRAMS: &[&str] = &["keyhop", "keyhop-signin"];
+
+/// Copies the given keyhop and the keyhop-signin beside it (a `cargo build` puts them side by
+/// side) to `target/package-staging/release/`; that staging target dir.
+fn stage(root: &Path, given: &Path) -> Result<PathBuf> {
+    let staging = root.join("target").join("package-staging");
+    let release = staging.join("release");
+    std::fs::create_dir_all(&release).map_err(|e| format!("mkdir {}: {e}", release.display()))?;
+    let beside = given.parent().unwrap_or(Path::new("."));
+    for program in PROGRAMS {
+        let from = if *program == "keyhop" {
+            given.to_path_buf()
+        } else {
+            beside.join(program)
+        };
+        let to = release.join(program);
+        std::fs::copy(&from, &to).map_err(|e| {
+            format!(
+                "cannot copy {} to {}: {e} (`--binary` takes a keyhop with keyhop-signin beside it)",
+                from.display(),
+                to.display()
+            )
+        })?;
+        println!("xtask: packaging {} (not building)", from.display());
+    }
+    Ok(staging)
 }
 
 /// An exclusive lock on `dist/.lock`, released when the returned file is dropped.
