@@ -317,13 +317,26 @@ impl Desktop {
         ready: impl Fn(&[super::Line]) -> bool,
     ) -> (PathBuf, Vec<super::Line>) {
         let deadline = std::time::Instant::now() + Duration::from_secs_f64(secs);
+        let mut n = 0;
         loop {
+            n += 1;
+            self.poke(w, n);
             let shot = self.screenshot(step);
             let lines = super::ocr::read(&shot, w);
             if ready(&lines) || std::time::Instant::now() >= deadline {
                 return (shot, lines);
             }
         }
+    }
+
+    /// Moves the pointer a pixel inside `w`'s bottom-left corner (the `n`th look). Under Xvfb
+    /// an iced window shows a frame one step late: the software renderer's last frame reaches
+    /// the X server with the app's next request (softbuffer 0.4 does not flush after
+    /// presenting), so a look without a next event can read the frame before.
+    pub fn poke(&self, w: &Win, n: i32) {
+        let (x, y) = (w.x + 4 + n % 3, w.y + w.h - 6);
+        self.xdotool(&["mousemove", &x.to_string(), &y.to_string()]);
+        std::thread::sleep(Duration::from_millis(100));
     }
 
     /// Waits (≤ `secs`) until `needle` shows in `w` and clicks its first word. Read plain, then
@@ -333,7 +346,10 @@ impl Desktop {
     pub fn click_text(&self, step: &str, w: &Win, needle: &str, secs: f64) {
         let first = needle.split_whitespace().next().unwrap_or(needle);
         let mut seen = vec![];
+        let pokes = std::cell::Cell::new(0);
         let word = wait_for(secs, || {
+            pokes.set(pokes.get() + 1);
+            self.poke(w, pokes.get());
             let shot = self.screenshot(step);
             for filter in [&[][..], &["-threshold", "35%"][..]] {
                 let lines = super::ocr::read_filtered(&shot, w, filter);

@@ -281,19 +281,88 @@ fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str
         .find(|w| w.has(anchor))
         .unwrap_or_else(|| panic!("no {anchor:?} in {}:\n{}", shot.display(), ocr::show(&words)));
     let (_, ay) = at.center();
-    let target = words
+    let found = words
         .iter()
         .filter(|w| w.x > at.x && (w.center().1 - ay).abs() < 30)
         .find(|w| ocr::normalize(&w.text) == ocr::normalize(label))
-        .unwrap_or_else(|| {
-            panic!(
-                "no {label:?} right of {anchor:?} in {}:\n{}",
-                shot.display(),
-                ocr::show(&words)
-            )
-        });
-    let (x, y) = target.center();
+        .map(Line::center)
+        .or_else(|| primary_button_beside(&shot, win, at, label));
+    let Some((x, y)) = found else {
+        panic!(
+            "no {label:?} right of {anchor:?} in {}:\n{}",
+            shot.display(),
+            ocr::show(&words)
+        )
+    };
     desk.click(x, y);
+}
+
+/// The primary button (white text on the theme's blue) on `at`'s row right of it, if its text
+/// reads `label`: tesseract misses white-on-blue text in a whole window (Wine's serif font), so
+/// the button is found by its colour and read alone.
+fn primary_button_beside(shot: &std::path::Path, win: &Win, at: &Line, label: &str) -> Option<(i32, i32)> {
+    let (_, ay) = at.center();
+    let (bx, by) = (at.x + at.w, ay - 20);
+    let band = format!("{}x40+{bx}+{by}", (win.x + win.w - bx).max(1));
+    let magick = |args: &[&str]| {
+        let out = std::process::Command::new("convert")
+            .arg(shot)
+            .args(args)
+            .output()
+            .ok()?;
+        Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    // The bounding box of the blue: WxH+X+Y inside the band.
+    let bbox = magick(&[
+        "-crop",
+        &band,
+        "+repage",
+        "-fuzz",
+        "12%",
+        "-fill",
+        "black",
+        "-opaque",
+        "srgb(37,99,235)",
+        "-fill",
+        "white",
+        "+opaque",
+        "black",
+        "-negate",
+        "-format",
+        "%@",
+        "info:",
+    ])?;
+    let (size, rest) = bbox.split_once('+')?;
+    let (w, h) = size.split_once('x')?;
+    let (x, y) = rest.split_once('+')?;
+    let [w, h, x, y]: [i32; 4] = [w, h, x, y].map(|n| n.parse().unwrap_or(0));
+    if w < 10 || h < 10 {
+        return None;
+    }
+    let (x, y) = (bx + x, by + y);
+    let button = std::env::temp_dir().join(format!("keyhop-button-{}.png", std::process::id()));
+    let crop = format!("{w}x{h}+{x}+{y}");
+    magick(&[
+        "-crop",
+        &crop,
+        "+repage",
+        "-colorspace",
+        "Gray",
+        "-resize",
+        "400%",
+        "-negate",
+        "-threshold",
+        "45%",
+        &button.to_string_lossy(),
+    ])?;
+    let out = std::process::Command::new("tesseract")
+        .arg(&button)
+        .args(["-", "--psm", "7"])
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&button);
+    let read = ocr::normalize(&String::from_utf8_lossy(&out.stdout));
+    read.contains(&ocr::normalize(label)).then_some((x + w / 2, y + h / 2))
 }
 
 #[test]
