@@ -286,7 +286,10 @@ fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str
         .filter(|w| w.x > at.x && (w.center().1 - ay).abs() < 30)
         .find(|w| ocr::normalize(&w.text) == ocr::normalize(label))
         .map(Line::center)
-        .or_else(|| primary_button_beside(&shot, win, at, label));
+        .or_else(|| {
+            let x = at.x + at.w;
+            primary_button_in(&shot, (x, ay - 20, (win.x + win.w - x).max(1), 40), label)
+        });
     let Some((x, y)) = found else {
         panic!(
             "no {label:?} right of {anchor:?} in {}:\n{}",
@@ -297,13 +300,12 @@ fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str
     desk.click(x, y);
 }
 
-/// The primary button (white text on the theme's blue) on `at`'s row right of it, if its text
-/// reads `label`: tesseract misses white-on-blue text in a whole window (Wine's serif font), so
-/// the button is found by its colour and read alone.
-fn primary_button_beside(shot: &std::path::Path, win: &Win, at: &Line, label: &str) -> Option<(i32, i32)> {
-    let (_, ay) = at.center();
-    let (bx, by) = (at.x + at.w, ay - 20);
-    let band = format!("{}x40+{bx}+{by}", (win.x + win.w - bx).max(1));
+/// The primary button (white text on the theme's blue) inside `area` (x, y, w, h of the
+/// screen), if its text reads `label`: tesseract misses white-on-blue text in a whole window
+/// (Wine's serif font), so the button is found by its colour and read alone.
+fn primary_button_in(shot: &std::path::Path, area: (i32, i32, i32, i32), label: &str) -> Option<(i32, i32)> {
+    let (bx, by, bw, bh) = area;
+    let band = format!("{bw}x{bh}+{bx}+{by}");
     let magick = |args: &[&str]| {
         let out = std::process::Command::new("convert")
             .arg(shot)
@@ -452,8 +454,12 @@ fn the_add_form_opens_from_the_list() {
     };
     let _tray = Tray::start(&desk, &w, "-all");
     w.keyhop(&["tray"]).ok();
-    let (list, _) = read_window(&desk, "keyhop", "1-session-list", "Add");
-    click_beside(&desk, &list, "Add", "session...", "1-session-list");
+    // No session yet: the list's empty state, whose one primary button is Add session….
+    let (list, _) = read_window(&desk, "keyhop", "1-session-list", "No sessions yet");
+    let shot = desk.screenshot("1-session-list");
+    let (x, y) = primary_button_in(&shot, (list.x, list.y, list.w, list.h), "Add session...")
+        .unwrap_or_else(|| panic!("no Add session… button in {}", shot.display()));
+    desk.click(x, y);
     let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form", "Access key ID");
     let all = ocr::show(&form);
     for label in ["Session alias", "Named profile", "Region", "Access key ID"] {
