@@ -1,6 +1,6 @@
 //! How the add / edit form looks: the first step's kinds, then the chosen kind's fields.
 
-use iced::widget::{Column, button, column, pick_list, row, scrollable, space, text, text_input};
+use iced::widget::{Column, button, column, container, pick_list, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length};
 use keyhop_core::kinds::KindName;
 
@@ -17,6 +17,8 @@ pub fn view(f: &Form) -> Element<'_, Msg> {
         (None, Some(sso)) => sso.view().map(Msg::Sso),
         (None, None) => session_form(f),
     };
+    // Room for the scrollbar, as in Settings.
+    let body = container(body).padding(iced::Padding::ZERO.right(12));
     tab_focus(widgets::page(scrollable(body)), f.step)
 }
 
