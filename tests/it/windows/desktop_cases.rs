@@ -455,9 +455,15 @@ fn the_add_form_opens_from_the_list() {
     let _tray = Tray::start(&desk, &w, "-all");
     w.keyhop(&["tray"]).ok();
     // No session yet: the list's empty state, whose one primary button is Add session….
-    let (list, _) = read_window(&desk, "keyhop", "1-session-list", "No sessions yet");
+    let (list, lines) = read_window(&desk, "keyhop", "1-session-list", "No sessions yet");
+    let title = lines
+        .iter()
+        .find(|l| l.has("No sessions yet"))
+        .expect("read_window waited for it");
     let shot = desk.screenshot("1-session-list");
-    let (x, y) = primary_button_in(&shot, (list.x, list.y, list.w, list.h), "Add session...")
+    // Below the title: the kind badges above it are blue too.
+    let area = (list.x, title.y + title.h, list.w, 160);
+    let (x, y) = primary_button_in(&shot, area, "Add session...")
         .unwrap_or_else(|| panic!("no Add session… button in {}", shot.display()));
     desk.click(x, y);
     let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form", "Access key ID");
