@@ -456,16 +456,20 @@ fn the_add_form_opens_from_the_list() {
     w.keyhop(&["tray"]).ok();
     // No session yet: the list's empty state, whose one primary button is Add session….
     let (list, lines) = read_window(&desk, "keyhop", "1-session-list", "No sessions yet");
-    let title = lines
-        .iter()
-        .find(|l| l.has("No sessions yet"))
-        .expect("read_window waited for it");
     let shot = desk.screenshot("1-session-list");
     // Below the title: the kind badges above it are blue too.
-    let area = (list.x, title.y + title.h, list.w, 160);
+    let below = lines
+        .iter()
+        .find(|l| l.has("No sessions yet"))
+        .map_or(list.y + list.h * 3 / 8, |t| t.y + t.h);
+    let area = (list.x, below, list.w, 160);
     let (x, y) = primary_button_in(&shot, area, "Add session...")
         .unwrap_or_else(|| panic!("no Add session… button in {}", shot.display()));
     desk.click(x, y);
+    // The add window asks for the kind first; IAM user is the one highlighted.
+    let (kinds, _) = read_window(&desk, "keyhop - Add session", "2-kinds", "SAML federated");
+    desk.focus(&kinds);
+    desk.key(&["Return"]);
     let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form", "Access key ID");
     let all = ocr::show(&form);
     for label in ["Session alias", "Named profile", "Region", "Access key ID"] {
