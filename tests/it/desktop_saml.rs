@@ -30,23 +30,8 @@ fn world(aliases: &[&str]) -> (Rig, Idp, String) {
     let url = idp.url_for(&role());
     for alias in aliases {
         let provider = format!("arn:aws:iam::{ACCOUNT}:saml-provider/rig");
-        let args = [
-            "session",
-            "add",
-            "saml",
-            "--alias",
-            alias,
-            "--profile",
-            alias,
-            "--region",
-            REGION,
-            "--idp-url",
-            &url,
-            "--role-arn",
-            &role(),
-            "--principal-arn",
-            &provider,
-        ];
+        let role = role();
+        let args = add_saml_args(alias, alias, &url, &role, &provider);
         rig.keyhop(&args).ok();
     }
     (rig, idp, url)

@@ -135,23 +135,7 @@ fn without_an_assertion_it_says_how_to_give_one() {
 /// `session add saml` for the IdP's role in ACCOUNT_A, in REGION.
 fn add_saml(rig: &Rig, alias: &str, profile: &str, idp: &Idp, extra: &[&str]) -> Out {
     let (role, provider) = (arn_role(ACCOUNT_A, "Admin"), arn_provider(ACCOUNT_A));
-    let mut args = vec![
-        "session",
-        "add",
-        "saml",
-        "--alias",
-        alias,
-        "--profile",
-        profile,
-        "--region",
-        REGION,
-        "--idp-url",
-        &idp.sso_url,
-        "--role-arn",
-        &role,
-        "--principal-arn",
-        &provider,
-    ];
+    let mut args = add_saml_args(alias, profile, &idp.sso_url, &role, &provider);
     args.extend_from_slice(extra);
     rig.keyhop(&args)
 }

@@ -286,6 +286,34 @@ pub fn add_user_args<'a>(alias: &'a str, profile: &'a str, region: &'a str, id: 
     ]
 }
 
+/// `session add saml … ` in REGION: the one list of its arguments (the SAML suites, the sign-in
+/// window's desktop test and its leak hunt all add SAML sessions).
+pub fn add_saml_args<'a>(
+    alias: &'a str,
+    profile: &'a str,
+    idp_url: &'a str,
+    role: &'a str,
+    provider: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "session",
+        "add",
+        "saml",
+        "--alias",
+        alias,
+        "--profile",
+        profile,
+        "--region",
+        REGION,
+        "--idp-url",
+        idp_url,
+        "--role-arn",
+        role,
+        "--principal-arn",
+        provider,
+    ]
+}
+
 /// `session add role-chained … ` in REGION: the one list of its arguments (the Linux and the
 /// Windows rig both add chained roles).
 pub fn add_chained_args<'a>(

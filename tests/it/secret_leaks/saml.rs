@@ -123,23 +123,7 @@ fn the_sign_in_window_leaks_no_assertion_or_cookie_at_trace_level() {
     hunt.secret("the start of every assertion of the rig's IdP", ASSERTION_START);
     hunt.secret("the IdP password", "rig-password");
     for alias in ["leak-window", "leak-window-two"] {
-        let args = [
-            "session",
-            "add",
-            "saml",
-            "--alias",
-            alias,
-            "--profile",
-            alias,
-            "--region",
-            REGION,
-            "--idp-url",
-            &url,
-            "--role-arn",
-            role,
-            "--principal-arn",
-            "arn:aws:iam::111111111111:saml-provider/rig",
-        ];
+        let args = add_saml_args(alias, alias, &url, role, "arn:aws:iam::111111111111:saml-provider/rig");
         hunt.run("session add saml", &args, "").ok();
     }
     let on_desk = |hunt: &Hunt, args: &[&str]| {
