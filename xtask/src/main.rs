@@ -33,6 +33,9 @@ pub type Result<T> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     signals::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "test") {
+        cold_builds_without_incremental();
+    }
     let outcome = match args.first().map(String::as_str) {
         Some("test") => test_run::run(&args[1..]),
         Some("run") => run_app(&args[1..]),
@@ -76,6 +79,21 @@ fn run_app(args: &[String]) -> Result<i32> {
     let _guard = signals::Forward::pid(child.id());
     let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
     Ok(exit_code(status))
+}
+
+/// A test run in a target directory without incremental data (a fresh clone, CI) builds
+/// without it, and so do all the builds it starts: on a cold build incremental data is pure
+/// cost, several GB of disk (a CI run once failed on a full disk) and CPU time to write it. A
+/// developer's target dir that has it keeps it; `CARGO_INCREMENTAL` set by the caller wins.
+fn cold_builds_without_incremental() {
+    let warm = repo_root().join("target").join("debug").join("incremental").exists();
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() && !warm {
+        // SAFETY: called first thing in `main`, before any thread exists.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("CARGO_INCREMENTAL", "0");
+        }
+    }
 }
 
 /// The cargo that runs us (cargo sets `CARGO`), else the one on PATH.

@@ -38,6 +38,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     let long = cargo_args.first().is_some_and(|a| a == "--long");
     let cargo_args = if long { &cargo_args[1..] } else { cargo_args };
     let mut phases = Phases::default();
+    let disk_at_start = disk_free();
     packages::ensure_apt(packages::BUILD_PACKAGES)?;
     phases.mark("apt: the build's packages");
     // The rig's packages (Xvfb, keyring, OCR, …) and Python tools install while cargo builds:
@@ -115,6 +116,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     drop(sso);
     drop(moto);
     drop(scratch);
+    print_disk(disk_at_start);
     Ok(summary(code, &totals, &gates, &mut phases))
 }
 
@@ -272,6 +274,40 @@ fn build_tests(cargo_args: &[String]) -> Result<BuiltTests> {
         eprintln!("xtask: the tests did not build; cargo test below reports why");
     }
     Ok((std::mem::take(lint_env), gate))
+}
+
+/// Free space on the disk of the repository, as `df -h` says it (e.g. `37G`).
+fn disk_free() -> Option<String> {
+    let out = Command::new("df")
+        .args(["-h", "--output=avail"])
+        .arg(crate::repo_root())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().nth(1).map(|l| l.trim().to_owned())
+}
+
+/// Where the disk went: a CI machine's disk is not ours to size, and a full one fails tests
+/// far from the cause.
+fn print_disk(at_start: Option<String>) {
+    let target = Command::new("du")
+        .args(["-sh", "--"])
+        .arg(crate::repo_root().join("target"))
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .next()
+                .map(str::to_owned)
+        });
+    let unknown = || "?".to_owned();
+    println!(
+        "xtask: disk: {} free at the start, {} at the end; target/ holds {}",
+        at_start.unwrap_or_else(unknown),
+        disk_free().unwrap_or_else(unknown),
+        target.unwrap_or_else(unknown)
+    );
 }
 
 /// Where the time of a run went: printed before the summary, so a CI log shows it.
