@@ -2,8 +2,8 @@
 # The tray's idle cost with $KEYHOP_BENCH_SESSIONS sessions (default 300): memory (RSS, and
 # private/anonymous from /proc/PID/smaps_rollup) with no window open, with the session list
 # open, and after it closed again; how long the list takes to open (request to mapped, and to
-# drawn); wakeups per second over an idle period (voluntary + involuntary context switches
-# summed over all threads), with and without the window.
+# drawn); the search's typing latency; wakeups per second over an idle period (voluntary +
+# involuntary context switches summed over all threads), with and without the window.
 # Needs an X display with a tray host and a D-Bus session with a Secret Service and a
 # notification daemon: run it through `cargo xtask bench-tray`.
 set -euo pipefail
@@ -93,6 +93,28 @@ echo "list opens:         mapped after ${mapped} ms, drawn after ${drawn:-?} ms 
 sleep 2
 echo "session list open:  $(mem)" | tee -a "$out/tray_idle.txt"
 echo "idle wakeups:       $(wakeups)" | tee -a "$out/tray_idle.txt"
+
+# Typing in the search: each digit narrows the 300 rows (about a fifth match), BackSpace brings
+# them back. Per key, from xdotool's key to the rows below the search box changing on screen
+# (the crop leaves out the search box, whose caret blinks). A screenshot takes ~20 ms: each
+# figure is an upper bound within that.
+rows() { import -window "$win" -crop 880x420+0+170 -format '%#' info: 2>/dev/null; }
+key_ms() { # KEY: ms until the rows change (9999: no change within 5 s)
+  local before t0 i
+  before=$(rows); t0=$(date +%s%N)
+  xdotool key "$1"
+  for i in $(seq 500); do [ "$(rows)" != "$before" ] && { ms_since "$t0"; return; }; done
+  echo 9999
+}
+xdotool windowfocus --sync "$win" key slash
+sleep 1
+typed=()
+for d in 7 3 5 8 4 6 9 1; do
+  typed+=("$(key_ms "$d")")
+  key_ms BackSpace >/dev/null
+done
+sorted=$(printf '%s\n' "${typed[@]}" | sort -n)
+echo "search typing:      median $(echo "$sorted" | sed -n 4p) ms, max $(echo "$sorted" | tail -1) ms per key to the redrawn rows (${typed[*]} ms; $sessions sessions)" | tee -a "$out/tray_idle.txt"
 
 # Escape closes the list (its search is empty); the tray should give the window's memory back.
 xdotool windowfocus --sync "$win" key Escape

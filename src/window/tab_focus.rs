@@ -6,7 +6,8 @@
 //! the field being left: the form's flaky keyboard test. This wrapper moves the focus inside its
 //! own `update`, before the next event of the batch reaches the fields, and so does the first
 //! focus of a new step of a form (`step` changes: the first field is focused on the next event,
-//! before that event is handled).
+//! before that event is handled). The session list's `/` and Ctrl+F focus its search box the
+//! same way (`search_focus`): as a task, the text typed right behind the `/` went nowhere.
 
 use iced::advanced::layout::{self, Layout};
 use iced::advanced::widget::operation::{self, Focusable, Operation, Outcome};
@@ -20,13 +21,44 @@ use iced::{Element, Event, Length, Rectangle, Size, Vector, mouse};
 pub fn tab_focus<'a, Message: 'a>(content: impl Into<Element<'a, Message>>, step: u64) -> Element<'a, Message> {
     Element::new(TabFocus {
         content: content.into(),
-        step,
+        step: Some(step),
+        search: None,
+    })
+}
+
+/// `content` with Tab / Shift+Tab moving the focus at once, and `/` or Ctrl+F focusing the
+/// widget `search` at once when no widget took the key (in the search box `/` is text) and
+/// `enabled` (no menu or confirmation floats over the page).
+pub fn search_focus<'a, Message: 'a>(
+    content: impl Into<Element<'a, Message>>,
+    search: &'static str,
+    enabled: bool,
+) -> Element<'a, Message> {
+    Element::new(TabFocus {
+        content: content.into(),
+        step: None,
+        search: enabled.then_some(search),
     })
 }
 
 struct TabFocus<'a, Message> {
     content: Element<'a, Message>,
-    step: u64,
+    /// The form's step, whose first field gets the focus (none: nothing is focused at first).
+    step: Option<u64>,
+    /// The widget `/` and Ctrl+F focus.
+    search: Option<&'static str>,
+}
+
+/// `/` or Ctrl+F (Cmd+F on macOS).
+fn is_search_key(event: &Event) -> bool {
+    match event {
+        Event::Keyboard(keyboard::Event::KeyPressed {
+            key: Key::Character(c),
+            modifiers,
+            ..
+        }) => c.as_str() == "/" || (modifiers.command() && c.as_str().eq_ignore_ascii_case("f")),
+        _ => false,
+    }
 }
 
 /// The step whose first field was focused.
@@ -113,8 +145,8 @@ impl<Message> Widget<Message, iced::Theme, iced::Renderer> for TabFocus<'_, Mess
         shell: &mut Shell<'_, Message>,
         viewport: &Rectangle,
     ) {
-        if tree.state.downcast_ref::<Focused>().0 != Some(self.step) {
-            tree.state.downcast_mut::<Focused>().0 = Some(self.step);
+        if self.step.is_some() && tree.state.downcast_ref::<Focused>().0 != self.step {
+            tree.state.downcast_mut::<Focused>().0 = self.step;
             self.run(tree, layout, renderer, Box::new(FocusFirst { seen: false }));
             shell.request_redraw();
         }
@@ -144,6 +176,15 @@ impl<Message> Widget<Message, iced::Theme, iced::Renderer> for TabFocus<'_, Mess
             shell,
             viewport,
         );
+        if let Some(search) = self.search
+            && !shell.is_event_captured()
+            && is_search_key(event)
+        {
+            let op: Box<dyn Operation> = Box::new(operation::focusable::focus(Id::new(search)));
+            self.run(tree, layout, renderer, op);
+            shell.capture_event();
+            shell.request_redraw();
+        }
     }
 
     fn mouse_interaction(

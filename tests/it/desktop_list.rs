@@ -36,29 +36,13 @@ fn settled(desk: &Desktop, w: &Win) -> Win {
     desk.window(&w.id).unwrap_or_else(|| w.clone())
 }
 
-/// Reads `w` until `ready`, poking the app before each look. Under Xvfb the app sees an event
-/// and shows a frame one step late: the software renderer's last frame reaches the X server
-/// with the app's next request (softbuffer 0.4 does not flush after presenting), and input read
-/// while it waits for the server's reply sits unseen until the next event wakes winit. A
-/// pointer move and a Shift press (which the list ignores) are such next events.
+/// Reads `w` until `ready` (≤ 40 s), the list holding the keyboard's focus. The time is long
+/// because each look is slow on a loaded machine: under a load of 15 on 2 cores one OCR pass
+/// took ~9 s and the debug build's first frames of the list several seconds, so the old 10 s
+/// read once, before the frame of the keys it waited for (the tray had them: logged in order).
 fn look(desk: &Desktop, step: &str, w: &Win, ready: impl Fn(&[Line]) -> bool) -> (std::path::PathBuf, Vec<Line>) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut n = 0;
-    loop {
-        n += 1;
-        let (x, y) = (w.x + 4 + n % 3, w.y + w.h - 8);
-        desk.xdotool(&["mousemove", &x.to_string(), &y.to_string()]);
-        // Two commands: a `key` chained after `windowfocus` goes to the window as a synthetic
-        // event, which winit ignores.
-        desk.xdotool(&["windowfocus", "--sync", &w.id]);
-        desk.xdotool(&["key", "shift"]);
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let shot = desk.screenshot(step);
-        let lines = ocr::read(&shot, w);
-        if ready(&lines) || std::time::Instant::now() >= deadline {
-            return (shot, lines);
-        }
-    }
+    desk.xdotool(&["windowfocus", "--sync", &w.id]);
+    desk.read_until(step, w, 40.0, ready)
 }
 
 fn has(lines: &[Line], needle: &str) -> bool {
@@ -159,7 +143,7 @@ fn the_dark_appearance_paints_the_list_dark_and_light_paints_it_light() {
     // Settings change on disk (as the Settings window or the CLI writes them): the open list
     // follows.
     rig.keyhop(&["settings", "set", "appearance", "light"]).ok();
-    let light = wait_for(10.0, || {
+    let light = wait_for(40.0, || {
         let (shot, _) = look(&desk, "2-list-light", &list, |_| true);
         let [r, g, b] = page_colour(&shot, &list);
         (r.min(g).min(b) > 0.9).then_some(())
@@ -168,9 +152,9 @@ fn the_dark_appearance_paints_the_list_dark_and_light_paints_it_light() {
 }
 
 #[test]
-#[ignore = "in the test rig the right click and xdotool's keys never reach the list (no key \
-            logged by the tray), while by hand under Xvfb they do; the menu's flow is covered by \
-            window::list::tests; run with --ignored desktop_list::"]
+#[ignore = "passes step by step up to the confirmation's Delete button, which OCR does not \
+            read (white on red; last run: the title's Delete was clicked); the copy is judged \
+            by xclip. Run with --ignored desktop_list::"]
 fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_session() {
     let Some(desk) = Desktop::start("list-menu") else {
         return;
@@ -180,14 +164,15 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     let alias = ocr_alias("menued");
     rig.add_user(&alias, "menued", &keys, &[]).ok();
     let (tray, list) = open_list(&desk, &rig, &[]);
-    let (shot, _) = look(&desk, "1-list", &list, |l| has(l, &alias));
-    let row = word(&shot, &list, &alias);
-    let right_click = || {
-        let (x, y) = row.center();
+    // Right clicks the row where it shows now, once the list is back (no menu, no search): a
+    // click in the same batch of events as the key before it lands on the layout before it.
+    let right_click = |step: &str| {
+        let (shot, _) = look(&desk, step, &list, |l| has(l, &alias) && !has(l, "Copy export"));
+        let (x, y) = word(&shot, &list, &alias).center();
         desk.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "3"]);
     };
 
-    right_click();
+    right_click("1-list");
     let (shot, lines) = look(&desk, "2-menu", &list, |l| has(l, "Copy export lines"));
     for item in [
         "Open console",
@@ -205,29 +190,31 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     let pinned = wait_for(10.0, || (rig.session(&alias)["pinned"] == true).then_some(()));
     assert!(pinned.is_some(), "Pin to top did not pin {alias}\n{}", tray.log());
 
-    // Copy export lines, then paste them into the search box: the clipboard holds them.
-    right_click();
+    // Copy export lines: another X client (xclip) reads them off the clipboard, which the
+    // tray's clipboard thread serves.
+    right_click("3-pinned");
     let (shot, _) = look(&desk, "3-menu-again", &list, |l| has(l, "Unpin"));
     let copy = word(&shot, &list, "export");
     desk.click(copy.center().0, copy.center().1);
-    desk.focus(&list);
-    desk.key(&["slash"]);
-    desk.key(&["ctrl+v"]);
-    let (_, lines) = look(&desk, "4-pasted", &list, |l| has(l, "AWS_PROFILE=menued"));
+    let mut seen = String::new();
+    let copied = wait_for(30.0, || {
+        seen = desk.run("timeout", &["5", "xclip", "-o", "-selection", "clipboard"])?;
+        seen.contains("export AWS_PROFILE=menued").then_some(())
+    });
     assert!(
-        has(&lines, "export AWS_PROFILE=menued"),
-        "the search box did not get the copied export lines:\n{}",
-        ocr::show(&lines)
+        copied.is_some() && !seen.contains(&keys.secret),
+        "the clipboard holds no export lines for {alias}: {seen:?}\n{}",
+        tray.log()
     );
-    desk.key(&["Escape"]);
+    look(&desk, "4-copied", &list, |l| !has(l, "Copy export"));
 
-    right_click();
-    let (shot, _) = look(&desk, "5-menu-delete", &list, |l| has(l, "Delete"));
+    right_click("5-list-again");
+    let (shot, _) = look(&desk, "6-menu-delete", &list, |l| has(l, "Delete"));
     let delete = word(&shot, &list, "Delete");
     desk.click(delete.center().0, delete.center().1);
-    let (shot, lines) = look(&desk, "6-confirm", &list, |l| has(l, "This removes"));
+    let (shot, lines) = look(&desk, "8-confirm", &list, |l| has(l, "This removes"));
     assert!(
-        has(&lines, &format!("Delete \"{alias}\"")) && has(&lines, "keyring"),
+        lines.iter().any(|l| l.has("Delete") && l.has(&alias)) && has(&lines, "keyring"),
         "the confirmation does not name {alias} and its keyring item:\n{}",
         ocr::show(&lines)
     );
@@ -235,7 +222,11 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
         rig.list().iter().any(|s| s["alias"] == alias.as_str()),
         "deleted before the confirmation"
     );
-    let words = ocr::read_words(&shot, &list, &[]);
+    // The red button's white text shows to a read with a threshold.
+    let words: Vec<Line> = [&[][..], &["-threshold", "35%"][..]]
+        .into_iter()
+        .flat_map(|filter| ocr::read_words(&shot, &list, filter))
+        .collect();
     let confirm = words
         .iter()
         .filter(|l| l.text == "Delete")
@@ -249,9 +240,9 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
 }
 
 #[test]
-#[ignore = "in the test rig xdotool's keys never reach the list (no key logged by the tray), \
-            while by hand under Xvfb they do; the keys' logic is covered by window::list::tests \
-            and app::tests; run with --ignored desktop_list::"]
+#[ignore = "the keys reach the list (they were logged, in order); OCR does not read the typed \
+            query in the focused search box (blue border), which the check of `/`-then-text \
+            in one batch needs. Run with --ignored desktop_list::"]
 fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     let Some(desk) = Desktop::start("list-keys") else {
         return;
@@ -265,23 +256,49 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     let (tray, list) = open_list(&desk, &rig, &[("KEYHOP_LOG", "info,keyhop=debug")]);
     look(&desk, "1-list", &list, |l| has(l, &one) && has(l, &two));
 
+    // `/` and the text in one xdotool run without pauses, so that they reach the app in one
+    // batch of events: the text lands in the search box only because `/` focuses it within
+    // that batch (`window::tab_focus::search_focus`); a focus task ran after it.
     desk.focus(&list);
-    desk.key(&["slash"]);
-    desk.type_text("keytwo");
-    let (_, lines) = look(&desk, "2-searched", &list, |l| !has(l, &one));
+    desk.xdotool(&["key", "--delay", "0", "slash", "type", "--delay", "0", "keytwo"]);
+    let (shot, lines) = look(&desk, "2-searched", &list, |l| !has(l, &one));
+    // The search box holds exactly what was typed (before the fix: "ytwo"), as a word of its
+    // own (the aliases read "keytwo-…"). Read plain and with a threshold: the focused box's
+    // blue border can hide it from a plain read.
+    let words: Vec<Line> = [&[][..], &["-threshold", "35%"][..]]
+        .into_iter()
+        .flat_map(|filter| ocr::read_words(&shot, &list, filter))
+        .collect();
+    assert!(
+        words
+            .iter()
+            .any(|w| ocr::normalize(&w.text) == ocr::normalize("keytwo")),
+        "the search box does not hold \"keytwo\":\n{}",
+        ocr::show(&words)
+    );
     assert!(
         has(&lines, &two) && !has(&lines, &one),
         "the search did not narrow:\n{}",
         ocr::show(&lines)
     );
-    desk.key(&["Down", "Return"]);
+    // Down, then Return once a look has passed: in one batch of events the search box's
+    // submit (Enter starts the selected row) came before the arrow's key message selected it.
+    desk.key(&["Down"]);
+    look(&desk, "2-selected", &list, |l| has(l, &two));
+    desk.key(&["Return"]);
     let started = wait_for(20.0, || (rig.session(&two)["status"] == "active").then_some(()));
     assert!(started.is_some(), "Down, Enter did not start {two}\n{}", tray.log());
 
     // Escape clears the search; the chips then filter: Active leaves the started one.
     desk.key(&["Escape"]);
     let (shot, _) = look(&desk, "3-cleared", &list, |l| has(l, &one) && has(l, &two));
-    let active = word(&shot, &list, "Active");
+    // The chip, not the "Active" section the started session now heads: the topmost word.
+    let words = ocr::read_words(&shot, &list, &[]);
+    let active = words
+        .iter()
+        .filter(|l| l.text == "Active")
+        .min_by_key(|l| l.y)
+        .unwrap_or_else(|| panic!("no Active chip:\n{}", ocr::show(&words)));
     desk.click(active.center().0, active.center().1);
     let (_, lines) = look(&desk, "4-filtered", &list, |l| !has(l, &one));
     assert!(

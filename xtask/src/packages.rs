@@ -38,6 +38,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "trayer",
     // The desktop tests read their screenshots (menu lines, window text) with OCR.
     "tesseract-ocr",
+    // The session list's test reads what "Copy export lines" put on the clipboard.
+    "xclip",
     // tests/it/installers_linux.rs: validate the launcher and metainfo, read the .rpm.
     "desktop-file-utils",
     "appstream",

@@ -15,6 +15,7 @@ use super::model::{self, Section, StatusFilter};
 use super::row::{Row, chip, kind_badge};
 use super::{List, MAX_ROWS, Msg, SCROLL, SEARCH_INPUT};
 use crate::present::Attention;
+use crate::window::tab_focus::search_focus;
 use crate::window::theme::styles::{self, Kind};
 use crate::window::widgets::{BOLD, banner, hint, input, notice, page, title};
 
@@ -61,7 +62,7 @@ impl List {
         }
         rows = self.sections_into(rows, &sections, d);
         c = c.push(scrollable(rows).id(SCROLL).height(Length::Fill));
-        page(c)
+        search_focus(page(c), SEARCH_INPUT, self.overlay.is_none())
     }
 
     fn sections_into<'a>(

@@ -38,6 +38,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("import", "imagemagick"),
     ("convert", "imagemagick"),
     ("tesseract", "tesseract-ocr"),
+    ("xclip", "xclip"),
 ];
 
 /// Prints the loud skip line (one line: xtask counts them) straight to stderr.
