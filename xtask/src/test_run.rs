@@ -172,6 +172,10 @@ fn test_command(cargo_args: &[String], long: bool, path: &std::ffi::OsString, sc
             std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "4".into()),
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        // tesseract and ImageMagick (the desktop tests' OCR) spin OpenMP threads that wait
+        // busily for each other: on a loaded 2-core machine one OCR took 2.3-2.8 s of CPU and
+        // 6 s of wall time with them, 0.7 s and 1.5 s on one thread (tesseract 5.3).
+        .env("OMP_THREAD_LIMIT", "1")
         .env("XDG_DATA_HOME", scratch.0.join("data"))
         .env("XDG_RUNTIME_DIR", scratch.0.join("runtime"))
         .env(
