@@ -383,7 +383,8 @@ impl Desktop {
         let path = screenshot_dir().join(format!("{}-{step}.png", self.test));
         let ok = self
             .cmd("import")
-            .args(["-window", "root"])
+            // No date chunks: the same frame gives the same bytes (OCR's cache, ocr.rs).
+            .args(["-window", "root", "-define", "png:exclude-chunks=date,time"])
             .arg(&path)
             .stderr(Stdio::null())
             .status()
