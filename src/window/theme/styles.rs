@@ -291,3 +291,31 @@ pub fn text_warning(theme: &Theme) -> text::Style {
         color: Some(palette(theme).warning.text),
     }
 }
+
+/// What went right (an import read, a device found).
+pub fn text_success(theme: &Theme) -> text::Style {
+    text::Style {
+        color: Some(palette(theme).success.text),
+    }
+}
+
+/// A card that is a choice (the add form's kinds): a session row's look, the highlighted one
+/// tinted and ringed like a selected, focused row.
+pub fn card_button(highlighted: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
+    move |theme, status| {
+        let p = palette(theme);
+        let c = row(highlighted, highlighted)(theme);
+        let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
+        let background = if hovered && !highlighted {
+            Some(Background::Color(p.surface_hover))
+        } else {
+            c.background
+        };
+        button::Style {
+            background,
+            text_color: p.text,
+            border: c.border,
+            ..button::Style::default()
+        }
+    }
+}
