@@ -101,6 +101,32 @@ fn shadowed_or_overwritten_profiles_fail() {
     );
 }
 
+#[test]
+fn keys_the_rust_sdk_reads_first_warn_while_the_aws_cli_uses_keyhops() {
+    let keys = moto_user(&unique("docrust"));
+    let rig = Rig::new();
+    let alias = unique("rust");
+    rig.add_user(&alias, "rusty", &keys, &[]).ok();
+    rig.start(&alias).ok();
+    // Left by an earlier setup: botocore reads the credentials file first, aws-config does not.
+    rig.write_config(b"[profile rusty]\nregion = us-east-1\ncredential_process = /bin/false\n");
+
+    let (code, v, out) = doctor_json(&rig);
+    assert_eq!(code, Some(0), "a warning is not a failure: {out}");
+    let session = check(&v, &format!("session {alias}"));
+    assert_eq!(session["status"], "warn", "{v}");
+    let msg = session["message"].as_str().unwrap();
+    assert!(
+        msg.contains("line 3 (credential_process)") && msg.contains("AWS SDK for Rust"),
+        "{msg}"
+    );
+    // What the warning says of the AWS CLI holds: it still reads keyhop's keys.
+    assert!(
+        rig.caller_arn("rusty").contains(":user/"),
+        "the AWS CLI should use keyhop's keys"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_readable_credentials_file_warns_and_an_unreachable_sts_is_bounded() {

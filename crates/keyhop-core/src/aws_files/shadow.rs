@@ -77,21 +77,7 @@ impl Shadow {
 
     /// "~/.aws/config line 3 (role_arn), line 4 (source_profile)".
     pub fn locations(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let mut last: Option<&Path> = None;
-        for k in &self.keys {
-            if last == Some(k.file.as_path()) {
-                let _ = write!(out, ", line {} ({})", k.line, k.key);
-            } else {
-                if last.is_some() {
-                    out.push_str("; ");
-                }
-                let _ = write!(out, "{} line {} ({})", k.file.display(), k.line, k.key);
-                last = Some(&k.file);
-            }
-        }
-        out
+        locations(&self.keys)
     }
 
     /// One sentence: which keys make the AWS tools do what instead of reading the profile.
@@ -102,6 +88,25 @@ impl Shadow {
         };
         format!("{} {what} before they read the credentials file", self.locations())
     }
+}
+
+/// "~/.aws/config line 3 (role_arn), line 4 (source_profile)", for keys in file order.
+pub fn locations(keys: &[ShadowKey]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let mut last: Option<&Path> = None;
+    for k in keys {
+        if last == Some(k.file.as_path()) {
+            let _ = write!(out, ", line {} ({})", k.line, k.key);
+        } else {
+            if last.is_some() {
+                out.push_str("; ");
+            }
+            let _ = write!(out, "{} line {} ({})", k.file.display(), k.line, k.key);
+            last = Some(&k.file);
+        }
+    }
+    out
 }
 
 impl std::fmt::Display for Shadow {
@@ -164,6 +169,15 @@ pub struct Resolver {
     config_profiles: BTreeMap<String, String>,
     sso_sessions: BTreeMap<String, String>,
 }
+
+/// See `Resolver::rust_sdk_first` (`sso_account_id` and `sso_role_name` shadow for botocore too).
+const RUST_SDK_FIRST: [&str; 5] = [
+    "sso_region",
+    "sso_start_url",
+    "sso_session",
+    "login_session",
+    "credential_process",
+];
 
 const CONFIG: usize = 0;
 const CREDENTIALS: usize = 1;
@@ -303,6 +317,21 @@ impl Resolver {
             keys,
             broken,
         })
+    }
+
+    /// Keys of `profile` that botocore reads only after the credentials file (so it uses
+    /// keyhop's keys) but the AWS SDK for Rust reads before them: aws-config 1.13's
+    /// `profile::credentials::repr::base_provider` tries IAM Identity Center (on any one `sso_*`
+    /// key), `login_session` and `credential_process` before static keys. Empty when botocore
+    /// itself skips the credentials file (then `shadow` says so).
+    pub fn rust_sdk_first(&self, profile: &str) -> Vec<ShadowKey> {
+        if self.shadow(profile).is_some() {
+            return vec![];
+        }
+        let p = self.profile(profile);
+        let mut keys: Vec<ShadowKey> = RUST_SDK_FIRST.iter().filter_map(|k| self.key(&p, k)).collect();
+        keys.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        keys
     }
 
     /// What `SSOProvider._load_sso_config` raises for an SSO profile, if anything.

@@ -392,3 +392,23 @@ fn the_message_names_file_line_and_keys() {
         .shadow("dev");
     assert_eq!(none, None);
 }
+
+#[test]
+fn keys_the_rust_sdk_reads_before_the_credentials_file_are_named() {
+    let files = AwsFiles {
+        config: "/home/u/.aws/config".into(),
+        credentials: "/home/u/.aws/credentials".into(),
+    };
+    let config = "[profile dev]\nregion = eu-west-1\ncredential_process = x\n[profile legacy]\nsso_start_url = https://x\nsso_region = eu-west-1\n[profile plain]\nregion = eu-west-1\n[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = plain\ncredential_process = x\n";
+    let r = Resolver::from_texts(&files, Some(config), None).expect("readable");
+    let names =
+        |p: &str| -> Vec<(String, usize)> { r.rust_sdk_first(p).into_iter().map(|k| (k.key, k.line)).collect() };
+    assert_eq!(names("dev"), [("credential_process".to_owned(), 3)]);
+    assert_eq!(
+        names("legacy"),
+        [("sso_start_url".to_owned(), 5), ("sso_region".to_owned(), 6)]
+    );
+    assert_eq!(names("plain"), []);
+    // botocore skips the credentials file itself: `shadow` speaks for it.
+    assert_eq!(names("role"), []);
+}

@@ -249,11 +249,19 @@ fn session<S: SecretStore>(
             ),
         );
     }
-    Check::ok(
+    let holds = format!(
+        "profile {profile} holds keyhop's credentials, valid for {} min",
+        (expiration - now).whole_minutes()
+    );
+    let rust_first = resolver.map(|r| r.rust_sdk_first(profile)).unwrap_or_default();
+    if rust_first.is_empty() {
+        return Check::ok(name, holds);
+    }
+    Check::warn(
         name,
         format!(
-            "profile {profile} holds keyhop's credentials, valid for {} min",
-            (expiration - now).whole_minutes()
+            "{holds}, and the AWS CLI and boto3 use them; but the AWS SDK for Rust (aws-config) acts on {} before it reads them: remove those lines or give the session another profile name",
+            crate::aws_files::shadow::locations(&rust_first)
         ),
     )
 }
