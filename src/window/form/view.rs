@@ -148,6 +148,8 @@ fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
             pick_list(role_chained::assumer_choices(f), selected, move |v| Msg::Input(fld, v))
                 .placeholder("choose a session")
                 .padding(8)
+                .style(styles::dropdown)
+                .menu_style(styles::dropdown_menu)
                 .width(Length::Fill)
                 .into()
         }
