@@ -25,8 +25,17 @@ fn role() -> String {
 /// A rig with an IdP whose AWS app grants `role()` (its URL narrowed to it: moto takes one
 /// Role value) and a SAML session `alias` on it.
 fn world(aliases: &[&str]) -> (Rig, Idp, String) {
+    world_with(aliases, &json!({}))
+}
+
+/// `world` with more of the IdP's settings (the control API's body).
+fn world_with(aliases: &[&str], settings: &Value) -> (Rig, Idp, String) {
     let rig = Rig::new();
-    let idp = Idp::create(&json!({"roles": [saml_role(ACCOUNT, "Admin")]}));
+    let mut body = json!({"roles": [saml_role(ACCOUNT, "Admin")]});
+    if let (Some(body), Some(more)) = (body.as_object_mut(), settings.as_object()) {
+        body.extend(more.clone());
+    }
+    let idp = Idp::create(&body);
     let url = idp.url_for(&role());
     for alias in aliases {
         let provider = format!("arn:aws:iam::{ACCOUNT}:saml-provider/rig");
@@ -155,6 +164,31 @@ fn the_window_signs_in_at_the_idp_then_its_cookie_starts_another_session_silentl
     out.fails_with(&["did not finish within 6 s", "never posted an assertion"]);
     assert!(!shown, "a window showed for an IdP that wants no input");
     rig.assert_unchanged(&before, "a sign-in that timed out");
+}
+
+#[test]
+fn an_idp_session_cookie_outlives_the_window_so_the_next_start_is_silent() {
+    let Some(desk) = Desktop::start("desktop_saml::session_cookie") else {
+        return;
+    };
+    // Most IdPs set a cookie without Expires ("keep me signed in" unticked): a web engine keeps
+    // it in memory only, so keyhop keeps it for the next run of the window.
+    let (rig, idp, url) = world_with(&["fed", "fed-two"], &json!({"session_cookie": true}));
+    let start = spawn(&desk, &rig, &["session", "start", "fed"], 120);
+    log_in(&desk, &url);
+    let out = start.join().expect("keyhop thread").ok();
+    assert!(out.stdout.contains("Started \"fed\""), "{out}");
+    let (out, shown) = run_watched(&desk, &rig, &url, &["session", "start", "fed-two"], 30);
+    let out = out.ok();
+    assert!(!shown, "a window showed although the IdP's session lasts: {out}");
+    assert!(out.stdout.contains("Started \"fed-two\""), "{out}");
+    assert!(rig.caller_arn("fed-two").starts_with("arn:aws:sts::"), "{out}");
+    assert_eq!(
+        (stat(&idp, "logins"), stat(&idp, "silent_sign_ins")),
+        (1, 1),
+        "the second start logged in again"
+    );
+    assert_private(&rig.keyhop_home.join("saml-idp"));
 }
 
 #[test]
