@@ -299,3 +299,47 @@ fn serve_renews_a_saml_session_by_a_silent_sign_in_and_keeps_answering() {
     assert!(out.stdout.contains("arn:aws:sts::"), "{out}");
     assert!(!server.stderr().contains("failed"), "{}", server.stderr());
 }
+
+#[test]
+fn a_refresh_the_idp_wants_the_user_for_notifies_and_the_notification_opens_the_sign_in_window() {
+    let Some(desk) = Desktop::start("desktop_saml::notify") else {
+        return;
+    };
+    // Credentials for 60 s (the IdP's SessionDuration): the tray refreshes at half their life.
+    let (rig, idp, url) = world_with(&["fed"], &json!({"session_duration": 60}));
+    let tray = TrayApp::start(&desk, &rig);
+    let start = spawn(&desk, &rig, &["session", "start", "fed"], 120);
+    log_in(&desk, &url);
+    start.join().expect("keyhop thread").ok();
+    // The IdP's session ends: the background refresh's silent sign-in meets the login form.
+    control(
+        "POST",
+        &format!("/_rig/saml/idps/{}/sign_out", idp.id),
+        Some(&json!({})),
+    );
+    let seen: Vec<i64> = notifications().iter().map(|n| n.id).collect();
+    assert!(
+        click_displayed(90.0),
+        "no notification within 90 s of the refresh\n{}",
+        tray.log()
+    );
+    // The click starts the session with its window showing the IdP's login form.
+    log_in(&desk, &url);
+    let n = wait_notification(10.0, "\"Sign in to 127.0.0.1\"", |n| {
+        !seen.contains(&n.id) && n.summary.starts_with("Sign in to 127.0.0.1")
+    });
+    assert_eq!(n.appname, "keyhop", "{n:?}");
+    let again = wait_for(60.0, || (stat(&idp, "logins") == 2).then_some(()));
+    assert!(
+        again.is_some(),
+        "the window's login did not reach the IdP: {}",
+        idp.stats()
+    );
+    let active = wait_for(30.0, || (rig.session("fed")["status"] == "active").then_some(()));
+    assert!(
+        active.is_some(),
+        "the session is not active after the sign-in\n{}",
+        tray.log()
+    );
+    assert!(rig.caller_arn("fed").starts_with("arn:aws:sts::"));
+}

@@ -65,3 +65,15 @@ pub fn wait_notification(secs: f64, what: &str, matches: impl Fn(&Notification) 
         )
     })
 }
+
+/// Waits up to `secs` for a notification on screen and clicks it (dunst's default action of
+/// the topmost one), as a user would before it times out: whether one was there.
+pub fn click_displayed(secs: f64) -> bool {
+    let shown = wait_for(secs, || {
+        (dunstctl(&["count", "displayed"]).trim().parse::<u32>().unwrap_or(0) > 0).then_some(())
+    });
+    if shown.is_some() {
+        dunstctl(&["action", "0"]);
+    }
+    shown.is_some()
+}
