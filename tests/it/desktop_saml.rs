@@ -318,9 +318,11 @@ fn a_refresh_the_idp_wants_the_user_for_notifies_and_the_notification_opens_the_
         Some(&json!({})),
     );
     let seen: Vec<i64> = notifications().iter().map(|n| n.id).collect();
+    // Generous: on a loaded machine the refresh's hidden window takes its time to start.
     assert!(
-        click_displayed(90.0),
-        "no notification within 90 s of the refresh\n{}",
+        click_displayed(150.0),
+        "no notification within 150 s of the refresh; the IdP saw {}\n{}",
+        idp.stats(),
         tray.log()
     );
     // The click starts the session with its window showing the IdP's login form.
