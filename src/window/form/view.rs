@@ -5,7 +5,7 @@ use iced::{Alignment, Element, Length};
 use keyhop_core::kinds::KindName;
 
 use super::iam_user::{self, Lookup};
-use super::{CHOICES, Field, Form, Msg, label, note, placeholder, role_chained, suggestions};
+use super::{CHOICES, Field, Form, Msg, RoleLookup, aws_saml, label, note, placeholder, role_chained, suggestions};
 use crate::window::picker;
 use crate::window::tab_focus::tab_focus;
 use crate::window::theme::styles;
@@ -92,6 +92,9 @@ fn session_form(f: &Form) -> Element<'_, Msg> {
         if fld == Field::MfaDevice {
             parts = parts.push(lookup(f));
         }
+        if fld == Field::IdpUrl {
+            parts = parts.push(role_lookup(f));
+        }
         c = c.push(field(label(fld), parts, err));
     }
     if let Some(e) = &f.error {
@@ -143,6 +146,15 @@ fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
         ]
         .spacing(6)
         .into(),
+        Field::IdpUrl => row![
+            text_field(f, fld).width(Length::Fill),
+            button(text("Find roles").size(13))
+                .style(button::secondary)
+                .padding([8, 12])
+                .on_press_maybe(aws_saml::can_find_roles(f).map(|_| Msg::FindRoles)),
+        ]
+        .spacing(6)
+        .into(),
         Field::Assumer => {
             let selected = Some(f.value(fld).to_owned()).filter(|v| !v.is_empty());
             pick_list(role_chained::assumer_choices(f), selected, move |v| Msg::Input(fld, v))
@@ -185,6 +197,21 @@ fn lookup(f: &Form) -> Element<'_, Msg> {
             }
             c.into()
         }
+    }
+}
+
+/// "Find roles": what the IdP's assertion offers, as a pick list that fills both ARNs.
+fn role_lookup(f: &Form) -> Element<'_, Msg> {
+    match &f.roles {
+        RoleLookup::Idle => hint("A sign-in at the IdP lists the roles it grants you."),
+        RoleLookup::Asking => hint("Signing in at the IdP…"),
+        RoleLookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
+        RoleLookup::Found(roles) if roles.is_empty() => hint("The IdP's assertion offers no role."),
+        RoleLookup::Found(roles) => pick_list(roles.as_slice(), aws_saml::picked(f), Msg::PickRole)
+            .placeholder(format!("choose one of {} roles", roles.len()))
+            .padding(8)
+            .width(Length::Fill)
+            .into(),
     }
 }
 
