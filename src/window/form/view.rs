@@ -203,14 +203,16 @@ fn lookup(f: &Form) -> Element<'_, Msg> {
 /// "Find roles": what the IdP's assertion offers, as a pick list that fills both ARNs.
 fn role_lookup(f: &Form) -> Element<'_, Msg> {
     match &f.roles {
-        RoleLookup::Idle => hint("A sign-in at the IdP lists the roles it grants you."),
-        RoleLookup::Asking => hint("Signing in at the IdP…"),
-        RoleLookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
-        RoleLookup::Found(roles) if roles.is_empty() => hint("The IdP's assertion offers no role."),
+        RoleLookup::Idle => hint("A sign-in at the IdP lists the roles it grants you.").into(),
+        RoleLookup::Asking => hint("Signing in at the IdP…").into(),
+        RoleLookup::Failed(why) => text(why.clone()).size(12).style(styles::text_error).into(),
+        RoleLookup::Found(roles) if roles.is_empty() => hint("The IdP's assertion offers no role.").into(),
         RoleLookup::Found(roles) => pick_list(roles.as_slice(), aws_saml::picked(f), Msg::PickRole)
             .placeholder(format!("choose one of {} roles", roles.len()))
             .padding(8)
             .width(Length::Fill)
+            .style(styles::dropdown)
+            .menu_style(styles::dropdown_menu)
             .into(),
     }
 }
