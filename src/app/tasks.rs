@@ -271,7 +271,11 @@ impl App {
         let e = Arc::clone(&self.engine);
         Task::perform(
             async move {
-                let url = off_runtime(&e, move |e| async move { e.console_url(&id, None, None, None).await }).await?;
+                // A SAML session out of credentials signs in first (its window, if the IdP asks).
+                let url = off_runtime(&e, move |e| async move {
+                    with_sign_in(&e, Mode::Interactive, None, |r| e.console_url(&id, None, None, None, r)).await
+                })
+                .await?;
                 tokio::task::spawn_blocking(move || crate::browser::open(url.expose()))
                     .await
                     .expect("the opener does not panic")
@@ -464,6 +468,24 @@ impl App {
                     .map_err(|err| format!("cannot list the MFA devices: {err}"))
             },
             move |found| Message::Form(window, crate::window::form::Msg::MfaFound(found)),
+        )
+    }
+
+    /// "Find roles": signs in at the IdP (its window shows when the IdP wants the user) and lists
+    /// the roles of the assertion. The assertion goes no further than this task.
+    pub(super) fn find_saml_roles(&self, window: window::Id, idp: keyhop_core::saml::IdpUrl) -> Task<Message> {
+        let e = Arc::clone(&self.engine);
+        Task::perform(
+            async move {
+                blocking(&e, move |e| {
+                    let response = crate::saml_signin::sign_in(e.state_store().dir(), &idp, Mode::Interactive)?;
+                    keyhop_core::saml::SamlAssertion::read(response, time::OffsetDateTime::now_utc())
+                })
+                .await
+                .map(|assertion| assertion.roles)
+                .map_err(|err| format!("cannot list the roles: {err}"))
+            },
+            move |found| Message::Form(window, crate::window::form::Msg::RolesFound(found)),
         )
     }
 

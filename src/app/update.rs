@@ -514,6 +514,7 @@ impl App {
             form::Effect::AddConnection(c) => self.add_connection(id, c),
             form::Effect::PickCsv => self.pick_csv(id),
             form::Effect::FindMfa { region, keys } => self.find_mfa_devices(id, region, keys),
+            form::Effect::FindRoles { idp_url } => self.find_saml_roles(id, idp_url),
         }
     }
 

@@ -9,6 +9,7 @@ use keyhop_core::validate::{MfaCode, Region};
 use keyhop_core::{Engine, Result};
 
 use super::prompt;
+use crate::saml_signin::{Mode, with_sign_in};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,6 +26,8 @@ pub struct Args {
     /// The 6-digit MFA code, when a role's chain needs one (asked for on a terminal otherwise)
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
+    #[command(flatten)]
+    saml: super::saml::ResponseFile,
 }
 
 /// `word` as one word for a POSIX shell (aliases may hold spaces and slashes).
@@ -51,9 +54,12 @@ pub async fn run(engine: &Engine, a: Args) -> Result<ExitCode> {
     {
         code = prompt::mfa_code(&root, &device)?;
     }
-    let url = engine
-        .console_url(&id, code, region.as_ref(), destination.as_ref())
-        .await?;
+    // A SAML session without good cached credentials signs in at its IdP first.
+    let given = a.saml.read()?;
+    let url = with_sign_in(engine, Mode::Interactive, given, |r| {
+        engine.console_url(&id, code.clone(), region.as_ref(), destination.as_ref(), r)
+    })
+    .await?;
     if a.print {
         println!("{}", url.expose());
         return Ok(ExitCode::SUCCESS);

@@ -11,6 +11,7 @@ use keyhop_core::{Engine, Result};
 use time::OffsetDateTime;
 
 use super::prompt;
+use crate::saml_signin::{Mode, with_sign_in};
 use crate::serve::{self, AuthToken, Renewer, ServeError};
 
 #[derive(clap::Args, Debug)]
@@ -26,6 +27,8 @@ pub struct ServeArgs {
     /// (default: 15m, never before half their life; renewals are at least 5s apart)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     refresh_before: Option<time::Duration>,
+    #[command(flatten)]
+    saml: super::saml::ResponseFile,
 }
 
 /// `90`, `90s`, `15m`, `1h`: from 1 second to 24 hours.
@@ -88,7 +91,13 @@ async fn run(engine: Arc<Engine>, a: ServeArgs) -> std::result::Result<(), Serve
     {
         code = prompt::mfa_code(&root, &device)?;
     }
-    let first = engine.credentials(&id, code).await?;
+    // A SAML session signs in at its IdP (its window shows if the IdP asks); renewals later
+    // sign in silently from the IdP's cookies (`Renewer`).
+    let given = a.saml.read().map_err(keyhop_core::Error::from)?;
+    let first = with_sign_in(&engine, Mode::Interactive, given, |r| {
+        engine.credentials_with_saml(&id, code.clone(), r)
+    })
+    .await?;
     let lease = Lease::new(first, OffsetDateTime::now_utc());
     let (tx, rx, kick) = serve::channels(lease);
     let renewer = Renewer {

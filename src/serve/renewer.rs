@@ -13,6 +13,8 @@ use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
+use crate::saml_signin::{Mode, with_sign_in};
+
 /// Asks the user for an MFA code (on a terminal); `None` when there is nobody to ask.
 pub type AskMfa = fn(&str, &MfaDevice) -> Result<Option<MfaCode>>;
 
@@ -98,14 +100,22 @@ impl Renewer {
     }
 
     /// The engine's keyring and file calls block: they run on a blocking thread, so a keyring
-    /// waiting on an unlock prompt does not stop the server from answering.
+    /// waiting on an unlock prompt (or a SAML sign-in) does not stop the server from answering.
+    /// A SAML session signs in silently from the IdP's cookies: its window never shows here,
+    /// and an IdP that wants the user fails this try (retried with the backoff).
     async fn fetch(&self, mfa: Option<MfaCode>) -> Result<StsCredentials> {
         let engine = Arc::clone(&self.engine);
         let id = self.id.clone();
         let handle = tokio::runtime::Handle::current();
         // The STS calls inside have spans of their own; this one says why they happen.
         let span = tracing::info_span!("serve.renew", alias = %self.alias);
-        tokio::task::spawn_blocking(move || handle.block_on(engine.renewed_credentials(&id, mfa).instrument(span)))
+        let renew = async move {
+            with_sign_in(&engine, Mode::Silent, None, |saml| {
+                engine.renewed_credentials(&id, mfa.clone(), saml)
+            })
+            .await
+        };
+        tokio::task::spawn_blocking(move || handle.block_on(renew.instrument(span)))
             .await
             .expect("engine task does not panic")
     }

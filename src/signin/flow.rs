@@ -118,6 +118,10 @@ impl Flow {
         self.ending.borrow().is_some()
     }
 
+    pub fn has_captured(&self) -> bool {
+        matches!(*self.ending.borrow(), Some(Ending::Captured(_)))
+    }
+
     pub fn take(&self) -> Ending {
         self.ending
             .borrow_mut()

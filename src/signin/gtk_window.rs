@@ -22,9 +22,10 @@ pub fn run(flow: &Rc<Flow>) -> Result<(), String> {
         Action::Nothing => {}
     };
     let mut context = crate::webview::context(flow);
-    let _webview = crate::webview::builder(&mut context, flow, act.clone())
+    let webview = crate::webview::builder(&mut context, flow, act.clone())
         .build_gtk(&window)
         .map_err(|e| format!("cannot start the web view: {e}"))?;
+    crate::webview::start(&webview, flow)?;
     let closed = Rc::clone(flow);
     let act_close = act.clone();
     window.connect_delete_event(move |_, _| {
@@ -38,5 +39,6 @@ pub fn run(flow: &Rc<Flow>) -> Result<(), String> {
     if !flow.is_over() {
         gtk::main();
     }
+    crate::webview::finish(&webview, flow);
     Ok(())
 }

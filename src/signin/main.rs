@@ -16,6 +16,7 @@ mod channels;
 mod flow;
 #[cfg(target_os = "linux")]
 mod gtk_window;
+mod session_cookies;
 mod webview;
 #[cfg(not(target_os = "linux"))]
 mod winit_window;

@@ -38,6 +38,9 @@ pub fn run(flow: &Rc<Flow>) -> Result<(), String> {
     event_loop
         .run_app(&mut app)
         .map_err(|e| format!("the window failed: {e}"))?;
+    if let Some(webview) = &app.webview {
+        crate::webview::finish(webview, flow);
+    }
     app.error.map_or(Ok(()), Err)
 }
 
@@ -58,6 +61,7 @@ impl SignIn {
         let webview = crate::webview::builder(&mut self.context, &self.flow, act)
             .build(&window)
             .map_err(|e| format!("cannot start the web view: {e}"))?;
+        crate::webview::start(&webview, &self.flow)?;
         self.webview = Some(webview);
         self.window = Some(window);
         Ok(())

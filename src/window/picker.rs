@@ -5,6 +5,8 @@ use iced::widget::{Column, button, container, row, scrollable, text, text_input}
 use iced::{Element, Length};
 use keyhop_core::regions;
 
+use super::theme::styles;
+
 /// At most this tall; the list scrolls beyond.
 const LIST_HEIGHT: f32 = 190.0;
 
@@ -37,39 +39,12 @@ pub fn with_toggle<'a, M: Clone + 'a>(input: text_input::TextInput<'a, M>, open:
     row![
         input.width(Length::Fill),
         button(text(if open { "▴" } else { "▾" }).size(14))
-            .style(toggle_style)
+            .style(styles::button_secondary)
             .padding([8, 12])
             .on_press(toggle),
     ]
     .spacing(6)
     .into()
-}
-
-/// Drawn like the input beside it (page colour, hairline border), so the pair reads as one.
-fn toggle_style(theme: &iced::Theme, status: button::Status) -> button::Style {
-    let p = theme.extended_palette();
-    let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
-    button::Style {
-        background: Some(
-            if hovered {
-                p.background.weak.color
-            } else {
-                p.background.base.color
-            }
-            .into(),
-        ),
-        text_color: p.background.base.text,
-        border: iced::Border {
-            color: if hovered {
-                p.primary.base.color
-            } else {
-                p.background.strong.color
-            },
-            width: 1.0,
-            radius: 2.0.into(),
-        },
-        ..button::Style::default()
-    }
 }
 
 /// The suggestions, each a click away from the field.
@@ -78,7 +53,7 @@ pub fn list<'a, M: Clone + 'a>(items: Vec<Suggestion>, pick: impl Fn(String) -> 
     for s in items {
         list = list.push(
             button(text(s.label).size(13))
-                .style(button::text)
+                .style(styles::menu_item(false))
                 .width(Length::Fill)
                 .padding([4, 8])
                 .on_press(pick(s.value)),
@@ -87,7 +62,7 @@ pub fn list<'a, M: Clone + 'a>(items: Vec<Suggestion>, pick: impl Fn(String) -> 
     container(scrollable(list).height(Length::Shrink))
         .max_height(LIST_HEIGHT)
         .padding(4)
-        .style(container::bordered_box)
+        .style(styles::card)
         .width(Length::Fill)
         .into()
 }

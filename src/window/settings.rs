@@ -130,7 +130,11 @@ impl SettingsForm {
                 .on_toggle(Msg::StopAllOnQuit),
             field(
                 "Appearance",
-                pick_list(Appearance::ALL, Some(self.appearance), Msg::Appearance).width(Length::Fill),
+                pick_list(Appearance::ALL, Some(self.appearance), Msg::Appearance)
+                    .width(Length::Fill)
+                    .padding(8)
+                    .style(styles::dropdown)
+                    .menu_style(styles::dropdown_menu),
                 None
             ),
         ]
@@ -157,7 +161,11 @@ impl SettingsForm {
             ),
             field(
                 "Default region for new sessions",
-                pick_list(regions, Some(self.region.clone()), Msg::Region).width(Length::Fill),
+                pick_list(regions, Some(self.region.clone()), Msg::Region)
+                    .width(Length::Fill)
+                    .padding(8)
+                    .style(styles::dropdown)
+                    .menu_style(styles::dropdown_menu),
                 None,
             ),
             field(

@@ -2,14 +2,15 @@
 //! sessions. Validated as typed with the core's parsers; Save adds it, then the app signs in
 //! (browser) and syncs its accounts and roles.
 
-use iced::widget::{button, column, container, row, text, text_input};
-use iced::{Element, Length};
+use iced::Element;
+use iced::widget::{button, column, text};
 use keyhop_core::regions;
 use keyhop_core::sso::{ConnectionName, StartUrl};
 use keyhop_core::validate::Region;
 
 use super::picker;
-use super::widgets::{banner, field};
+use super::theme::styles;
+use super::widgets::{actions, banner, field, hint, input, title};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -166,15 +167,14 @@ impl SsoForm {
         let mut c = column![
             column![
                 button(text("← Back").size(13))
-                    .style(button::text)
-                    .padding(0)
+                    .style(styles::button_ghost)
+                    .padding([2, 6])
                     .on_press(Msg::Back),
-                text("Add IAM Identity Center connection").size(22),
+                title("Add IAM Identity Center connection"),
             ]
             .spacing(6),
-            text("Your organisation's AWS access portal. After saving, keyhop opens the browser to sign in, then adds a session for every account and role you are assigned.")
-                .size(13)
-                .style(text::secondary),
+            hint("Your organisation's AWS access portal. After saving, keyhop opens the browser to sign in, then adds a session for every account and role you are assigned.")
+                .size(13),
         ]
         .spacing(14);
         for f in FIELDS {
@@ -183,15 +183,17 @@ impl SsoForm {
         if let Some(e) = &self.error {
             c = c.push(banner(e.clone()));
         }
-        let save = button(text(if self.saving {
+        let label = if self.saving {
             "Signing in…"
         } else {
             "Save and sign in"
-        }))
-        .style(button::primary)
-        .on_press_maybe((self.is_valid() && !self.saving).then_some(Msg::Save));
-        c = c.push(row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10));
-        container(c.padding(20)).width(Length::Fill).into()
+        };
+        c = c.push(actions(
+            Msg::Cancel,
+            label,
+            (self.is_valid() && !self.saving).then_some(Msg::Save),
+        ));
+        c.into()
     }
 
     /// A field with its label, its region suggestions and name, and its error.
@@ -202,10 +204,9 @@ impl SsoForm {
             Field::Region => ("IAM Identity Center region", "type a code or a place, e.g. Ireland"),
             Field::DefaultRegion => ("Region of its sessions (optional)", "same as above"),
         };
-        let input = text_input(placeholder, self.value(f))
+        let input = input(placeholder, self.value(f))
             .on_input(move |v| Msg::Input(f, v))
-            .on_submit(Msg::Save)
-            .padding(8);
+            .on_submit(Msg::Save);
         let err = if self.value(f).is_empty() { None } else { self.error(f) };
         if !matches!(f, Field::Region | Field::DefaultRegion) {
             return field(label, input, err);
@@ -217,7 +218,7 @@ impl SsoForm {
             }));
         }
         if let Some(name) = regions::name(self.value(f).trim()).filter(|_| err.is_none()) {
-            parts = parts.push(text(name).size(12).style(text::secondary));
+            parts = parts.push(hint(name));
         }
         field(label, parts, err)
     }

@@ -198,6 +198,44 @@ fn an_iam_identity_center_session_signs_in_as_its_role() {
 }
 
 #[test]
+fn a_saml_session_signs_in_as_its_role_with_the_assertion_of_a_sign_in() {
+    // moto's default account: its GetCallerIdentity names a SAML role of that account only.
+    const ACCOUNT: &str = "123456789012";
+    let idp = Idp::create(&json!({"roles": [saml_role(ACCOUNT, "Console")]}));
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/Console");
+    let provider = format!("arn:aws:iam::{ACCOUNT}:saml-provider/rig");
+    let url = idp.url_for(&role);
+    let rig = Rig::new();
+    let alias = unique("con-saml");
+    rig.keyhop(&add_saml_args(&alias, &alias, &url, &role, &provider)).ok();
+    // Never started: no credentials to reuse, and no display for the sign-in window.
+    let before = rig.snapshot();
+    let mut cmd = console_cmd(&rig, &federation(), &["console", &alias, "--print"]);
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    let out = run(cmd, "", "keyhop console (no display)").fails_with(&["no display", "--saml-response-file"]);
+    assert!(out.stdout.is_empty(), "{out}");
+    // With the assertion a sign-in gives (a script's way; the window's on a desktop).
+    let response = Idp::sign_in_at(&url);
+    let args = ["console", alias.as_str(), "--print", "--saml-response-file", "-"];
+    let mut cmd = console_cmd(&rig, &federation(), &args);
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    let out = run(cmd, &response, "keyhop console --saml-response-file -").ok();
+    let url = out.stdout.trim();
+    let (destination, token) = parse_signin_url(url);
+    let issued = signin_token(&token);
+    assert_eq!(issued["kind"], "assumed-role", "{issued}");
+    assert!(
+        issued["arn"]
+            .as_str()
+            .is_some_and(|a| a.starts_with(&format!("arn:aws:sts::{ACCOUNT}:assumed-role/Console/"))),
+        "{issued}"
+    );
+    assert_eq!(open_as_browser(url), (302, destination));
+    assert_no_secret(&out.stderr, &[&response], "keyhop console's stderr");
+    rig.assert_unchanged(&before, "a console sign-in");
+}
+
+#[test]
 fn bad_pages_and_regions_are_refused_before_any_call() {
     let (rig, alias, _) = iam_user("con-bad", &[]);
     // Nothing answers anywhere: a check that came after a call would fail with "cannot reach".

@@ -61,7 +61,7 @@ fn word(shot: &std::path::Path, w: &Win, needle: &str) -> Line {
 }
 
 /// The mean colour of a few pixels of the page, bottom left (no row or card reaches there).
-fn page_colour(shot: &std::path::Path, w: &Win) -> [f64; 3] {
+pub(crate) fn page_colour(shot: &std::path::Path, w: &Win) -> [f64; 3] {
     let crop = format!("6x6+{}+{}", w.x + 4, w.y + w.h - 10);
     let out = std::process::Command::new("convert")
         .arg(shot)

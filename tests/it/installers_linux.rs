@@ -409,6 +409,15 @@ fn check_deb_before_install(deb: &Path) {
     ] {
         assert!(depends.contains(dep), "Depends lacks {dep}: {depends}");
     }
+    // One entry per package (cargo-deb lists a library once per binary that links it).
+    let mut names: Vec<&str> = depends
+        .split(',')
+        .map(|d| d.split(['(', ' ']).find(|w| !w.is_empty()).unwrap_or(d))
+        .collect();
+    let all = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all, "a package is named twice in Depends: {depends}");
     let recommends = field("Recommends");
     assert!(recommends.contains("gnome-keyring"), "Recommends: {recommends}");
 

@@ -18,6 +18,7 @@ mod desktop_form_iam;
 mod desktop_list;
 mod desktop_mfa;
 mod desktop_notify;
+mod desktop_readme;
 mod desktop_saml;
 mod desktop_sso;
 mod desktop_tray;

@@ -31,7 +31,7 @@ fn chained(name: &str) -> (Rig, String, String) {
 }
 
 /// A running `keyhop serve`: what it printed, its stderr so far; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     url: String,
     token: String,
@@ -43,7 +43,7 @@ struct Server {
 impl Server {
     /// Starts `cmd` (a `keyhop serve …` with the rig's environment) and waits for its two
     /// export lines.
-    fn start(mut cmd: Command) -> Server {
+    pub(crate) fn start(mut cmd: Command) -> Server {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("keyhop serve runs");
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -113,7 +113,7 @@ impl Server {
     }
 
     /// The credentials it serves now, parsed.
-    fn credentials(&self) -> Value {
+    pub(crate) fn credentials(&self) -> Value {
         let r = self.get(Some(&self.token));
         assert_eq!(r.status, 200, "{r:?}");
         serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
@@ -121,7 +121,7 @@ impl Server {
 
     /// A client's environment: the rig's (moto as the endpoint, no profile, no keys) and the
     /// two variables.
-    fn client(&self, rig: &Rig, program: &str) -> Command {
+    pub(crate) fn client(&self, rig: &Rig, program: &str) -> Command {
         let mut cmd = Command::new(program);
         rig.apply_env(&mut cmd);
         cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &self.url)
@@ -131,7 +131,7 @@ impl Server {
         cmd
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 

@@ -134,6 +134,9 @@ class SamlIdps:
             "mode": "normal",
             "provider_first": False,
             "cookie_ttl": 3600,
+            # A session cookie (no Max-Age: "keep me signed in" unticked, most IdPs' default);
+            # the IdP's session still ends after cookie_ttl on its side.
+            "session_cookie": False,
             "roles": [],
             "stats": {"login_forms": 0, "logins": 0, "failed_logins": 0, "silent_sign_ins": 0, "assertions": 0},
         }
@@ -146,7 +149,7 @@ class SamlIdps:
         idp = self.idp(idp_id)
         with self.lock:
             self._apply(idp, body, creating=False)
-            return {k: idp[k] for k in ("mode", "session_duration", "provider_first", "cookie_ttl")}
+            return {k: idp[k] for k in ("mode", "session_duration", "provider_first", "cookie_ttl", "session_cookie")}
 
     def stats(self, idp_id):
         idp = self.idp(idp_id)
@@ -185,6 +188,8 @@ class SamlIdps:
             idp["provider_first"] = bool(body["provider_first"])
         if "cookie_ttl" in body:
             idp["cookie_ttl"] = int(body["cookie_ttl"])
+        if "session_cookie" in body:
+            idp["session_cookie"] = bool(body["session_cookie"])
 
     def idp(self, idp_id):
         with self.lock:
@@ -241,10 +246,11 @@ class SamlIdps:
             idp["stats"]["logins"] += 1
             self.sessions[cookie] = [idp_id, time.time() + idp["cookie_ttl"], True]
         back = self.sso_url(idp_id) + ("?" + urlencode({"role": role}) if role else "")
+        # Persistent ("keep me signed in", as IdPs offer it) unless session_cookie: a browser, or
+        # keyhop's sign-in window in its next run, signs in silently from it until it expires.
+        lasting = "" if idp["session_cookie"] else f"; Max-Age={idp['cookie_ttl']}"
         headers = {
-            # Persistent ("keep me signed in", as IdPs offer it): a browser, or keyhop's sign-in
-            # window in its next run, signs in silently from it until it expires.
-            "Set-Cookie": f"{self.cookie_name(idp_id)}={cookie}; Path=/saml/idp/{idp_id}; Max-Age={idp['cookie_ttl']}; HttpOnly; SameSite=Lax",
+            "Set-Cookie": f"{self.cookie_name(idp_id)}={cookie}; Path=/saml/idp/{idp_id}{lasting}; HttpOnly; SameSite=Lax",
             "Location": back,
         }
         return 303, headers, page("Signed in", f'<p><a href="{html.escape(back)}">Continue</a></p>')

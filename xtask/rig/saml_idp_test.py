@@ -14,6 +14,8 @@ import os
 import sys
 import tempfile
 import unittest
+import urllib.error
+import urllib.request
 from urllib.parse import urlencode
 
 import boto3
@@ -21,7 +23,7 @@ from lxml import etree
 from signxml import XMLVerifier
 
 from saml_browser import forms_of, sign_in
-from sso_server_test import MOTO, SSO, control, fetch
+from sso_server_test import MOTO, SSO, NoRedirect, control, fetch
 
 ROLES = [
     {"role": "arn:aws:iam::111111111111:role/Admin", "provider": "arn:aws:iam::111111111111:saml-provider/rig"},
@@ -110,6 +112,18 @@ class SignIn(unittest.TestCase):
             self.assertEqual(control("POST", f"/_rig/saml/idps/{idp['idp']}/sign_out", {}), {"sessions": 1})
             _, response, how = sign_in(idp["sso_url"], cookie_file=jar)
             self.assertEqual((response, how), (None, "needs-login"))
+
+    def test_session_cookie_makes_the_login_cookie_last_for_the_browsers_session_only(self):
+        for session_cookie in (True, False):
+            idp = new_idp(session_cookie=session_cookie)
+            login = idp["sso_url"].rsplit("/", 1)[0] + "/login"
+            form = urlencode({"username": "rig-user", "password": "rig-password"}).encode()
+            with self.assertRaises(urllib.error.HTTPError) as seen:  # the 303, not followed
+                urllib.request.build_opener(NoRedirect).open(login, form, timeout=10)
+            cookie = seen.exception.headers["Set-Cookie"]
+            self.assertEqual(seen.exception.code, 303)
+            self.assertEqual("Max-Age=" in cookie, not session_cookie, cookie)
+            self.assertNotIn("Expires=", cookie)
 
     def test_one_idps_cookie_does_not_sign_in_at_another(self):
         first, second = new_idp(), new_idp()

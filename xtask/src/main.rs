@@ -13,6 +13,7 @@
 
 mod bench;
 mod check_targets;
+mod deb_depends;
 mod desktop;
 mod gates;
 mod moto;

@@ -9,7 +9,7 @@
 //!    definitions, never written by hand) into `target/dist/assets/`;
 //! 3. `cargo deb --no-build` and `cargo generate-rpm` package the binaries, those files and
 //!    `installers/linux/` as `[package.metadata.deb]` / `[package.metadata.generate-rpm]` in
-//!    Cargo.toml list them.
+//!    Cargo.toml list them; the .deb's Depends names each package once (`deb_depends.rs`).
 //!
 //! cargo-deb and cargo-generate-rpm are installed with `cargo install --locked --debug` when missing.
 //! The last lines of the output are `xtask: deb: PATH` and `xtask: rpm: PATH`
@@ -117,6 +117,9 @@ pub fn run(args: &[String]) -> Result<i32> {
 
     let deb = single_package(&dist, "deb")?;
     let rpm = single_package(&dist, "rpm")?;
+    // cargo-deb lists a library once per binary that links it: one entry each instead.
+    let depends = crate::deb_depends::clean(&deb, &dist.join("deb-control"))?;
+    println!("xtask: deb Depends: {depends}");
     println!("xtask: binary {} ({})", binary.display(), size_of(&binary));
     println!("xtask: deb: {} ({})", deb.display(), size_of(&deb));
     println!("xtask: rpm: {} ({})", rpm.display(), size_of(&rpm));

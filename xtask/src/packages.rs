@@ -46,7 +46,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "rpm",
     // The Windows tier: keyhop.exe built with MinGW, run under Wine (xtask/src/windows.rs).
     "wine64",
-    "gcc-mingw-w64-x86-64",
+    crate::windows::MINGW_PACKAGE,
 ];
 
 /// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3, and signxml

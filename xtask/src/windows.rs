@@ -2,8 +2,8 @@
 //! Wine prefix to run it in, and the display it draws on. `tests/it/windows/` drives it.
 //!
 //! - The build is `cargo xtask check-targets windows` (a real build, linted by clippy as it
-//!   compiles); it runs as the first gate, beside the Linux tests, so the cold run pays for the
-//!   MinGW build of the dependencies once.
+//!   compiles); it starts with the run, beside the test build and then the Linux tests, so the
+//!   cold run pays for the MinGW build of the dependencies once.
 //! - The prefix lives in `target/xtask/windows-<pid>/prefix` and is removed at the end. Its
 //!   wineserver runs in the foreground as a service of ours (`-p`: it stays up between wine
 //!   processes, ~0.2 s per command instead of ~0.7 s) and dies with the run.
@@ -42,6 +42,20 @@ fn target_dir() -> PathBuf {
 /// `target/windows/<triple>/debug/keyhop.exe`.
 pub fn exe() -> PathBuf {
     target_dir().join(TRIPLE).join("debug").join("keyhop.exe")
+}
+
+/// The apt package of the MinGW toolchain the Windows build needs (installed before the rest
+/// of the rig's packages, so that the build can start early).
+pub const MINGW_PACKAGE: &str = "gcc-mingw-w64-x86-64";
+
+/// The build's gate once its thread ends (a panicked thread is a failed gate).
+pub fn joined(build: std::thread::JoinHandle<Gate>) -> Gate {
+    build.join().unwrap_or_else(|_| Gate {
+        name: "windows: build keyhop.exe (clippy)",
+        passed: false,
+        took: Duration::ZERO,
+        output: "the Windows build's thread panicked".into(),
+    })
 }
 
 /// The Windows gate: `cargo xtask check-targets windows`, a real build linted by clippy.
@@ -121,23 +135,20 @@ impl Prep {
         self.dir.join("prefix")
     }
 
-    /// Builds the exe (the gate `check-targets windows`, under `nice`), makes the prefix
-    /// meanwhile, and writes the ready file. Returns the build as a gate, and the wineserver.
-    pub fn run(&self, path: &OsString) -> (Gate, Option<Service>) {
+    /// Makes the prefix while `build` (the gate `check-targets windows`, under `nice`, started
+    /// with the run) goes on, then writes the ready file. Returns the build as a gate, and the
+    /// wineserver.
+    pub fn run(&self, path: &OsString, build: std::thread::JoinHandle<Gate>) -> (Gate, Option<Service>) {
         let started = std::time::Instant::now();
-        let (gate, prefix) = std::thread::scope(|s| {
-            let prefix = s.spawn(|| self.make_prefix(path));
-            let gate = build_gate();
-            (gate, prefix.join())
-        });
+        let prefix = self.make_prefix(path);
+        let gate = joined(build);
         let (verdict, server) = match prefix {
-            Ok(Ok(server)) if gate.passed => ("ok".to_owned(), Some(server)),
-            Ok(Ok(server)) => (
+            Ok(server) if gate.passed => ("ok".to_owned(), Some(server)),
+            Ok(server) => (
                 "failed: keyhop.exe did not build (the gate's output is printed at the end)".to_owned(),
                 Some(server),
             ),
-            Ok(Err(e)) => (format!("failed: the Wine prefix: {e}"), None),
-            Err(_) => ("failed: the prefix thread panicked".to_owned(), None),
+            Err(e) => (format!("failed: the Wine prefix: {e}"), None),
         };
         println!("xtask: windows tier: {verdict} ({}s)", started.elapsed().as_secs());
         let _ = std::fs::write(self.dir.join("ready"), format!("{verdict}\n"));

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::private_files::atomic_write;
-pub use crate::private_files::create_private_dir;
+pub use crate::private_files::{atomic_write, create_private_dir};
 use crate::session::Session;
 
 pub const STATE_VERSION: u32 = 1;

@@ -27,6 +27,7 @@ use keyhop_core::validate::{ProfileName, Region, SessionAlias, SessionDuration, 
 
 use super::sso_form::{self, NewConnection, SsoForm};
 
+pub use aws_saml::{RoleChoice, RoleLookup};
 pub use choice::{CHOICES, Choice};
 pub use iam_user::Lookup;
 pub use suggest::{note, suggestions};
@@ -70,6 +71,12 @@ pub enum Msg {
     FindMfa,
     /// IAM's answer: the devices' serial numbers, or why not.
     MfaFound(Result<Vec<String>, String>),
+    /// "Find roles": sign in at the IdP typed in and list the roles its assertion offers.
+    FindRoles,
+    /// The sign-in's answer: the assertion's role/provider pairs, or why not.
+    RolesFound(Result<Vec<keyhop_core::saml::SamlRole>, String>),
+    /// A pair chosen from those found.
+    PickRole(RoleChoice),
     /// The IAM Identity Center connection's form, when that is the chosen kind.
     Sso(sso_form::Msg),
     /// The stored access key id arrived from the keyring (edit form).
@@ -89,6 +96,10 @@ pub enum Effect {
     FindMfa {
         region: Region,
         keys: LongTermKeys,
+    },
+    /// Sign in at this IdP (its window) and list the roles of the assertion.
+    FindRoles {
+        idp_url: keyhop_core::saml::IdpUrl,
     },
     Cancel,
 }
@@ -135,6 +146,8 @@ pub struct Form {
     pub imported: Option<Result<String, String>>,
     /// "Find my MFA device".
     pub lookup: Lookup,
+    /// "Find roles" (SAML).
+    pub roles: RoleLookup,
     /// GetSessionToken duration for a new IAM user (from the settings).
     pub duration: Option<SessionDuration>,
     pub saving: bool,
@@ -168,6 +181,7 @@ impl Form {
             suggesting: None,
             imported: None,
             lookup: Lookup::Idle,
+            roles: RoleLookup::Idle,
             duration: None,
             saving: false,
             error: None,
@@ -286,6 +300,9 @@ impl Form {
             Msg::CsvRead(read) => iam_user::csv_read(self, read),
             Msg::FindMfa => return iam_user::find_mfa(self),
             Msg::MfaFound(found) => iam_user::mfa_found(self, found),
+            Msg::FindRoles => return aws_saml::find_roles(self),
+            Msg::RolesFound(found) => aws_saml::roles_found(self, found),
+            Msg::PickRole(choice) => aws_saml::pick_role(self, choice),
             Msg::Sso(m) => return self.sso_msg(m),
             Msg::StoredKeyId(id) => {
                 if self.value(Field::AccessKeyId).is_empty()
@@ -344,6 +361,10 @@ impl Form {
         if matches!(f, Field::AccessKeyId | Field::Secret) {
             // The devices found belong to the keys they were found with.
             self.lookup = Lookup::Idle;
+        }
+        if f == Field::IdpUrl && self.roles != RoleLookup::Asking {
+            // The roles found belong to the IdP they were found at.
+            self.roles = RoleLookup::Idle;
         }
         self.error = None;
     }

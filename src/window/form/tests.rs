@@ -381,3 +381,15 @@ fn find_my_mfa_device_asks_with_the_typed_keys_once_and_offers_the_devices() {
     f.update(Msg::MfaFound(Err("IAM refused".into())));
     assert_eq!(f.lookup, Lookup::Failed("IAM refused".into()));
 }
+
+#[test]
+fn a_found_saml_role_reads_as_name_account_and_provider() {
+    let role = keyhop_core::saml::SamlRole {
+        role: keyhop_core::validate::RoleArn::parse("arn:aws:iam::222222222222:role/team/ReadOnly").unwrap(),
+        principal: keyhop_core::saml::PrincipalArn::parse("arn:aws:iam::222222222222:saml-provider/Okta").unwrap(),
+    };
+    assert_eq!(
+        super::RoleChoice(role).to_string(),
+        "team/ReadOnly · 222222222222 · provider Okta"
+    );
+}

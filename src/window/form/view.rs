@@ -5,10 +5,11 @@ use iced::{Alignment, Element, Length};
 use keyhop_core::kinds::KindName;
 
 use super::iam_user::{self, Lookup};
-use super::{CHOICES, Field, Form, Msg, label, note, placeholder, role_chained, suggestions};
+use super::{CHOICES, Field, Form, Msg, RoleLookup, aws_saml, label, note, placeholder, role_chained, suggestions};
 use crate::window::picker;
 use crate::window::tab_focus::tab_focus;
-use crate::window::widgets::{banner, field};
+use crate::window::theme::styles;
+use crate::window::widgets::{self, banner, field, hint, title};
 
 pub fn view(f: &Form) -> Element<'_, Msg> {
     let body: Element<'_, Msg> = match (f.picking, &f.sso) {
@@ -16,76 +17,36 @@ pub fn view(f: &Form) -> Element<'_, Msg> {
         (None, Some(sso)) => sso.view().map(Msg::Sso),
         (None, None) => session_form(f),
     };
-    let page = container(scrollable(body)).width(Length::Fill).height(Length::Fill);
-    tab_focus(page, f.step)
+    // Room for the scrollbar, as in Settings.
+    let body = container(body).padding(iced::Padding::ZERO.right(12));
+    tab_focus(widgets::page(scrollable(body)), f.step)
 }
 
 /// The first step: one card per kind, the highlighted one taken by Enter.
 fn picker(at: usize) -> Element<'static, Msg> {
-    let mut c = column![
-        text("Add").size(22),
-        text("What do you want to add?").size(14).style(text::secondary),
-    ]
-    .spacing(6);
+    let mut c = column![title("Add"), hint("What do you want to add?").size(14)].spacing(6);
     let mut cards = Column::new().spacing(10);
     for (i, choice) in CHOICES.into_iter().enumerate() {
         let card = column![
-            text(choice.title()).size(16),
-            text(choice.blurb()).size(13).style(text::secondary)
+            text(choice.title()).size(16).font(widgets::BOLD),
+            hint(choice.blurb()).size(13)
         ]
         .spacing(4);
         cards = cards.push(
             button(card)
                 .padding([12, 16])
                 .width(Length::Fill)
-                .style(move |t, s| card_style(t, s, i == at))
+                .style(styles::card_button(i == at))
                 .on_press(Msg::Pick(choice)),
         );
     }
     c = c.push(space().height(8)).push(cards).push(space().height(8));
-    c = c.push(
-        row![
-            button("Cancel").style(button::secondary).on_press(Msg::Cancel),
-            button("Continue")
-                .style(button::primary)
-                .on_press(Msg::Pick(CHOICES[at])),
-        ]
-        .spacing(10),
-    );
-    c.push(hint("↑ ↓ choose · Enter continues · Escape closes"))
-        .padding(20)
+    c.push(widgets::actions(Msg::Cancel, "Continue", Some(Msg::Pick(CHOICES[at]))))
+        .push(hint("↑ ↓ choose · Enter continues · Escape closes"))
         .into()
 }
 
-/// A kind's card: the page's colour with a hairline border; the highlighted one tinted with the
-/// accent and outlined in it.
-fn card_style(theme: &iced::Theme, status: button::Status, highlighted: bool) -> button::Style {
-    let p = theme.extended_palette();
-    let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
-    let (background, border) = if highlighted {
-        (p.primary.weak.color.scale_alpha(0.18), p.primary.base.color)
-    } else if hovered {
-        (p.background.weak.color, p.background.strong.color)
-    } else {
-        (p.background.base.color, p.background.strong.color)
-    };
-    button::Style {
-        background: Some(background.into()),
-        text_color: p.background.base.text,
-        border: iced::Border {
-            color: border,
-            width: if highlighted { 2.0 } else { 1.0 },
-            radius: 8.0.into(),
-        },
-        ..button::Style::default()
-    }
-}
-
-fn hint(s: &str) -> Element<'_, Msg> {
-    text(s).size(12).style(text::secondary).into()
-}
-
-fn title(f: &Form) -> String {
+fn heading(f: &Form) -> String {
     match (&f.editing, f.choice()) {
         (Some(_), _) => format!("Edit {}", f.kind.title()),
         (None, Some(c)) => format!("Add {}", c.title()),
@@ -94,15 +55,15 @@ fn title(f: &Form) -> String {
 }
 
 fn session_form(f: &Form) -> Element<'_, Msg> {
-    let mut c = Column::new().spacing(14).padding(20);
-    let heading = text(title(f)).size(22);
+    let mut c = Column::new().spacing(14);
+    let heading = title(heading(f));
     c = c.push(if f.is_edit() {
         Element::from(heading)
     } else {
         column![
             button(text("← Back").size(13))
-                .style(button::text)
-                .padding(0)
+                .style(styles::button_ghost)
+                .padding([2, 6])
                 .on_press(Msg::Back),
             heading
         ]
@@ -126,10 +87,13 @@ fn session_form(f: &Form) -> Element<'_, Msg> {
             parts = parts.push(picker::list(suggestions(f, fld), move |v| Msg::Suggested(fld, v)));
         }
         if let Some(n) = note(f, fld).filter(|_| err.is_none()) {
-            parts = parts.push(text(n).size(12).style(text::secondary));
+            parts = parts.push(hint(n));
         }
         if fld == Field::MfaDevice {
             parts = parts.push(lookup(f));
+        }
+        if fld == Field::IdpUrl {
+            parts = parts.push(role_lookup(f));
         }
         c = c.push(field(label(fld), parts, err));
     }
@@ -143,25 +107,29 @@ fn session_form(f: &Form) -> Element<'_, Msg> {
 fn import_row(f: &Form) -> Element<'_, Msg> {
     let mut r = row![
         button(text("Import CSV…").size(13))
-            .style(button::secondary)
+            .style(styles::button_secondary)
+            .padding([7, 14])
             .on_press_maybe((!f.saving).then_some(Msg::ImportCsv))
     ]
     .spacing(10)
     .align_y(Alignment::Center);
     r = match &f.imported {
-        Some(Ok(file)) => r.push(text(format!("Keys filled from {file}")).size(12).style(text::success)),
-        Some(Err(e)) => r.push(text(e.clone()).size(12).style(text::danger)),
+        Some(Ok(file)) => r.push(
+            text(format!("Keys filled from {file}"))
+                .size(12)
+                .style(styles::text_success),
+        ),
+        Some(Err(e)) => r.push(text(e.clone()).size(12).style(styles::text_error)),
         None => r.push(hint("the access-key file the IAM console downloads")),
     };
     r.into()
 }
 
 fn text_field(f: &Form, fld: Field) -> text_input::TextInput<'_, Msg> {
-    text_input(placeholder(fld, f.is_edit()), f.value(fld))
+    widgets::input(placeholder(fld, f.is_edit()), f.value(fld))
         .on_input(move |v| Msg::Input(fld, v))
         .on_submit(Msg::Save)
         .secure(fld == Field::Secret)
-        .padding(8)
 }
 
 fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
@@ -172,9 +140,18 @@ fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
         Field::MfaDevice => row![
             text_field(f, fld).width(Length::Fill),
             button(text("Find my MFA device").size(13))
-                .style(button::secondary)
+                .style(styles::button_secondary)
                 .padding([8, 12])
                 .on_press_maybe(iam_user::can_find_mfa(f).then_some(Msg::FindMfa)),
+        ]
+        .spacing(6)
+        .into(),
+        Field::IdpUrl => row![
+            text_field(f, fld).width(Length::Fill),
+            button(text("Find roles").size(13))
+                .style(button::secondary)
+                .padding([8, 12])
+                .on_press_maybe(aws_saml::can_find_roles(f).map(|_| Msg::FindRoles)),
         ]
         .spacing(6)
         .into(),
@@ -183,6 +160,8 @@ fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
             pick_list(role_chained::assumer_choices(f), selected, move |v| Msg::Input(fld, v))
                 .placeholder("choose a session")
                 .padding(8)
+                .style(styles::dropdown)
+                .menu_style(styles::dropdown_menu)
                 .width(Length::Fill)
                 .into()
         }
@@ -193,15 +172,15 @@ fn input(f: &Form, fld: Field) -> Element<'_, Msg> {
 /// "Find my MFA device": what IAM said.
 fn lookup(f: &Form) -> Element<'_, Msg> {
     match &f.lookup {
-        Lookup::Idle if iam_user::can_find_mfa(f) => hint("IAM lists the devices of the keys below."),
-        Lookup::Idle => hint("With the access keys below typed in, IAM can list the devices."),
-        Lookup::Asking => hint("Asking IAM…"),
-        Lookup::Failed(why) => text(why.clone()).size(12).style(text::danger).into(),
-        Lookup::Found(devices) if devices.is_empty() => hint("IAM lists no MFA device for this user."),
+        Lookup::Idle if iam_user::can_find_mfa(f) => hint("IAM lists the devices of the keys below.").into(),
+        Lookup::Idle => hint("With the access keys below typed in, IAM can list the devices.").into(),
+        Lookup::Asking => hint("Asking IAM…").into(),
+        Lookup::Failed(why) => text(why.clone()).size(12).style(styles::text_error).into(),
+        Lookup::Found(devices) if devices.is_empty() => hint("IAM lists no MFA device for this user.").into(),
         Lookup::Found(devices) if devices.len() == 1 && devices[0] == f.value(Field::MfaDevice) => column![
             text("✓ Filled in: the user's one MFA device in IAM")
                 .size(12)
-                .style(text::success),
+                .style(styles::text_success),
             text(devices[0].clone()).size(13),
         ]
         .spacing(2)
@@ -211,7 +190,7 @@ fn lookup(f: &Form) -> Element<'_, Msg> {
             for d in devices {
                 c = c.push(
                     button(text(d.clone()).size(13))
-                        .style(button::text)
+                        .style(styles::menu_item(false))
                         .padding([2, 8])
                         .on_press(Msg::Suggested(Field::MfaDevice, d.clone())),
                 );
@@ -221,12 +200,27 @@ fn lookup(f: &Form) -> Element<'_, Msg> {
     }
 }
 
+/// "Find roles": what the IdP's assertion offers, as a pick list that fills both ARNs.
+fn role_lookup(f: &Form) -> Element<'_, Msg> {
+    match &f.roles {
+        RoleLookup::Idle => hint("A sign-in at the IdP lists the roles it grants you.").into(),
+        RoleLookup::Asking => hint("Signing in at the IdP…").into(),
+        RoleLookup::Failed(why) => text(why.clone()).size(12).style(styles::text_error).into(),
+        RoleLookup::Found(roles) if roles.is_empty() => hint("The IdP's assertion offers no role.").into(),
+        RoleLookup::Found(roles) => pick_list(roles.as_slice(), aws_saml::picked(f), Msg::PickRole)
+            .placeholder(format!("choose one of {} roles", roles.len()))
+            .padding(8)
+            .width(Length::Fill)
+            .style(styles::dropdown)
+            .menu_style(styles::dropdown_menu)
+            .into(),
+    }
+}
+
 fn actions(f: &Form) -> Element<'_, Msg> {
-    let save = button(text(if f.saving { "Saving…" } else { "Save" }))
-        .style(button::primary)
-        .on_press_maybe((f.is_valid() && !f.saving).then_some(Msg::Save));
+    let label = if f.saving { "Saving…" } else { "Save" };
     column![
-        row![button("Cancel").style(button::secondary).on_press(Msg::Cancel), save].spacing(10),
+        widgets::actions(Msg::Cancel, label, (f.is_valid() && !f.saving).then_some(Msg::Save)),
         hint("Enter saves · Escape cancels · Tab moves between fields"),
     ]
     .spacing(10)

@@ -69,6 +69,26 @@ mod tests {
         assert_eq!(palette(&iced_theme(false)), &palette::LIGHT);
     }
 
+    /// The add form's kind cards: the pointer shows hover, and only the arrow keys (or a click)
+    /// move the highlight. A highlight that followed the pointer would be lost to a stray move.
+    #[test]
+    fn hover_shows_hover_and_leaves_the_kind_pickers_highlight_alone() {
+        use iced::widget::button::Status;
+        for dark in [false, true] {
+            let t = iced_theme(dark);
+            let (highlighted, other) = (styles::card_button(true), styles::card_button(false));
+            let ring = highlighted(&t, Status::Active).border;
+            assert_eq!(highlighted(&t, Status::Hovered), highlighted(&t, Status::Active));
+            let hovered = other(&t, Status::Hovered);
+            assert_ne!(hovered.border, ring, "a hovered card wears the highlight's ring");
+            assert_eq!(
+                hovered.background,
+                Some(iced::Background::Color(palette(&t).surface_hover))
+            );
+            assert_ne!(hovered, other(&t, Status::Active), "hover shows nothing");
+        }
+    }
+
     #[test]
     fn text_reads_on_every_surface_in_both_themes() {
         for p in [&palette::LIGHT, &palette::DARK] {

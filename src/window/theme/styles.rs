@@ -1,7 +1,8 @@
 //! The widget styles, as functions iced calls with the theme and the widget's status:
 //! `.style(styles::button_primary)`, `.style(styles::chip(Kind::Success))`.
 
-use iced::widget::{button, container, text, text_input};
+use iced::overlay::menu;
+use iced::widget::{button, container, pick_list, text, text_input};
 use iced::{Background, Border, Color, Shadow, Theme, Vector};
 
 use super::{Palette, Tone, palette};
@@ -272,6 +273,38 @@ pub fn input(theme: &Theme, status: text_input::Status) -> text_input::Style {
     }
 }
 
+/// A drop-down (the Assumer, Settings' appearance and region): drawn like a text input beside
+/// it, ringed while open.
+pub fn dropdown(theme: &Theme, status: pick_list::Status) -> pick_list::Style {
+    let p = palette(theme);
+    let edge = match status {
+        pick_list::Status::Opened { .. } => border(p.focus, 2.0, RADIUS),
+        pick_list::Status::Hovered => border(p.muted, 1.0, RADIUS),
+        pick_list::Status::Active => border(p.border, 1.0, RADIUS),
+    };
+    pick_list::Style {
+        text_color: p.text,
+        placeholder_color: p.muted,
+        handle_color: p.muted,
+        background: Background::Color(p.surface),
+        border: edge,
+    }
+}
+
+/// A drop-down's list: a floating panel whose hovered line is tinted like a selected row.
+pub fn dropdown_menu(theme: &Theme) -> menu::Style {
+    let p = palette(theme);
+    let panel = menu_panel(theme);
+    menu::Style {
+        background: Background::Color(p.surface),
+        border: panel.border,
+        text_color: p.text,
+        selected_text_color: p.text,
+        selected_background: Background::Color(p.selected),
+        shadow: panel.shadow,
+    }
+}
+
 /// Secondary lines.
 pub fn text_muted(theme: &Theme) -> text::Style {
     text::Style {
@@ -289,5 +322,33 @@ pub fn text_error(theme: &Theme) -> text::Style {
 pub fn text_warning(theme: &Theme) -> text::Style {
     text::Style {
         color: Some(palette(theme).warning.text),
+    }
+}
+
+/// What went right (an import read, a device found).
+pub fn text_success(theme: &Theme) -> text::Style {
+    text::Style {
+        color: Some(palette(theme).success.text),
+    }
+}
+
+/// A card that is a choice (the add form's kinds): a session row's look, the highlighted one
+/// tinted and ringed like a selected, focused row.
+pub fn card_button(highlighted: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
+    move |theme, status| {
+        let p = palette(theme);
+        let c = row(highlighted, highlighted)(theme);
+        let hovered = matches!(status, button::Status::Hovered | button::Status::Pressed);
+        let background = if hovered && !highlighted {
+            Some(Background::Color(p.surface_hover))
+        } else {
+            c.background
+        };
+        button::Style {
+            background,
+            text_color: p.text,
+            border: c.border,
+            ..button::Style::default()
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Notifications as dunst (the run's notification daemon, see xtask) saw them.
 
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::wait_for;
 
@@ -29,6 +30,7 @@ fn dunstctl(args: &[&str]) -> String {
 /// Every notification of the run so far. Shown ones are closed first: dunst's history holds
 /// only closed notifications. (Closing another test's notification only moves it there too.)
 pub fn notifications() -> Vec<Notification> {
+    let _screen = on_screen();
     dunstctl(&["close-all"]);
     // close-all is asynchronous in dunst's main loop: closed once none is displayed.
     wait_for(2.0, || (dunstctl(&["count", "displayed"]).trim() == "0").then_some(()));
@@ -64,4 +66,24 @@ pub fn wait_notification(secs: f64, what: &str, matches: impl Fn(&Notification) 
             seen.join("\n")
         )
     })
+}
+
+/// dunst is one for the whole run: while a test waits to click a notification on screen, no
+/// other test's `notifications()` (which closes every displayed one first) may take it away.
+fn on_screen() -> MutexGuard<'static, ()> {
+    static ON_SCREEN: Mutex<()> = Mutex::new(());
+    ON_SCREEN.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits up to `secs` for a notification on screen and clicks it (dunst's default action of
+/// the topmost one), as a user would before it times out: whether one was there.
+pub fn click_displayed(secs: f64) -> bool {
+    let _screen = on_screen();
+    let shown = wait_for(secs, || {
+        (dunstctl(&["count", "displayed"]).trim().parse::<u32>().unwrap_or(0) > 0).then_some(())
+    });
+    if shown.is_some() {
+        dunstctl(&["action", "0"]);
+    }
+    shown.is_some()
 }

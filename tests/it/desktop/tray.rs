@@ -82,6 +82,10 @@ impl<'d> TrayApp<'d> {
         self.bg.alive()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.bg.child.id()
+    }
+
     /// Waits up to `secs` for the tray to exit.
     pub fn wait_exit(&mut self, secs: f64) -> Option<ExitStatus> {
         wait_for(secs, || self.bg.child.try_wait().ok().flatten())

@@ -23,13 +23,15 @@ impl<S: SecretStore> Engine<S> {
 
     /// A URL that signs in to the console as session `id`, landing on `destination` (default:
     /// the console home) in `region` (default: the session's). The region and page must be in
-    /// the session's partition; both are checked before any AWS call.
+    /// the session's partition; both are checked before any AWS call. `saml`: the assertion of
+    /// a sign-in, for a chain with a SAML session in it and no good cached credentials.
     pub async fn console_url(
         &self,
         id: &SessionId,
         mfa: Option<MfaCode>,
         region: Option<&Region>,
         destination: Option<&Destination>,
+        saml: Option<crate::saml::SamlResponse>,
     ) -> Result<SigninUrl> {
         let session = self.session(id)?;
         let partition = Partition::of(&session.region);
@@ -52,7 +54,7 @@ impl<S: SecretStore> Engine<S> {
         let endpoint = console::endpoint_url(&self.endpoints.federation_url(partition))?;
         let page = Destination::resolve(destination, partition, region);
         let creds = match session.kind.console_credentials() {
-            ConsoleCredentials::Own => self.credentials(id, mfa).await?,
+            ConsoleCredentials::Own => self.credentials_with_saml(id, mfa, saml).await?,
             ConsoleCredentials::FederationToken(duration) => {
                 let keys = self
                     .secrets

@@ -309,11 +309,17 @@ impl<S: SecretStore> Engine<S> {
 
     /// New credentials for `id` without touching any file: never the target's own cached ones
     /// (`keyhop serve` renewing what it hands out before they expire). The sessions it is
-    /// chained on are reused while still good, so only an expired MFA token asks for a code.
-    pub async fn renewed_credentials(&self, id: &SessionId, mfa: Option<MfaCode>) -> Result<StsCredentials> {
+    /// chained on are reused while still good, so only an expired MFA token asks for a code
+    /// (and only a SAML session in the chain whose credentials ran out needs `saml`).
+    pub async fn renewed_credentials(
+        &self,
+        id: &SessionId,
+        mfa: Option<MfaCode>,
+        saml: Option<crate::saml::SamlResponse>,
+    ) -> Result<StsCredentials> {
         let snapshot = self.store.load()?;
         let target = by_id(&snapshot.sessions, id)?;
-        self.obtain(&snapshot, target, mfa.as_ref(), None, Freshness::Refresh)
+        self.obtain(&snapshot, target, mfa.as_ref(), saml.as_ref(), Freshness::Refresh)
             .await
     }
 
