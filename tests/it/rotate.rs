@@ -241,7 +241,10 @@ fn a_denied_delete_leaves_the_old_key_inactive_and_says_so() {
 
 /// `keyhop session rotate` SIGKILLed by the fault proxy when it sends `action` to IAM. With
 /// `forward`, the proxy passes the call on to IAM after the kill; else IAM never sees it.
-fn rotate_killed_at(rig: &Rig, alias: &str, action: &str, forward: bool) {
+/// The proxy is returned, alive: with `forward` it sends the call on after the kill, and a proxy
+/// dropped as soon as keyhop died could stop before it did (seen on a loaded machine).
+#[must_use]
+fn rotate_killed_at(rig: &Rig, alias: &str, action: &str, forward: bool) -> FaultProxy {
     let tmp = tempfile::tempdir().expect("temp dir");
     let pid_file = tmp.path().join("pid");
     let kill = format!("kill -KILL \"$(cat '{}')\"", pid_file.display());
@@ -270,12 +273,13 @@ fn rotate_killed_at(rig: &Rig, alias: &str, action: &str, forward: bool) {
         "rotate was not killed at {action}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    proxy
 }
 
 #[test]
 fn a_rotation_killed_before_the_old_key_is_retired_is_finished_by_the_next() {
     let (rig, alias, user, keys) = world("killed");
-    rotate_killed_at(&rig, &alias, "UpdateAccessKey", false);
+    drop(rotate_killed_at(&rig, &alias, "UpdateAccessKey", false));
     // As the kill left it: both keys active in IAM, the new one alone in the keyring.
     let in_iam = keys_in_iam(&moto_url(), None, &user);
     assert_eq!(in_iam.len(), 2, "{in_iam:?}");
@@ -317,7 +321,7 @@ fn a_rotation_killed_before_iam_answered_is_undone_by_the_next() {
     // Killed while CreateAccessKey is on its way: keyhop never learns the new key's id. Here
     // the proxy forwards the call after the kill, so IAM does make a key nobody holds.
     let (rig, alias, user, keys) = world("orphan");
-    rotate_killed_at(&rig, &alias, "CreateAccessKey", true);
+    let _proxy = rotate_killed_at(&rig, &alias, "CreateAccessKey", true);
     // The proxy forwards CreateAccessKey after its hook: wait for that key to exist (a loaded
     // machine, with moto busy with the other tests, took longer than 20 s).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);

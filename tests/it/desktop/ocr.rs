@@ -26,6 +26,16 @@ impl Line {
     pub fn has(&self, needle: &str) -> bool {
         normalize(&self.text).contains(&normalize(needle))
     }
+    /// `has`, or a word of the line within two edits of the one-word `needle` (a random alias
+    /// read with a glyph split in two: "fhchhfc" as "flhrchhfc").
+    pub fn has_word_near(&self, needle: &str) -> bool {
+        let needle = normalize(needle);
+        self.has(&needle)
+            || self
+                .text
+                .split_whitespace()
+                .any(|w| strsim::levenshtein(&normalize(w), &needle) <= 2)
+    }
 }
 
 /// Lowercase, no whitespace, and one letter for each group of glyphs OCR confuses.
