@@ -83,6 +83,21 @@ fn watch_for_window(desk: &Desktop, url: &str, stop: &Arc<AtomicBool>) -> std::t
     })
 }
 
+/// After a first sign-in: `session start fed-two` signs in silently from the IdP's session (no
+/// window shows, no second login at the IdP), and the AWS CLI uses the profile it wrote.
+fn second_start_is_silent(desk: &Desktop, rig: &Rig, idp: &Idp, url: &str, timeout_secs: u32, why: &str) {
+    let (out, shown) = run_watched(desk, rig, url, &["session", "start", "fed-two"], timeout_secs);
+    let out = out.ok();
+    assert!(!shown, "a window showed {why}: {out}");
+    assert!(out.stdout.contains("Started \"fed-two\""), "{out}");
+    assert!(rig.caller_arn("fed-two").starts_with("arn:aws:sts::"), "{out}");
+    assert_eq!(
+        (stat(idp, "logins"), stat(idp, "silent_sign_ins")),
+        (1, 1),
+        "the second start logged in again"
+    );
+}
+
 /// Runs `keyhop ARGS` while watching for the window: (output, whether a window showed).
 fn run_watched(desk: &Desktop, rig: &Rig, url: &str, args: &[&str], timeout_secs: u32) -> (Out, bool) {
     let stop = Arc::new(AtomicBool::new(false));
@@ -145,16 +160,7 @@ fn the_window_signs_in_at_the_idp_then_its_cookie_starts_another_session_silentl
     assert_eq!((stat(&idp, "logins"), stat(&idp, "assertions")), (1, 1));
     // The AWS CLI judged the profile; the assertion went nowhere but keyhop (no AWS call left
     // the machine: the rig has no network, and STS is moto).
-    let (out, shown) = run_watched(&desk, &rig, &url, &["session", "start", "fed-two"], 60);
-    let out = out.ok();
-    assert!(!shown, "a window showed for a sign-in the IdP's cookie does: {out}");
-    assert!(out.stdout.contains("Started \"fed-two\""), "{out}");
-    assert!(rig.caller_arn("fed-two").starts_with("arn:aws:sts::"), "{out}");
-    assert_eq!(
-        (stat(&idp, "logins"), stat(&idp, "silent_sign_ins")),
-        (1, 1),
-        "the second start logged in again"
-    );
+    second_start_is_silent(&desk, &rig, &idp, &url, 60, "a sign-in the IdP's cookie does");
     let store = rig.keyhop_home.join("saml-idp");
     assert_private(&store);
     // An IdP that stops posting: the hidden window gives up with a message, nothing changes.
@@ -179,16 +185,7 @@ fn an_idp_session_cookie_outlives_the_window_so_the_next_start_is_silent() {
     log_in(&desk, &url);
     let out = start.join().expect("keyhop thread").ok();
     assert!(out.stdout.contains("Started \"fed\""), "{out}");
-    let (out, shown) = run_watched(&desk, &rig, &url, &["session", "start", "fed-two"], 30);
-    let out = out.ok();
-    assert!(!shown, "a window showed although the IdP's session lasts: {out}");
-    assert!(out.stdout.contains("Started \"fed-two\""), "{out}");
-    assert!(rig.caller_arn("fed-two").starts_with("arn:aws:sts::"), "{out}");
-    assert_eq!(
-        (stat(&idp, "logins"), stat(&idp, "silent_sign_ins")),
-        (1, 1),
-        "the second start logged in again"
-    );
+    second_start_is_silent(&desk, &rig, &idp, &url, 30, "although the IdP's session lasts");
     assert_private(&rig.keyhop_home.join("saml-idp"));
 }
 
