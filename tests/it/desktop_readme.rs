@@ -96,6 +96,15 @@ fn screenshots(theme: &str) {
 
 /// The window's background in `shot` is dark (all channels under 0.25) or light (over 0.85).
 #[track_caller]
+/// Waits (≤ `secs`) until `w` shows `needle`, then asserts that it does and that its
+/// background is dark.
+fn shows_dark(desk: &Desktop, step: &str, w: &Win, needle: &str, secs: f64, what: &str) {
+    let has = |l: &[Line]| l.iter().any(|l| l.has(needle));
+    let (shot, read) = desk.read_until(step, w, secs, has);
+    assert!(has(&read), "{what} shows no {needle:?}:\n{}", ocr::show(&read));
+    check_background(&shot, w, true, what);
+}
+
 fn check_background(shot: &Path, w: &Win, dark: bool, what: &str) {
     let [r, g, b] = page_colour(shot, w);
     let ok = if dark {
@@ -163,19 +172,18 @@ fn the_forms_settings_and_the_context_menu_paint_dark() {
         ("SAML federated", "5-saml", "SAML provider ARN"),
     ] {
         desk.click_text(&format!("{step}-pick"), &form, kind, 20.0);
-        let (shot, read) = desk.read_until(step, &form, 30.0, |l| has(l, shows));
-        assert!(has(&read, shows), "{kind} shows no {shows:?}:\n{}", ocr::show(&read));
-        check_background(&shot, &form, true, kind);
+        shows_dark(&desk, step, &form, shows, 30.0, kind);
         if kind == "Role chained" {
             // The Assumer's list open: a panel in the theme.
             desk.click_text("3-assumer", &form, "choose a session", 20.0);
-            let (shot, read) = desk.read_until("3-assumer-open", &form, 20.0, |l| has(l, "acme-dev"));
-            assert!(
-                has(&read, "acme-dev"),
-                "the Assumer lists no acme-dev:\n{}",
-                ocr::show(&read)
+            shows_dark(
+                &desk,
+                "3-assumer-open",
+                &form,
+                "acme-dev",
+                20.0,
+                "the open Assumer list",
             );
-            check_background(&shot, &form, true, "the open Assumer list");
             desk.click_text("3-assumer-pick", &form, "acme-dev", 20.0);
         }
         desk.click_text(&format!("{step}-back"), &form, "Back", 20.0);
@@ -187,13 +195,7 @@ fn the_forms_settings_and_the_context_menu_paint_dark() {
     let settings = desk
         .wait_app_window("keyhop - Settings", 20.0)
         .unwrap_or_else(|| panic!("no Settings window\n{}", tray.log()));
-    let (shot, read) = desk.read_until("7-settings", &settings, 30.0, |l| has(l, "Appearance"));
-    assert!(
-        has(&read, "Appearance"),
-        "Settings shows no Appearance:\n{}",
-        ocr::show(&read)
-    );
-    check_background(&shot, &settings, true, "Settings");
+    shows_dark(&desk, "7-settings", &settings, "Appearance", 30.0, "Settings");
     desk.xdotool(&["windowclose", &settings.id]);
 
     let mut again = keyhop_cmd(&desk, &rig, &["tray"]);
