@@ -55,8 +55,20 @@ fn title(url: &str) -> String {
 
 /// `keyhop ARGS` on `desk`'s display, in the background: join the handle for its output.
 fn spawn(desk: &Desktop, rig: &Rig, args: &[&str], timeout_secs: u32) -> std::thread::JoinHandle<Out> {
+    spawn_with_env(desk, rig, args, timeout_secs, &[])
+}
+
+/// `spawn` with these variables added to keyhop's environment.
+fn spawn_with_env(
+    desk: &Desktop,
+    rig: &Rig,
+    args: &[&str],
+    timeout_secs: u32,
+    env: &[(&str, &str)],
+) -> std::thread::JoinHandle<Out> {
     let mut cmd = desk.cmd(keyhop_bin());
     rig.apply_env(&mut cmd);
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .env("KEYHOP_SAML_SIGNIN_TIMEOUT", timeout_secs.to_string());
     let what = format!("keyhop {}", args.join(" "));
@@ -298,17 +310,17 @@ fn serve_renews_a_saml_session_by_a_silent_sign_in_and_keeps_answering() {
 }
 
 #[test]
-#[ignore = "the run's one notification daemon is shared by every desktop suite: in the whole run \
-            click_displayed clicked another test's notification (the tray was still green, no \
-            window came); passes alone: cargo xtask test --test it -- --ignored desktop_saml::a_refresh"]
 fn a_refresh_the_idp_wants_the_user_for_notifies_and_the_notification_opens_the_sign_in_window() {
     let Some(desk) = Desktop::start("desktop_saml::notify") else {
         return;
     };
     // Credentials for 60 s (the IdP's SessionDuration): the tray refreshes at half their life.
     let (rig, idp, url) = world_with(&["fed"], &json!({"session_duration": 60}));
-    let tray = TrayApp::start(&desk, &rig);
-    let start = spawn(&desk, &rig, &["session", "start", "fed"], 120);
+    // A dunst of its own: the click below must reach keyhop's notification, not another test's.
+    // Everything keyhop of this test talks to its bus (and the keyring there).
+    let dunst = OwnDunst::start(&desk);
+    let tray = TrayApp::start_with_env(&desk, &rig, &dunst.env());
+    let start = spawn_with_env(&desk, &rig, &["session", "start", "fed"], 120, &dunst.env());
     log_in(&desk, &url);
     start.join().expect("keyhop thread").ok();
     // The IdP's session ends: the background refresh's silent sign-in meets the login form.
@@ -317,17 +329,17 @@ fn a_refresh_the_idp_wants_the_user_for_notifies_and_the_notification_opens_the_
         &format!("/_rig/saml/idps/{}/sign_out", idp.id),
         Some(&json!({})),
     );
-    let seen: Vec<i64> = notifications().iter().map(|n| n.id).collect();
+    let seen: Vec<i64> = dunst.notifications().iter().map(|n| n.id).collect();
     // Generous: on a loaded machine the refresh's hidden window takes its time to start.
     assert!(
-        click_displayed(150.0),
+        dunst.click_displayed(150.0),
         "no notification within 150 s of the refresh; the IdP saw {}\n{}",
         idp.stats(),
         tray.log()
     );
     // The click starts the session with its window showing the IdP's login form.
     log_in(&desk, &url);
-    let n = wait_notification(10.0, "\"Sign in to 127.0.0.1\"", |n| {
+    let n = dunst.wait_notification(10.0, "\"Sign in to 127.0.0.1\"", |n| {
         !seen.contains(&n.id) && n.summary.starts_with("Sign in to 127.0.0.1")
     });
     assert_eq!(n.appname, "keyhop", "{n:?}");

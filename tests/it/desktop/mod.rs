@@ -3,7 +3,8 @@
 //! Every test gets a `Desktop` of its own: an Xvfb display (number picked by Xvfb itself) with a
 //! trayer tray host at the top right, so desktop tests run in parallel and never see each
 //! other's icons or windows. Notifications go to the one dunst of the run's D-Bus session
-//! (started by `cargo xtask test`); tests tell theirs apart by a unique alias in the summary.
+//! (started by `cargo xtask test`); tests tell theirs apart by a unique alias in the summary. A
+//! test that clicks a notification on screen starts a dunst of its own (`notify::OwnDunst`).
 //! Screenshots land in `target/screenshots/<test>-<step>.png`; a failing test also leaves
 //! `<test>-failure.png` and the tray's log on stderr.
 //!
