@@ -83,6 +83,69 @@ pub(crate) fn page_colour(shot: &std::path::Path, w: &Win) -> [f64; 3] {
     [v[0], v[1], v[2]]
 }
 
+/// The confirmation's red button below its "Enter confirms" hint, checked to say `Delete`. Its
+/// white on red label does not show to a read of the window (the title's "Delete" does): it is
+/// found by its fill, the theme's `danger` (`danger_hover` under the pointer; palette.rs), and
+/// read alone, negated (dark text on a light grey) and thresholded.
+fn danger_button(desk: &Desktop, shot: &std::path::Path, w: &Win, lines: &[Line]) -> Win {
+    let hint = lines
+        .iter()
+        .find(|l| l.has("Enter confirms"))
+        .unwrap_or_else(|| panic!("no \"Enter confirms\" hint:\n{}", ocr::show(lines)));
+    let below = Win {
+        y: hint.y + hint.h,
+        h: w.y + w.h - (hint.y + hint.h),
+        ..w.clone()
+    };
+    let button = ["#DC2626", "#B91C1C"]
+        .into_iter()
+        .find_map(|red| desk.find_colour(shot, &below, red).filter(|b| b.w >= 40 && b.h >= 20))
+        .unwrap_or_else(|| panic!("no red button below the hint in {}", shot.display()));
+    let label = ocr::read_filtered(shot, &button, &["-negate", "-threshold", "50%"]);
+    assert!(
+        label.iter().any(|l| l.text == "Delete"),
+        "the red button does not say Delete:\n{}",
+        ocr::show(&label)
+    );
+    button
+}
+
+/// The words inside the search box, which must show the keyboard focus. A read of the whole
+/// window skips the box's text: the box is found by its focus ring (the theme's `focus`,
+/// palette.rs) in the left half of the window between the header and the filter chips (the
+/// blue Add session… button is in the right half), and its inside read alone, plain and with
+/// a threshold. The caret may read as a trailing `|`.
+fn search_box(desk: &Desktop, shot: &std::path::Path, w: &Win, lines: &[Line]) -> Vec<Line> {
+    let line = |needle: &str| {
+        lines
+            .iter()
+            .find(|l| l.has(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} line:\n{}", ocr::show(lines)))
+    };
+    let (header, chips) = (line("Sessions"), line("Inactive"));
+    let band = Win {
+        y: header.y + header.h,
+        w: w.w / 2,
+        h: chips.y - (header.y + header.h),
+        ..w.clone()
+    };
+    let ring = desk
+        .find_colour(shot, &band, "#2563EB")
+        .filter(|b| b.w >= 100 && b.h >= 20)
+        .unwrap_or_else(|| panic!("the search box shows no focus ring in {}", shot.display()));
+    let inside = Win {
+        x: ring.x + 3,
+        y: ring.y + 3,
+        w: ring.w - 6,
+        h: ring.h - 6,
+        ..ring
+    };
+    [&[][..], &["-threshold", "35%"][..]]
+        .into_iter()
+        .flat_map(|filter| ocr::read_words(shot, &inside, filter))
+        .collect()
+}
+
 #[test]
 fn an_empty_list_offers_add_session_add_sso_and_import_csv() {
     let Some(desk) = Desktop::start("list-empty") else {
@@ -152,9 +215,6 @@ fn the_dark_appearance_paints_the_list_dark_and_light_paints_it_light() {
 }
 
 #[test]
-#[ignore = "passes step by step up to the confirmation's Delete button, which OCR does not \
-            read (white on red; last run: the title's Delete was clicked); the copy is judged \
-            by xclip. Run with --ignored desktop_list::"]
 fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_session() {
     let Some(desk) = Desktop::start("list-menu") else {
         return;
@@ -222,16 +282,7 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
         rig.list().iter().any(|s| s["alias"] == alias.as_str()),
         "deleted before the confirmation"
     );
-    // The red button's white text shows to a read with a threshold.
-    let words: Vec<Line> = [&[][..], &["-threshold", "35%"][..]]
-        .into_iter()
-        .flat_map(|filter| ocr::read_words(&shot, &list, filter))
-        .collect();
-    let confirm = words
-        .iter()
-        .filter(|l| l.text == "Delete")
-        .max_by_key(|l| l.y)
-        .unwrap_or_else(|| panic!("no Delete button:\n{}", ocr::show(&words)));
+    let confirm = danger_button(&desk, &shot, &list, &lines);
     desk.click(confirm.center().0, confirm.center().1);
     let gone = wait_for(10.0, || {
         (!rig.list().iter().any(|s| s["alias"] == alias.as_str())).then_some(())
@@ -240,9 +291,6 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
 }
 
 #[test]
-#[ignore = "the keys reach the list (they were logged, in order); OCR does not read the typed \
-            query in the focused search box (blue border), which the check of `/`-then-text \
-            in one batch needs. Run with --ignored desktop_list::"]
 fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     let Some(desk) = Desktop::start("list-keys") else {
         return;
@@ -262,19 +310,15 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     desk.focus(&list);
     desk.xdotool(&["key", "--delay", "0", "slash", "type", "--delay", "0", "keytwo"]);
     let (shot, lines) = look(&desk, "2-searched", &list, |l| !has(l, &one));
-    // The search box holds exactly what was typed (before the fix: "ytwo"), as a word of its
-    // own (the aliases read "keytwo-…"). Read plain and with a threshold: the focused box's
-    // blue border can hide it from a plain read.
-    let words: Vec<Line> = [&[][..], &["-threshold", "35%"][..]]
-        .into_iter()
-        .flat_map(|filter| ocr::read_words(&shot, &list, filter))
-        .collect();
+    // The search box holds exactly what was typed (before the fix: "ytwo"), and shows it has
+    // the focus.
+    let typed = search_box(&desk, &shot, &list, &lines);
     assert!(
-        words
+        typed
             .iter()
-            .any(|w| ocr::normalize(&w.text) == ocr::normalize("keytwo")),
+            .any(|w| ocr::normalize(w.text.trim_end_matches('|')) == ocr::normalize("keytwo")),
         "the search box does not hold \"keytwo\":\n{}",
-        ocr::show(&words)
+        ocr::show(&typed)
     );
     assert!(
         has(&lines, &two) && !has(&lines, &one),

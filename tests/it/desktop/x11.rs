@@ -448,6 +448,35 @@ impl Desktop {
             .expect("run convert");
         String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0.0)
     }
+
+    /// The box (screen coordinates) around the pixels of `area` in `shot` within 5% of the
+    /// colour `hex` (`#RRGGBB`), or `None` when there are none: a button found by its fill
+    /// where OCR cannot read its label (white on red).
+    pub fn find_colour(&self, shot: &Path, area: &Win, hex: &str) -> Option<Win> {
+        let crop = format!("{}x{}+{}+{}", area.w, area.h, area.x.max(0), area.y.max(0));
+        // Every other pixel black, a black border (the trim's background is the corners'
+        // colour), then the trim box of what is left (`%@`: WxH+X+Y; nothing left: 0x0).
+        let out = Command::new("convert")
+            .arg(shot)
+            .args([
+                "-crop", &crop, "+repage", "-fuzz", "5%", "-fill", "black", "+opaque", hex,
+            ])
+            .args(["-bordercolor", "black", "-border", "1", "-format", "%@", "info:"])
+            .output()
+            .expect("run convert");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let n: Vec<i32> = text.split(['x', '+']).map(|v| v.trim().parse().unwrap_or(0)).collect();
+        let [width, height, left, top] = n[..] else {
+            panic!("convert said {text:?} for the box of {hex}");
+        };
+        (width > 1 && height > 1).then(|| Win {
+            x: area.x.max(0) + left - 1,
+            y: area.y.max(0) + top - 1,
+            w: width,
+            h: height,
+            ..area.clone()
+        })
+    }
 }
 
 impl Drop for Desktop {
