@@ -27,14 +27,17 @@ impl Line {
         normalize(&self.text).contains(&normalize(needle))
     }
     /// `has`, or a word of the line within two edits of the one-word `needle` (a random alias
-    /// read with a glyph split in two: "fhchhfc" as "flhrchhfc").
+    /// read with a glyph split in two: "fhchhfc" as "flhrchhfc", or one too many:
+    /// "soon-pcmnfxc" as "soon-pcemnfxc"). Only for needles of 8 letters or more: two edits
+    /// turn a short word into another ("add" into "dev").
     pub fn has_word_near(&self, needle: &str) -> bool {
         let needle = normalize(needle);
         self.has(&needle)
-            || self
-                .text
-                .split_whitespace()
-                .any(|w| strsim::levenshtein(&normalize(w), &needle) <= 2)
+            || (needle.chars().count() >= 8
+                && self
+                    .text
+                    .split_whitespace()
+                    .any(|w| strsim::levenshtein(&normalize(w), &needle) <= 2))
     }
 }
 
@@ -110,7 +113,9 @@ fn tsv(shot: &Path, w: &Win, filter: &[&str]) -> String {
 }
 
 fn tsv_uncached(shot: &Path, w: &Win, filter: &[&str]) -> String {
-    let big = shot.with_extension(format!("{}-ocr.png", w.id));
+    // PGM, not PNG: tesseract reads it as well, and ImageMagick spent half its time (~0.1 s
+    // of CPU a read) compressing a 3x image that is deleted right after.
+    let big = shot.with_extension(format!("{}-ocr.pgm", w.id));
     let crop = format!("{}x{}+{}+{}", w.w, w.h, w.x.max(0), w.y.max(0));
     let scale = format!("{}%", SCALE * 100);
     let status = Command::new("convert")
