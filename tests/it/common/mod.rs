@@ -13,6 +13,7 @@ mod process;
 mod saml;
 mod sso;
 pub mod stubs;
+mod warm_aws;
 
 pub use aws::*;
 pub use process::*;
@@ -151,7 +152,8 @@ impl Rig {
         let mut cmd = Command::new("aws");
         cmd.arg("--output").arg("json").args(args);
         self.apply_env(&mut cmd);
-        run(cmd, "", &format!("aws {}", args.join(" ")))
+        let what = format!("aws {}", args.join(" "));
+        warm_aws::run(&cmd, &what).unwrap_or_else(|| run(cmd, "", &what))
     }
 
     /// `aws sts get-caller-identity --profile P`, raw.
