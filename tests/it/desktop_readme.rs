@@ -146,50 +146,29 @@ fn save(shot: &Path, w: &Win, name: &str, theme: &str) {
     }
 }
 
-/// Every form, Settings and the list's context menu in the dark theme: each paints dark and
+/// Every form, Settings, the MFA popup and the list's context menu in the dark theme: each paints dark and
 /// leaves its screenshot (`target/screenshots/dark-*.png`) for a person to look at.
 #[test]
-fn the_forms_settings_and_the_context_menu_paint_dark() {
+fn the_forms_settings_the_mfa_popup_and_the_context_menu_paint_dark() {
     let Some(desk) = Desktop::start("dark") else {
         return;
     };
     let rig = Rig::new();
     let keys = moto_user(&unique("dark"));
     rig.add_user("acme-dev", "dev", &keys, &[]).ok();
+    let mfa_keys = moto_user(&unique("darkmfa"));
+    rig.add_user(
+        "acme-mfa",
+        "mfa",
+        &mfa_keys,
+        &["--mfa-device", "arn:aws:iam::123456789012:mfa/dora"],
+    )
+    .ok();
     let env = [("KEYHOP_THEME", "dark"), ("GTK_THEME", "Adwaita:dark")];
     let tray = TrayApp::start_with_env(&desk, &rig, &env);
     let has = |l: &[Line], s: &str| l.iter().any(|l| l.has(s));
 
-    tray.choose("1-menu", "Add session");
-    let form = desk
-        .wait_app_window("keyhop - Add session", 20.0)
-        .unwrap_or_else(|| panic!("no add form\n{}", tray.log()));
-    let (shot, _) = desk.read_until("2-kinds", &form, 30.0, |l| has(l, "want to add"));
-    check_background(&shot, &form, true, "the kinds");
-    for (kind, step, shows) in [
-        ("Role chained", "3-chained", "Assumer session"),
-        ("IAM Identity Center", "4-sso", "Start URL"),
-        ("SAML federated", "5-saml", "SAML provider ARN"),
-    ] {
-        desk.click_text(&format!("{step}-pick"), &form, kind, 20.0);
-        shows_dark(&desk, step, &form, shows, 30.0, kind);
-        if kind == "Role chained" {
-            // The Assumer's list open: a panel in the theme.
-            desk.click_text("3-assumer", &form, "choose a session", 20.0);
-            shows_dark(
-                &desk,
-                "3-assumer-open",
-                &form,
-                "acme-dev",
-                20.0,
-                "the open Assumer list",
-            );
-            desk.click_text("3-assumer-pick", &form, "acme-dev", 20.0);
-        }
-        desk.click_text(&format!("{step}-back"), &form, "Back", 20.0);
-        desk.read_until(&format!("{step}-kinds"), &form, 20.0, |l| has(l, "want to add"));
-    }
-    desk.xdotool(&["windowclose", &form.id]);
+    every_form_dark(&desk, &tray);
 
     tray.choose("6-menu", "Settings");
     let settings = desk
@@ -197,6 +176,14 @@ fn the_forms_settings_and_the_context_menu_paint_dark() {
         .unwrap_or_else(|| panic!("no Settings window\n{}", tray.log()));
     shows_dark(&desk, "7-settings", &settings, "Appearance", 30.0, "Settings");
     desk.xdotool(&["windowclose", &settings.id]);
+
+    // A click on an MFA session with no token: the code popup.
+    tray.choose("7b-menu", "acme-mfa");
+    let popup = desk
+        .wait_app_window("keyhop - MFA code for acme-mfa", 20.0)
+        .unwrap_or_else(|| panic!("no MFA popup\n{}", tray.log()));
+    shows_dark(&desk, "7c-mfa-popup", &popup, "mfa/dora", 30.0, "the MFA popup");
+    desk.xdotool(&["windowclose", &popup.id]);
 
     let mut again = keyhop_cmd(&desk, &rig, &["tray"]);
     again.envs(env);
@@ -227,4 +214,32 @@ fn the_forms_settings_and_the_context_menu_paint_dark() {
         ocr::show(&read)
     );
     check_background(&shot, &list, true, "the list under its context menu");
+}
+
+/// The kinds, each add form and the Assumer's open list, dark (steps 1 to 5).
+fn every_form_dark(desk: &Desktop, tray: &TrayApp) {
+    let has = |l: &[Line], s: &str| l.iter().any(|l| l.has(s));
+    tray.choose("1-menu", "Add session");
+    let form = desk
+        .wait_app_window("keyhop - Add session", 20.0)
+        .unwrap_or_else(|| panic!("no add form\n{}", tray.log()));
+    let (shot, _) = desk.read_until("2-kinds", &form, 30.0, |l| has(l, "want to add"));
+    check_background(&shot, &form, true, "the kinds");
+    for (kind, step, shows) in [
+        ("Role chained", "3-chained", "Assumer session"),
+        ("IAM Identity Center", "4-sso", "Start URL"),
+        ("SAML federated", "5-saml", "SAML provider ARN"),
+    ] {
+        desk.click_text(&format!("{step}-pick"), &form, kind, 20.0);
+        shows_dark(desk, step, &form, shows, 30.0, kind);
+        if kind == "Role chained" {
+            // The Assumer's list open: a panel in the theme.
+            desk.click_text("3-assumer", &form, "choose a session", 20.0);
+            shows_dark(desk, "3-assumer-open", &form, "acme-dev", 20.0, "the open Assumer list");
+            desk.click_text("3-assumer-pick", &form, "acme-dev", 20.0);
+        }
+        desk.click_text(&format!("{step}-back"), &form, "Back", 20.0);
+        desk.read_until(&format!("{step}-kinds"), &form, 20.0, |l| has(l, "want to add"));
+    }
+    desk.xdotool(&["windowclose", &form.id]);
 }
