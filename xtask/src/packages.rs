@@ -49,6 +49,9 @@ pub const TEST_PACKAGES: &[&str] = &[
     crate::windows::MINGW_PACKAGE,
 ];
 
+/// The packages of TEST_PACKAGES that only the Windows tier needs.
+pub const WINDOWS_PACKAGES: &[&str] = &["wine64", crate::windows::MINGW_PACKAGE];
+
 /// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3, and signxml
 /// (XML signatures, with lxml) for the rig's SAML identity provider.
 const PIP_PACKAGES: &[&str] = &["moto[server]", "awscli", "boto3", "signxml"];

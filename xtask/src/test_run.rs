@@ -34,29 +34,20 @@ pub(crate) const LEAKY_AWS_VARS: &[&str] = &[
 ];
 
 pub fn run(cargo_args: &[String]) -> Result<i32> {
-    // `--long`: the slow suites at full length (concurrency_stress: 20 rounds instead of 3).
-    let long = cargo_args.first().is_some_and(|a| a == "--long");
-    let cargo_args = if long { &cargo_args[1..] } else { cargo_args };
+    let (flags, cargo_args) = Flags::split(cargo_args);
+    let long = flags.long;
     let mut phases = Phases::default();
     let disk_at_start = disk_free();
     packages::ensure_apt(packages::BUILD_PACKAGES)?;
     phases.mark("apt: the build's packages");
     // The rig's packages (Xvfb, keyring, OCR, …) and Python tools install while cargo builds:
     // apt and pip wait on the network and the disk, the build on the CPU.
-    let (mingw_ready, mingw) = std::sync::mpsc::channel::<()>();
-    let rig_setup = std::thread::spawn(move || {
-        let started = Instant::now();
-        // MinGW first: the Windows build waits for it, nothing else does.
-        packages::ensure_apt(&[windows::MINGW_PACKAGE])?;
-        let _ = mingw_ready.send(());
-        packages::ensure_apt(TEST_PACKAGES)?;
-        let path = packages::ensure_python()?;
-        Ok::<_, String>((path, started.elapsed()))
-    });
+    let with_windows = flags.windows && windows::wanted(cargo_args);
+    let (rig_setup, mingw) = spawn_rig_setup(with_windows);
     // The Windows build (the tier's keyhop.exe, the Windows gate) is the longest build and its
     // tests wait for it: it starts now, beside the test build, not after it (a cold run's
     // Windows cases ran alone for ~150 s at the end when it started after the test build).
-    let windows_build = windows::wanted(cargo_args).then(|| {
+    let windows_build = with_windows.then(|| {
         std::thread::spawn(move || {
             // A failed apt drops the sender: the build runs anyway and says what is missing.
             let _ = mingw.recv();
@@ -86,7 +77,7 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     }
 
     let work = crate::repo_root().join("target").join("xtask");
-    let (mut windows, windows_run) = start_windows_tier(cargo_args, &work, &path, windows_build)?;
+    let (mut windows, windows_run) = start_windows_tier(with_windows, &work, &path, windows_build)?;
 
     // The keyring's files and sockets live here, not in the real home; removed at the end.
     let scratch = Scratch::new(work.join(format!("session-{}", std::process::id())))?;
@@ -134,6 +125,57 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     Ok(summary(code, &totals, &gates, &mut phases))
 }
 
+type RigSetup = std::thread::JoinHandle<Result<(std::ffi::OsString, Duration)>>;
+
+/// Installs the rig's apt packages and Python tools on a thread; the receiver hears when MinGW
+/// is there (first: the Windows build waits for it, nothing else does). The thread gives the
+/// PATH with the Python tools and how long it took.
+fn spawn_rig_setup(with_windows: bool) -> (RigSetup, mpsc::Receiver<()>) {
+    let (mingw_ready, mingw) = mpsc::channel::<()>();
+    let setup = std::thread::spawn(move || {
+        let started = Instant::now();
+        if with_windows {
+            packages::ensure_apt(&[windows::MINGW_PACKAGE])?;
+        }
+        let _ = mingw_ready.send(());
+        let wanted: Vec<&str> = (TEST_PACKAGES.iter().copied())
+            .filter(|p| with_windows || !packages::WINDOWS_PACKAGES.contains(p))
+            .collect();
+        packages::ensure_apt(&wanted)?;
+        let path = packages::ensure_python()?;
+        Ok((path, started.elapsed()))
+    });
+    (setup, mingw)
+}
+
+/// xtask's own options, before cargo's arguments.
+struct Flags {
+    /// `--long`: the slow suites at full length (concurrency_stress: 20 rounds instead of 3).
+    long: bool,
+    /// Off with `--no-windows`: no Windows build, gate or tier (its tests skip themselves,
+    /// counted as skipped). For a quick run, and to measure what the tier adds to a cold run.
+    windows: bool,
+}
+
+impl Flags {
+    fn split(args: &[String]) -> (Flags, &[String]) {
+        let mut flags = Flags {
+            long: false,
+            windows: true,
+        };
+        let mut rest = args;
+        while let Some((first, tail)) = rest.split_first() {
+            match first.as_str() {
+                "--long" => flags.long = true,
+                "--no-windows" => flags.windows = false,
+                _ => break,
+            }
+            rest = tail;
+        }
+        (flags, rest)
+    }
+}
+
 type WindowsRun = std::thread::JoinHandle<(crate::gates::Gate, Option<crate::service::Service>)>;
 
 /// The Windows tier (keyhop.exe under Wine): with the whole suite, or `-- windows::`. Its
@@ -141,12 +183,12 @@ type WindowsRun = std::thread::JoinHandle<(crate::gates::Gate, Option<crate::ser
 /// beside the tests; the Windows tests wait for its ready file. Without Wine the build still
 /// runs: it is the Windows gate.
 fn start_windows_tier(
-    cargo_args: &[String],
+    wanted: bool,
     work: &std::path::Path,
     path: &std::ffi::OsString,
     build: Option<std::thread::JoinHandle<crate::gates::Gate>>,
 ) -> Result<(Option<windows::Tier>, Option<WindowsRun>)> {
-    let windows = match windows::wanted(cargo_args) {
+    let windows = match wanted {
         true if std::path::Path::new(windows::WINE).exists() => Some(windows::Tier::new(work, path)?),
         true => {
             eprintln!(
