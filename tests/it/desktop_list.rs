@@ -226,9 +226,14 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     let (tray, list) = open_list(&desk, &rig, &[]);
     // Right clicks the row where it shows now, once the list is back (no menu, no search): a
     // click in the same batch of events as the key before it lands on the layout before it.
+    // On the alias's start: its line, not its word (read split in two once: "menued-aeayc rc").
     let right_click = |step: &str| {
-        let (shot, _) = look(&desk, step, &list, |l| has(l, &alias) && !has(l, "Copy export"));
-        let (x, y) = word(&shot, &list, &alias).center();
+        let (_, lines) = look(&desk, step, &list, |l| has(l, &alias) && !has(l, "Copy export"));
+        let line = lines
+            .iter()
+            .find(|l| l.has(&alias))
+            .unwrap_or_else(|| panic!("no {alias} in the list:\n{}", ocr::show(&lines)));
+        let (x, y) = (line.x + 5, line.center().1);
         desk.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "3"]);
     };
 

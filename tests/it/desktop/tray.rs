@@ -159,8 +159,8 @@ impl Menu {
     /// The line holding `needle`; a long one-word needle (an alias) also within two edits
     /// of OCR's reading, when no line holds it exactly.
     pub fn find(&self, needle: &str) -> Option<&Line> {
-        (self.lines.iter().find(|l| l.has(needle)))
-            .or_else(|| self.lines.iter().find(|l| l.has_word_near(needle)))
+        let exact = self.lines.iter().find(|l| l.has(needle));
+        exact.or_else(|| self.lines.iter().find(|l| l.has_word_near(needle)))
     }
 
     /// The line holding `needle`; panics with what was read.
