@@ -4,7 +4,8 @@
 # - `keyhop session start` of a SAML session with a live IdP cookie: the window signs in
 #   silently (never shown), the assertion goes to AssumeRoleWithSAML, the profile is written;
 # - the window's memory while it shows the IdP's login form: keyhop-signin and the WebKit
-#   processes it starts (RSS, and anonymous from /proc/PID/smaps_rollup).
+#   processes it starts (RSS, and anonymous from /proc/PID/smaps_rollup); after it closed, the
+#   processes left (none: the memory goes with them).
 # Needs Xvfb and xdotool (it starts its own display). Run it through `cargo xtask bench`, which
 # starts moto, the rig's IdP and a Secret Service.
 set -euo pipefail
@@ -54,6 +55,11 @@ xdotool key Tab
 xdotool type --delay 20 rig-password
 xdotool key Return
 wait "$first" || { echo "the first start failed:" >&2; cat "$work/first.log" >&2; exit 1; }
+# The webview lives in keyhop-signin and WebKit's processes, never in keyhop (CLI or tray): once
+# the window closes, all of its memory goes with them.
+sleep 1
+left=$(pgrep -c -f 'keyhop-signin|WebKitWebProcess|WebKitNetworkProcess' || true)
+echo "after the window closed: $left keyhop-signin/WebKit processes left" | tee -a "$out/saml_window_memory.txt"
 
 hyperfine --style basic --warmup 1 --runs "${KEYHOP_BENCH_RUNS:-20}" \
     --export-markdown "$out/saml.md" --export-json "$out/saml.json" \

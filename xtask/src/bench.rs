@@ -7,6 +7,9 @@
 //!   hidden), and the window's memory while it shows the IdP's login form (its own Xvfb).
 //! - `cargo bench -p keyhop-core --bench profile_edit`: one profile of a 1,000-profile file.
 //!
+//! `cargo xtask bench NAME…` runs only those (e.g. `saml`); with `KEYHOP_BIN` set, that binary is
+//! measured and nothing is built.
+//!
 //! `cargo xtask bench-tray`: the tray's idle cost (`benches/tray_idle.sh`: memory, wakeups) on
 //! a headless desktop: Xvfb, trayer, dunst and the keyring, all started here.
 
@@ -16,10 +19,38 @@ use crate::packages::{self, TEST_PACKAGES};
 use crate::test_run::{KEYRING_SCRIPT, LEAKY_AWS_VARS, Scratch};
 use crate::{Result, desktop, moto, signals, sso};
 
-const BENCH_SCRIPT: &str = "set -e; cargo build --release -p keyhop; benches/session_start.sh; benches/exec_serve.sh; \
-    benches/sso.sh; benches/doctor.sh; benches/saml.sh; cargo bench -p keyhop-core --bench profile_edit -- --noplot";
+/// The benchmarks by name, each a shell command run after the release build.
+const BENCHES: &[(&str, &str)] = &[
+    ("session_start", "benches/session_start.sh"),
+    ("exec_serve", "benches/exec_serve.sh"),
+    ("sso", "benches/sso.sh"),
+    ("doctor", "benches/doctor.sh"),
+    ("saml", "benches/saml.sh"),
+    ("profile_edit", "cargo bench -p keyhop-core --bench profile_edit -- --noplot"),
+];
 
-pub fn run() -> Result<i32> {
+/// The script that `cargo xtask bench [NAME…]` runs: the release build (unless `KEYHOP_BIN`
+/// names a binary to measure), then the chosen benchmarks (all without names).
+fn bench_script(names: &[String]) -> Result<String> {
+    let mut script = vec!["set -e"];
+    if std::env::var_os("KEYHOP_BIN").is_none() {
+        script.push("cargo build --release -p keyhop");
+    }
+    for name in names {
+        if !BENCHES.iter().any(|(n, _)| n == name) {
+            let known: Vec<&str> = BENCHES.iter().map(|(n, _)| *n).collect();
+            return Err(format!("unknown benchmark `{name}` (known: {})", known.join(", ")));
+        }
+    }
+    let chosen = BENCHES
+        .iter()
+        .filter(|(n, _)| names.is_empty() || names.iter().any(|c| c == n));
+    script.extend(chosen.map(|(_, command)| *command));
+    Ok(script.join("; "))
+}
+
+pub fn run(names: &[String]) -> Result<i32> {
+    let script = bench_script(names)?;
     packages::ensure_apt(TEST_PACKAGES)?;
     packages::ensure_apt(&["hyperfine"])?;
     let path = packages::ensure_python()?;
@@ -28,7 +59,7 @@ pub fn run() -> Result<i32> {
     let moto = moto::start(&work, &path)?;
     let sso = sso::start(&work, &path, &moto.url)?;
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", KEYRING_SCRIPT, "sh", "sh", "-c", BENCH_SCRIPT])
+    cmd.args(["--", "sh", "-c", KEYRING_SCRIPT, "sh", "sh", "-c", &script])
         .current_dir(crate::repo_root())
         .env("PATH", &path)
         .env("CARGO", crate::cargo())

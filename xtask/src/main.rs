@@ -40,7 +40,7 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("test") => test_run::run(&args[1..]),
         Some("run") => run_app(&args[1..]),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("bench-tray") => bench::run_tray(),
         Some("package") => package::run(&args[1..]),
         Some("check-targets") => check_targets::run(&args[1..]),
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
 
 fn print_usage() {
     println!(
-        "usage:\n  cargo xtask test [--long] [--no-windows] [cargo test args]  install test deps, start moto + SSO rig + keyring, run all tests (--long: slow suites at full length; --no-windows: without the Windows build and tier)\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench                    benchmarks: session start vs the AWS CLI, profile edits (target/bench/)\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)\n  cargo xtask package [--binary PATH]  release build (or PATH + the keyhop-signin beside it), completions + man page, .deb and .rpm in target/dist/\n  cargo xtask check-targets [windows] [macos]  build keyhop.exe for Windows (linted by clippy as it builds), clippy keyhop for macOS"
+        "usage:\n  cargo xtask test [--long] [--no-windows] [cargo test args]  install test deps, start moto + SSO rig + keyring, run all tests (--long: slow suites at full length; --no-windows: without the Windows build and tier)\n  cargo xtask run [-- ARGS]            install build deps, run `keyhop ARGS` (release build)\n  cargo xtask bench [NAME...]          benchmarks (session_start exec_serve sso doctor saml profile_edit; all by default; KEYHOP_BIN=PATH measures that binary, unbuilt): target/bench/\n  cargo xtask bench-tray               the idle tray's memory and wakeups on a headless desktop (target/bench/tray_idle.txt)\n  cargo xtask package [--binary PATH]  release build (or PATH + the keyhop-signin beside it), completions + man page, .deb and .rpm in target/dist/\n  cargo xtask check-targets [windows] [macos]  build keyhop.exe for Windows (linted by clippy as it builds), clippy keyhop for macOS"
     );
 }
 
