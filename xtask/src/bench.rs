@@ -26,7 +26,10 @@ const BENCHES: &[(&str, &str)] = &[
     ("sso", "benches/sso.sh"),
     ("doctor", "benches/doctor.sh"),
     ("saml", "benches/saml.sh"),
-    ("profile_edit", "cargo bench -p keyhop-core --bench profile_edit -- --noplot"),
+    (
+        "profile_edit",
+        "cargo bench -p keyhop-core --bench profile_edit -- --noplot",
+    ),
 ];
 
 /// The script that `cargo xtask bench [NAME…]` runs: the release build (unless `KEYHOP_BIN`
