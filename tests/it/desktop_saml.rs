@@ -319,7 +319,10 @@ fn a_refresh_the_idp_wants_the_user_for_notifies_and_the_notification_opens_the_
     // A dunst of its own: the click below must reach keyhop's notification, not another test's.
     // Everything keyhop of this test talks to its bus (and the keyring there).
     let dunst = OwnDunst::start(&desk);
-    let tray = TrayApp::start_with_env(&desk, &rig, &dunst.env());
+    // The tray's debug log (its schedule, the refresh's steps) is what a failure below shows.
+    let mut tray_env = dunst.env().to_vec();
+    tray_env.push(("KEYHOP_LOG", "keyhop=debug,keyhop_core=debug"));
+    let tray = TrayApp::start_with_env(&desk, &rig, &tray_env);
     let start = spawn_with_env(&desk, &rig, &["session", "start", "fed"], 120, &dunst.env());
     log_in(&desk, &url);
     start.join().expect("keyhop thread").ok();
