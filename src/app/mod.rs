@@ -63,6 +63,8 @@ pub struct App {
     overwrite_notified: std::collections::HashSet<(SessionId, String)>,
     sign_ins: SignIns,
     next_wake: Option<OffsetDateTime>,
+    /// Ticks of the scheduler's timer so far (part of the timer's identity: `timer_key`).
+    ticks: u64,
     /// Whether the system prefers dark windows (Settings' appearance may overrule it).
     system_dark: bool,
 }
@@ -173,6 +175,7 @@ impl App {
             overwrite_notified: std::collections::HashSet::default(),
             sign_ins: SignIns::default(),
             next_wake: None,
+            ticks: 0,
             system_dark: false,
         }
     }
@@ -279,7 +282,8 @@ impl App {
         }
         // No timer at all while nothing is active: an idle tray sleeps until an event.
         if let Some(at) = self.next_wake {
-            subs.push(Subscription::run_with(at.unix_timestamp(), scheduler::timer));
+            let key = scheduler::timer_key(at, self.ticks);
+            subs.push(Subscription::run_with(key, scheduler::timer));
         }
         Subscription::batch(subs)
     }

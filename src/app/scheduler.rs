@@ -13,11 +13,21 @@ use super::{App, Message, Op};
 use crate::present::Attention;
 use crate::tray::menu_model;
 
-/// Sleeps until the unix time `at`, then ticks once. A new `at` replaces the subscription (and
-/// drops this sleep).
-#[allow(clippy::trivially_copy_pass_by_ref)] // the signature `Subscription::run_with` asks for
-pub fn timer(at: &i64) -> impl Stream<Item = Message> + use<> {
-    let wait = (*at - OffsetDateTime::now_utc().unix_timestamp())
+/// What identifies the timer to the next wake: the wake rounded *up* to a whole second, and how
+/// many ticks came before it. iced never restarts a subscription whose identity it already
+/// has, even one whose stream has ended: a timer that fired in the second before a deadline
+/// (the wake rounded down) found nothing due, asked for the same second again and never fired
+/// again, until some other event came (a background refresh was missed that way). Rounded up,
+/// it fires at or after the deadline; counted, every tick arms a new timer.
+pub fn timer_key(wake: OffsetDateTime, ticks: u64) -> (i64, u64) {
+    let second = wake.unix_timestamp() + i64::from(wake.nanosecond() > 0);
+    (second, ticks)
+}
+
+/// Sleeps until the unix time of the key (`timer_key`), then ticks once. A new key replaces
+/// the subscription (and drops this sleep).
+pub fn timer(key: &(i64, u64)) -> impl Stream<Item = Message> + use<> {
+    let wait = (key.0 - OffsetDateTime::now_utc().unix_timestamp())
         .max(0)
         .cast_unsigned();
     stream::once(async move {
@@ -64,6 +74,7 @@ impl App {
     }
 
     pub(super) fn tick(&mut self) -> Task<Message> {
+        self.ticks += 1;
         let now = OffsetDateTime::now_utc();
         let all = self.deadlines();
         let due: Vec<schedule::Deadline> = schedule::due(&all, &self.handled, now).into_iter().cloned().collect();

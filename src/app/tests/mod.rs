@@ -252,6 +252,26 @@ fn a_loaded_state_is_shown_in_the_menu_and_wakes_only_while_something_is_active(
 }
 
 #[test]
+fn the_timer_fires_at_or_after_its_deadline_and_every_tick_arms_a_new_one() {
+    use super::scheduler::timer_key;
+    let second = OffsetDateTime::from_unix_timestamp(1_000).expect("a time");
+    assert_eq!(timer_key(second, 0), (1_000, 0), "a whole second stays");
+    assert_eq!(
+        timer_key(second + Duration::milliseconds(700), 0),
+        (1_001, 0),
+        "rounded up: a timer at 1000 would fire before a deadline at 1000.7"
+    );
+
+    // A tick that finds nothing due (a woken-early timer) must still leave a new timer behind.
+    let mut r = rig();
+    r.load(&[session("work", false, Some(Duration::hours(1)))], &[]);
+    let key = |app: &App| timer_key(app.next_wake.expect("a timer"), app.ticks);
+    let before = key(&r.app);
+    r.send(Message::Tick);
+    assert_ne!(key(&r.app), before, "the tick left the spent timer's identity");
+}
+
+#[test]
 fn a_click_starts_and_the_menu_shows_the_session_busy_at_once() {
     let mut r = rig();
     let s = session("work", false, None);
