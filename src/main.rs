@@ -12,6 +12,8 @@ mod browser;
 mod cli;
 #[cfg(feature = "desktop")]
 mod external;
+#[cfg(feature = "desktop")]
+mod heap;
 #[cfg(test)]
 mod layering_tests;
 mod mfa_code;

@@ -127,28 +127,3 @@ impl App {
         any.then_some(std::time::Duration::from_secs(60))
     }
 }
-
-/// Once the last window closed and iced dropped its surfaces and caches: hands the freed heap
-/// back to the system. glibc keeps freed memory in its arenas (one per thread that allocated:
-/// iced's, tokio's), so without this the tray stays at its window-open size.
-pub(super) fn give_back_memory() -> Task<Message> {
-    Task::perform(
-        async {
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            let _ = tokio::task::spawn_blocking(trim).await;
-        },
-        |()| Message::Redraw,
-    )
-}
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn trim() {
-    // SAFETY: malloc_trim only walks and releases the allocator's own free lists.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn trim() {}

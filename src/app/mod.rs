@@ -6,6 +6,7 @@
 mod desktop;
 mod failure;
 mod list_window;
+mod memory;
 mod message;
 mod scheduler;
 mod sessions;

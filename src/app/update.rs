@@ -30,7 +30,14 @@ impl App {
     fn handle(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::External(e) => self.external(e),
-            Message::Loaded(result) => self.loaded(result),
+            Message::Loaded(result) => {
+                let task = self.loaded(result);
+                if self.windows.is_empty() {
+                    // Right away: a timer here would wake an idle tray once more.
+                    return Task::batch([task, super::memory::give_back(std::time::Duration::ZERO)]);
+                }
+                task
+            }
             Message::SettingsLoaded(settings) => {
                 if let Some(s) = settings {
                     self.settings = *s;
@@ -55,7 +62,7 @@ impl App {
             Message::WindowClosed(id) => {
                 self.windows.remove(&id);
                 if self.windows.is_empty() {
-                    return super::list_window::give_back_memory();
+                    return super::memory::give_back(std::time::Duration::from_secs(1));
                 }
                 Task::none()
             }

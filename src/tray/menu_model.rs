@@ -12,6 +12,13 @@ use crate::present::{Attention, Status};
 /// Up to this many sessions the menu lists them all; beyond, inactive ones go into submenus.
 const FLAT_LIMIT: usize = 12;
 
+/// At most this many inactive sessions get a line of their own in the submenus; the rest are
+/// one "N more in the session list…" line per submenu. Every GTK menu line stays built while
+/// the tray runs (~15 KB each, with its D-Bus menu twin): 299 lines were over 4 MB of an idle
+/// tray's 13 MB (`cargo xtask bench-tray`). 30 lines are already a screen high, and past that
+/// the list window's search finds a session quicker than a scrolling menu.
+pub const SUBMENU_LINES: usize = 30;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IconState {
     Idle,
@@ -33,6 +40,12 @@ pub enum Entry {
     Action(MenuAction),
     /// Opens the AWS console as this (active) session; lines of the "Open console" submenu.
     Console(SessionEntry),
+    /// Stands for a submenu's sessions past `SUBMENU_LINES`; opens the session list.
+    /// `group`: the submenu's path, which keeps the line's menu id unique.
+    More {
+        group: String,
+        hidden: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +98,12 @@ impl MenuAction {
 
 pub const SESSION_ID_PREFIX: &str = "session:";
 pub const CONSOLE_ID_PREFIX: &str = "console:";
+pub const MORE_ID_PREFIX: &str = "more:";
+
+/// The line of an `Entry::More`.
+pub fn more_label(hidden: usize) -> String {
+    format!("{hidden} more in the session list…")
+}
 /// The submenu of the active sessions' console sign-ins.
 pub const CONSOLE_MENU: &str = "Open console";
 
@@ -142,7 +161,8 @@ pub fn build(
         entries.extend(on_top.iter().map(|s| Entry::Session(entry(s))));
         let mut inactive = inactive;
         inactive.sort_by(|a, b| (a.kind, &a.group).cmp(&(b.kind, &b.group)));
-        entries.extend(grouped(&inactive, 0, &entry));
+        let mut lines = SUBMENU_LINES;
+        entries.extend(grouped(&inactive, 0, &entry, &mut lines));
         entries.extend(console_menu);
         entries.push(Entry::Separator);
         entries.push(Entry::Action(MenuAction::AddSession));
@@ -220,13 +240,25 @@ fn minutes_left(d: time::Duration) -> String {
 }
 
 /// Sessions in submenus by their group path (`SessionView::group`), one level per element;
-/// those whose path ends at `depth` stand as lines at this level.
-fn grouped(sessions: &[&SessionView], depth: usize, entry: &dyn Fn(&SessionView) -> SessionEntry) -> Vec<Entry> {
+/// those whose path ends at `depth` stand as lines at this level while `lines` lasts, the
+/// rest as one `Entry::More` line.
+fn grouped(
+    sessions: &[&SessionView],
+    depth: usize,
+    entry: &dyn Fn(&SessionView) -> SessionEntry,
+    lines: &mut usize,
+) -> Vec<Entry> {
     let mut out = vec![];
+    let mut hidden = 0;
     let mut i = 0;
     while i < sessions.len() {
         let Some(name) = sessions[i].group.get(depth) else {
-            out.push(Entry::Session(entry(sessions[i])));
+            if *lines == 0 {
+                hidden += 1;
+            } else {
+                *lines -= 1;
+                out.push(Entry::Session(entry(sessions[i])));
+            }
             i += 1;
             continue;
         };
@@ -237,9 +269,15 @@ fn grouped(sessions: &[&SessionView], depth: usize, entry: &dyn Fn(&SessionView)
         let members = &sessions[i..i + len];
         out.push(Entry::Submenu {
             label: format!("{name} ({len})"),
-            entries: grouped(members, depth + 1, entry),
+            entries: grouped(members, depth + 1, entry, lines),
         });
         i += len;
+    }
+    if hidden > 0 {
+        out.push(Entry::More {
+            group: sessions[0].group[..depth].join("/"),
+            hidden,
+        });
     }
     out
 }

@@ -19,6 +19,7 @@ fn labels(m: &MenuModel) -> Vec<String> {
             Entry::Separator => "---".into(),
             Entry::Action(a) => a.label().into(),
             Entry::Console(s) => format!("console: {}", s.label),
+            Entry::More { hidden, .. } => more_label(*hidden),
         })
         .collect()
 }
@@ -120,6 +121,36 @@ fn many_sessions_group_inactive_ones_by_kind() {
     assert!(l[0].starts_with("● busy-one"));
     assert_eq!(l[1], "IAM users (10): 10");
     assert_eq!(l[2], "Chained roles (5): 5");
+}
+
+#[test]
+fn a_long_submenu_ends_in_a_line_that_opens_the_session_list() {
+    let mut sessions = vec![view("user", KindName::IamUser, None)];
+    sessions.extend((0..299).map(|i| view(&format!("role{i:03}"), KindName::RoleChained, None)));
+    sessions[150].pinned = true;
+    let m = build(&sessions, &HashMap::new(), &[], NOW);
+    let l = labels(&m);
+    assert!(l[0].contains("role149"), "pinned stays on top, outside the cap: {l:?}");
+    assert_eq!(l[1], "IAM users (1): 1");
+    // The user took one of the lines; the other 29 list roles, then one line for the rest.
+    assert_eq!(l[2], format!("Chained roles (298): {SUBMENU_LINES}"));
+    let roles = m
+        .entries
+        .iter()
+        .find_map(|e| match e {
+            Entry::Submenu { label, entries } if label.starts_with("Chained roles") => Some(entries),
+            _ => None,
+        })
+        .expect("the roles' submenu");
+    assert!(matches!(&roles[0], Entry::Session(s) if s.label.contains("role000")));
+    assert_eq!(
+        roles.last(),
+        Some(&Entry::More {
+            group: "Chained roles".into(),
+            hidden: 298 - (SUBMENU_LINES - 1),
+        })
+    );
+    assert_eq!(more_label(269), "269 more in the session list…");
 }
 
 #[test]

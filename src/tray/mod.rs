@@ -15,7 +15,7 @@ mod main_thread;
 #[cfg(not(target_os = "linux"))]
 use main_thread as platform;
 
-use menu_model::{CONSOLE_ID_PREFIX, Entry, IconState, MenuAction, MenuModel, SESSION_ID_PREFIX};
+use menu_model::{CONSOLE_ID_PREFIX, Entry, IconState, MORE_ID_PREFIX, MenuAction, MenuModel, SESSION_ID_PREFIX};
 use tray_icon::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +60,10 @@ fn parse_event(id: &str) -> Option<TrayEvent> {
     }
     if let Some(session) = id.strip_prefix(CONSOLE_ID_PREFIX) {
         return Some(TrayEvent::Console(SessionId::from_string(session)));
+    }
+    // The sessions a long submenu leaves out are in the session list.
+    if id.starts_with(MORE_ID_PREFIX) {
+        return Some(TrayEvent::Action(MenuAction::OpenWindow));
     }
     MenuAction::from_id(id).map(TrayEvent::Action)
 }
@@ -106,6 +110,12 @@ fn item(entry: &Entry) -> Box<dyn tray_icon::menu::IsMenuItem> {
             s.enabled,
             None,
         )),
+        Entry::More { group, hidden } => Box::new(MenuItem::with_id(
+            format!("{MORE_ID_PREFIX}{group}"),
+            menu_text(&menu_model::more_label(*hidden)),
+            true,
+            None,
+        )),
         Entry::Separator => Box::new(PredefinedMenuItem::separator()),
         Entry::Action(a) => Box::new(MenuItem::with_id(a.id(), a.label(), true, None)),
         Entry::Submenu { .. } => unreachable!("submenus are built by `submenu`"),
@@ -124,7 +134,11 @@ fn apply(tray: &tray_icon::TrayIcon, shown: &mut MenuModel, model: MenuModel) {
     if model.entries != shown.entries {
         let started = std::time::Instant::now();
         match build_menu(&model) {
-            Ok(menu) => tray.set_menu(Some(Box::new(menu))),
+            Ok(menu) => {
+                tray.set_menu(Some(Box::new(menu)));
+                // The old menu was just destroyed: its lines' memory goes back to the system.
+                crate::heap::trim();
+            }
             Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
         }
         tracing::debug!(micros = started.elapsed().as_micros(), "native tray menu rebuilt");
@@ -152,6 +166,10 @@ mod tests {
             Some(TrayEvent::Console(keyhop_core::session::SessionId::from_string("abc")))
         );
         assert_eq!(parse_event("action:quit"), Some(TrayEvent::Action(MenuAction::Quit)));
+        assert_eq!(
+            parse_event("more:Chained roles"),
+            Some(TrayEvent::Action(MenuAction::OpenWindow))
+        );
         assert_eq!(parse_event("nonsense"), None);
         assert_eq!(menu_text("R&D"), "R&&D");
     }

@@ -71,7 +71,7 @@ impl Recorder {
                 match e {
                     Entry::Session(s) => out.push((s.session_id.clone(), s.label.clone(), s.enabled)),
                     Entry::Submenu { entries, .. } => walk(entries, out),
-                    Entry::Separator | Entry::Action(_) | Entry::Console(_) => {}
+                    Entry::Separator | Entry::Action(_) | Entry::Console(_) | Entry::More { .. } => {}
                 }
             }
         }
