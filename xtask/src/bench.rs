@@ -87,16 +87,19 @@ pub fn run(names: &[String]) -> Result<i32> {
 pub fn run_tray() -> Result<i32> {
     packages::ensure_apt(TEST_PACKAGES)?;
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut build = Command::new(crate::cargo());
-    build
-        .current_dir(crate::repo_root())
-        .args(["build", "--release", "-p", "keyhop"]);
-    let mut child = build.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
-    let forward = signals::Forward::pid(child.id());
-    let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
-    drop(forward);
-    if !status.success() {
-        return Ok(crate::exit_code(status));
+    // As for `bench`: KEYHOP_BIN names the binary to measure, and nothing is built.
+    if std::env::var_os("KEYHOP_BIN").is_none() {
+        let mut build = Command::new(crate::cargo());
+        build
+            .current_dir(crate::repo_root())
+            .args(["build", "--release", "-p", "keyhop"]);
+        let mut child = build.spawn().map_err(|e| format!("cannot start cargo: {e}"))?;
+        let forward = signals::Forward::pid(child.id());
+        let status = child.wait().map_err(|e| format!("waiting for cargo: {e}"))?;
+        drop(forward);
+        if !status.success() {
+            return Ok(crate::exit_code(status));
+        }
     }
     let work = crate::repo_root().join("target").join("xtask");
     let scratch = Scratch::new(work.join(format!("bench-tray-{}", std::process::id())))?;
