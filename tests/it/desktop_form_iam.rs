@@ -27,7 +27,12 @@ fn iam_user_form(desk: &Desktop, tray: &TrayApp<'_>) -> Win {
 /// Whether OCR's `text` is `key` (20 random capitals and digits) but for a few misread
 /// characters: within two edits (one dropped, added or misread, as `J` read as `}J`).
 fn reads_as(text: &str, key: &str) -> bool {
-    text.split_whitespace().any(|w| strsim::levenshtein(w, key) <= 2)
+    // Also the whole line without its spaces: a field holding only the key was once read
+    // split in two ("AKIARZPUZDIKCT 7LEERP").
+    let joined: String = text.split_whitespace().collect();
+    (text.split_whitespace())
+        .chain([joined.as_str()])
+        .any(|w| strsim::levenshtein(w, key) <= 2)
 }
 
 /// Clicks "Import CSV…" and picks `csv` in the GTK file dialog (ctrl+L, the path, Return).
