@@ -44,12 +44,9 @@ pub const TEST_PACKAGES: &[&str] = &[
     "desktop-file-utils",
     "appstream",
     "rpm",
-    // The Windows tier: keyhop.exe built with MinGW, run under Wine (xtask/src/windows.rs).
-    "wine64",
-    crate::windows::MINGW_PACKAGE,
 ];
 
-/// The packages of TEST_PACKAGES that only the Windows tier needs.
+/// The Windows tier's: keyhop.exe built with MinGW, run under Wine (xtask/src/windows.rs).
 pub const WINDOWS_PACKAGES: &[&str] = &["wine64", crate::windows::MINGW_PACKAGE];
 
 /// The Python tools the tests drive: moto (STS/IAM server), the AWS CLI, boto3, and signxml

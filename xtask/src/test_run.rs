@@ -138,9 +138,10 @@ fn spawn_rig_setup(with_windows: bool) -> (RigSetup, mpsc::Receiver<()>) {
             packages::ensure_apt(&[windows::MINGW_PACKAGE])?;
         }
         let _ = mingw_ready.send(());
-        let wanted: Vec<&str> = (TEST_PACKAGES.iter().copied())
-            .filter(|p| with_windows || !packages::WINDOWS_PACKAGES.contains(p))
-            .collect();
+        let mut wanted = TEST_PACKAGES.to_vec();
+        if with_windows {
+            wanted.extend(packages::WINDOWS_PACKAGES);
+        }
         packages::ensure_apt(&wanted)?;
         let path = packages::ensure_python()?;
         Ok((path, started.elapsed()))
