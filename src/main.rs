@@ -1,7 +1,7 @@
 //! keyhop: short-lived AWS credentials from the tray or the command line.
 
 // A GUI-subsystem binary on Windows, so starting the tray flashes no console; CLI commands
-// attach to the console of the shell that ran them (see `attach_console`).
+// attach to the console of the shell that ran them (see `console.rs`).
 #![cfg_attr(windows, windows_subsystem = "windows")]
 
 #[cfg(feature = "desktop")]
@@ -10,6 +10,9 @@ mod app;
 mod autostart;
 mod browser;
 mod cli;
+// Windows only; its decisions are unit-tested everywhere.
+#[cfg(any(windows, test))]
+mod console;
 #[cfg(feature = "desktop")]
 mod external;
 #[cfg(feature = "desktop")]
@@ -40,7 +43,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     #[cfg(windows)]
-    attach_console();
+    console::attach_parent();
     let args = cli::Cli::parse_args();
     let tray = args.runs_tray();
     if !tray {
@@ -84,15 +87,5 @@ fn quiet_on_closed_stdout() {
     #[allow(unsafe_code)]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-#[cfg(windows)]
-fn attach_console() {
-    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
-    // Fails harmlessly when started from Explorer or autostart: there is no console to show.
-    #[allow(unsafe_code)]
-    unsafe {
-        AttachConsole(ATTACH_PARENT_PROCESS);
     }
 }

@@ -171,7 +171,25 @@ impl WinRig {
     }
 
     pub fn keyhop_in(&self, args: &[&str], stdin: &str) -> Out {
-        run(self.cmd(args), stdin, &format!("keyhop.exe {}", args.join(" ")))
+        let what = format!("keyhop.exe {}", args.join(" "));
+        let mut out = run(self.cmd(args), stdin, &what);
+        if !out.status.success() && out.stdout.is_empty() && out.stderr.is_empty() {
+            out.stderr = self.diagnose(args, stdin, &what);
+        }
+        out
+    }
+
+    /// keyhop prints a line whenever it fails, so a failure with no output at all was lost on
+    /// the way through Wine (seen once under load: `session stop` exited 1, silent). The same
+    /// command again with Wine's errors and keyhop's debug log on says where; the failure
+    /// stands either way.
+    fn diagnose(&self, args: &[&str], stdin: &str, what: &str) -> String {
+        let mut again = self.cmd(args);
+        again.env("WINEDEBUG", "err+all,fixme-all").env("KEYHOP_LOG", "debug");
+        let second = run(again, stdin, what);
+        format!(
+            "[rig] keyhop.exe failed and printed nothing. Run again with WINEDEBUG=err+all and KEYHOP_LOG=debug:\n{second}"
+        )
     }
 
     /// `session add iam-user` in REGION with the secret on stdin.
