@@ -412,8 +412,10 @@ impl Desktop {
         let path = screenshot_dir().join(format!("{}-{step}.png", self.test));
         let ok = self
             .cmd("import")
-            // No date chunks: the same frame gives the same bytes (OCR's cache, ocr.rs).
-            .args(["-window", "root", "-define", "png:exclude-chunks=date,time"])
+            // No date chunks: the same frame gives the same bytes (OCR's cache, ocr.rs). Quality
+            // 11 is zlib level 1 with the Sub filter: 37 ms of CPU a shot against 70 ms for the
+            // default, 4% larger, over ~650 shots a run.
+            .args(["-window", "root", "-quality", "11", "-define", "png:exclude-chunks=date,time"])
             .arg(&path)
             .stderr(Stdio::null())
             .status()
