@@ -162,6 +162,9 @@ pub async fn exec(engine: &Engine, a: ExecArgs) -> Result<ExitCode> {
         cmd.env_remove(k);
     }
     cmd.envs(vars.iter().map(|(k, v)| (*k, v)));
+    // Before the spawn: a `kill PID` right after the command started must not end keyhop
+    // (seen in a loaded run: the command had printed, keyhop died of SIGTERM, its trap never ran).
+    let forward = signals::install();
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -174,7 +177,7 @@ pub async fn exec(engine: &Engine, a: ExecArgs) -> Result<ExitCode> {
             }));
         }
     };
-    let _forward = signals::forward_to(child.id());
+    forward.child_started(child.id());
     let status = child
         .wait()
         .map_err(|e| keyhop_core::Error::Csv(format!("waiting for the command failed: {e}")))?;
@@ -206,6 +209,9 @@ mod signals {
     use std::sync::atomic::{AtomicI32, Ordering};
 
     static CHILD: AtomicI32 = AtomicI32::new(0);
+    /// A signal that came before the command existed: it reached neither copy, so the command
+    /// gets it once it runs, whoever sent it.
+    static PENDING: AtomicI32 = AtomicI32::new(0);
 
     #[cfg(not(target_vendor = "apple"))]
     const SENT_BY_A_PROCESS: [libc::c_int; 2] = [libc::SI_USER, libc::SI_QUEUE];
@@ -215,11 +221,33 @@ mod signals {
 
     extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
         let pid = CHILD.load(Ordering::SeqCst);
+        if pid <= 0 {
+            PENDING.store(sig, Ordering::SeqCst);
+            // The command may have started meanwhile: whoever takes PENDING delivers it.
+            deliver_pending();
+            return;
+        }
         // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t for this signal.
         #[allow(unsafe_code)]
         let code = unsafe { info.as_ref() }.map(|i| i.si_code);
-        if pid > 0 && code.is_some_and(|c| SENT_BY_A_PROCESS.contains(&c)) {
+        if code.is_some_and(|c| SENT_BY_A_PROCESS.contains(&c)) {
             // SAFETY: kill(2) is async-signal-safe.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(pid, sig);
+            }
+        }
+    }
+
+    /// Exactly once: the swap hands a pending signal to one taker.
+    fn deliver_pending() {
+        let pid = CHILD.load(Ordering::SeqCst);
+        if pid <= 0 {
+            return;
+        }
+        let sig = PENDING.swap(0, Ordering::SeqCst);
+        if sig != 0 {
+            // SAFETY: kill(2) is async-signal-safe (this also runs in the handler).
             #[allow(unsafe_code)]
             unsafe {
                 libc::kill(pid, sig);
@@ -229,10 +257,10 @@ mod signals {
 
     pub struct Forward;
 
-    pub fn forward_to(pid: u32) -> Forward {
-        CHILD.store(pid.cast_signed(), Ordering::SeqCst);
+    /// Installs the handlers; until `child_started`, what comes is kept for the command.
+    pub fn install() -> Forward {
         for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: a zeroed sigaction is a valid start; the handler only reads an atomic and
+            // SAFETY: a zeroed sigaction is a valid start; the handler only touches atomics and
             // the siginfo, and calls kill(2).
             #[allow(unsafe_code)]
             unsafe {
@@ -247,8 +275,23 @@ mod signals {
         Forward
     }
 
+    impl Forward {
+        pub fn child_started(&self, pid: u32) {
+            CHILD.store(pid.cast_signed(), Ordering::SeqCst);
+            deliver_pending();
+        }
+    }
+
     impl Drop for Forward {
+        /// The command has ended: the signals end keyhop again, as before.
         fn drop(&mut self) {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: SIG_DFL is always a valid disposition.
+                #[allow(unsafe_code)]
+                unsafe {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+            }
             CHILD.store(0, Ordering::SeqCst);
         }
     }
@@ -258,8 +301,11 @@ mod signals {
 mod signals {
     //! On Windows a console's Ctrl-C reaches every process attached to it.
     pub struct Forward;
-    pub fn forward_to(_pid: u32) -> Forward {
+    pub fn install() -> Forward {
         Forward
+    }
+    impl Forward {
+        pub fn child_started(&self, _pid: u32) {}
     }
 }
 
@@ -272,5 +318,41 @@ mod tests {
         assert_eq!(sh_quote("a'b c"), r"'a'\''b c'");
         assert_eq!(fish_quote(r"a'b\c"), r"'a\'b\\c'");
         assert_eq!(ps_quote("a'b"), "'a''b'");
+    }
+
+    /// A `kill PID` between the spawn and the handlers used to end keyhop (default action)
+    /// and leave the command running. Now a signal before the command exists is kept for it.
+    #[cfg(unix)]
+    #[test]
+    fn a_signal_before_the_command_runs_reaches_it_once_it_does() {
+        use std::os::unix::process::ExitStatusExt;
+        let forward = signals::install();
+        // Without the handlers this ends the whole test binary.
+        // SAFETY: raise(3) on this process; the handler only touches atomics and calls kill(2).
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::raise(libc::SIGTERM);
+        }
+        let mut child = Command::new("sh")
+            .args(["-c", "trap 'exit 42' TERM; while :; do sleep 0.1; done"])
+            .spawn()
+            .expect("sh runs");
+        forward.child_started(child.id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the SIGTERM kept for the command never reached it");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // Before its trap is set the shell dies of it; after, the trap answers 42.
+        assert!(
+            status.code() == Some(42) || status.signal() == Some(libc::SIGTERM),
+            "{status:?}"
+        );
     }
 }
