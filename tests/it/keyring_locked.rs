@@ -33,6 +33,8 @@ fn a_locked_keyring_is_reported_and_nothing_changes() {
     rig.apply_env(&mut cmd);
     // No display: the keyring cannot pop up an unlock prompt, as on a headless login.
     cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    let dirs = tempfile::tempdir().unwrap();
+    own_keyring_dirs(&mut cmd, dirs.path());
     let out = run(
         cmd,
         &format!("{}\n", keys.secret),

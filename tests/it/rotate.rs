@@ -401,6 +401,7 @@ fn a_keyring_locked_before_the_store_keeps_the_old_key_and_deletes_the_new() {
             concat!(env!("CARGO_MANIFEST_DIR"), "/xtask/rig/fault_proxy.py"),
         )
         .env("TMPDIR_", tmp.path());
+    own_keyring_dirs(&mut cmd, tmp.path());
     let out = run(cmd, "", "keyhop session rotate with the keyring locked mid-way");
     assert!(out.stdout.contains("rotate-exit=1"), "{out}");
     let ours: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("keyhop")).collect();

@@ -18,7 +18,24 @@ use std::time::Duration;
 /// `KEYHOP_DUNSTRC` and `DISPLAY` are set, dunst on the same session bus: started by us with our
 /// config (a long history for the tests to read), and waited for without D-Bus activation (that
 /// would start a second dunst with the default config).
+///
+/// A watchdog starts the keyring again, unlocked, if it dies: gnome-keyring-daemon once
+/// hit a fatal GLib error mid-run (`trap int3 … in libglib` in the kernel log), D-Bus activation
+/// put a locked daemon in its place, and every later keyring call of the run waited on an
+/// unlock prompt. It ends with "$@" (same pid after exec).
 pub const DESKTOP_SCRIPT: &str = r#"eval "$(printf keyhop-test | gnome-keyring-daemon --unlock --components=secrets)"; export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+keyring_pid() { dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk '/uint32/ {print $2}'; }
+i=0; KEYRING_PID=$(keyring_pid); MAIN=$$
+while [ -z "$KEYRING_PID" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); KEYRING_PID=$(keyring_pid); done
+if [ -n "$KEYRING_PID" ]; then
+  (while kill -0 "$MAIN" 2>/dev/null; do
+    sleep 2
+    kill -0 "$KEYRING_PID" 2>/dev/null && continue
+    echo "xtask: the Secret Service (gnome-keyring-daemon, pid $KEYRING_PID) died; starting it again, unlocked" >&2
+    printf keyhop-test | gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1
+    sleep 0.5; KEYRING_PID=$(keyring_pid)
+  done) </dev/null >/dev/null &
+fi
 if [ -n "$KEYHOP_DUNSTRC" ] && [ -n "$DISPLAY" ] && command -v dunst >/dev/null; then
   dunst -config "$KEYHOP_DUNSTRC" >"${KEYHOP_DUNST_LOG:-/dev/null}" 2>&1 &
   i=0

@@ -349,6 +349,24 @@ pub fn keyhop_bin() -> &'static str {
 }
 
 /// Writes a file only its owner may read (Unix: mode 0600; Windows: the directory's ACL).
+/// For a command that starts a gnome-keyring-daemon of its own (a private D-Bus session): its
+/// own control directory under `dir`. gnome-keyring finds "the running daemon" through
+/// `GNOME_KEYRING_CONTROL`, else `$XDG_RUNTIME_DIR/keyring`; inherited from the suite, both name
+/// the suite's daemon, whose control socket the private one then took over, and whose
+/// `--replace` ended it: every later keyring call of the run waited on an unlock prompt.
+pub fn own_keyring_dirs(cmd: &mut std::process::Command, dir: &Path) {
+    use std::os::unix::fs::DirBuilderExt;
+    let runtime = dir.join("runtime");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&runtime)
+        .expect("create a private XDG_RUNTIME_DIR");
+    cmd.env("XDG_RUNTIME_DIR", &runtime)
+        .env_remove("GNOME_KEYRING_CONTROL")
+        .env_remove("SSH_AUTH_SOCK");
+}
+
 pub fn write_0600(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write file");
     #[cfg(unix)]

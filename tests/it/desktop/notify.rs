@@ -128,7 +128,8 @@ impl OwnDunst {
         let listen = dir.to_str().expect("a UTF-8 temp dir");
         std::fs::write(&conf, BUS_CONF.replace("DIR", listen)).expect("write bus.conf");
         let (bus, address) = start_bus(&dir, &conf);
-        // --foreground: ours to stop. Its own HOME: its keyring files and control socket.
+        // --foreground: ours to stop. Its own HOME and runtime dir: its keyring files and control
+        // socket.
         let mut keyring = Command::new("sh");
         keyring
             .args([
@@ -138,8 +139,8 @@ impl OwnDunst {
             .env("HOME", &home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
-            .env_remove("XDG_RUNTIME_DIR")
             .env("DBUS_SESSION_BUS_ADDRESS", &address);
+        crate::common::own_keyring_dirs(&mut keyring, &home);
         let keyring = Bg::spawn(keyring, dir.join("keyring.log"));
         wait_owned(&address, "org.freedesktop.secrets", &keyring);
         let rc = std::env::var_os("KEYHOP_DUNSTRC").expect("KEYHOP_DUNSTRC (run the tests with `cargo xtask test`)");
