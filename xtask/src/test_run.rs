@@ -58,7 +58,12 @@ pub fn run(cargo_args: &[String]) -> Result<i32> {
     // The format and lint gates run with the whole suite (what CI runs), not with a subset,
     // from the start: in their own target directory, at a lower priority, they fill the cores
     // that the build's one-crate stretches and the waiting tests leave idle.
-    let gates = cargo_args.is_empty().then(crate::gates::spawn);
+    let nice = if with_windows {
+        crate::gates::NICE_BESIDE_WINDOWS
+    } else {
+        crate::gates::NICE
+    };
+    let gates = cargo_args.is_empty().then(|| crate::gates::spawn(nice));
 
     let (lint_env, lint_gate) = build_tests(cargo_args)?;
     phases.mark("build the tests (cargo test --no-run)");
