@@ -64,7 +64,7 @@ pub fn build_gate() -> Gate {
         "windows: build keyhop.exe (clippy)",
         &["xtask", "check-targets", "windows"],
         &target_dir(),
-        crate::gates::NICE,
+        crate::gates::WINDOWS_NICE,
     )
 }
 

@@ -52,7 +52,11 @@ impl<'d> Tray<'d> {
     fn start(desk: &'d Desktop, w: &WinRig, winedebug: &str) -> Tray<'d> {
         let before: Vec<String> = icons(desk).into_iter().map(|i| i.id).collect();
         let mut cmd = w.cmd(&["tray"]);
-        cmd.env("KEYHOP_THEME", "light").env("WINEDEBUG", winedebug);
+        // keyhop's own debug log: printed when the test fails (the log at its default level
+        // was empty when the MFA popup took no keys in a loaded run).
+        cmd.env("KEYHOP_THEME", "light")
+            .env("WINEDEBUG", winedebug)
+            .env("KEYHOP_LOG", "warn,keyhop=debug,keyhop_core=debug");
         let mut bg = Bg::spawn(cmd, desk.dir.path().join("tray.log"));
         let icon = wait_for(30.0, || {
             if !bg.alive() {
