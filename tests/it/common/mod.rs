@@ -351,9 +351,9 @@ pub fn keyhop_bin() -> &'static str {
 /// Writes a file only its owner may read (Unix: mode 0600; Windows: the directory's ACL).
 /// For a command that starts a gnome-keyring-daemon of its own (a private D-Bus session): its
 /// own control directory under `dir`. gnome-keyring finds "the running daemon" through
-/// `GNOME_KEYRING_CONTROL`, else `$XDG_RUNTIME_DIR/keyring`; inherited from the suite, both name
-/// the suite's daemon, whose control socket the private one then took over, and whose
-/// `--replace` ended it: every later keyring call of the run waited on an unlock prompt.
+/// `GNOME_KEYRING_CONTROL`, else `$XDG_RUNTIME_DIR/keyring`; inherited from the suite, that is
+/// the suite's daemon's: the private one would bind its control socket over the suite's, and
+/// its `--replace` could reach the suite's daemon.
 pub fn own_keyring_dirs(cmd: &mut std::process::Command, dir: &Path) {
     use std::os::unix::fs::DirBuilderExt;
     let runtime = dir.join("runtime");
