@@ -9,8 +9,9 @@
 //! their own (`target/gates`: cargo's lock on `target/debug` holds up neither the build nor
 //! the installer tests' `cargo xtask package`), at a lower priority, so that the tests' timings
 //! stay those of an otherwise idle machine. Clippy's check builds fill the cores that the test
-//! build's one-crate stretches and the waiting tests leave idle. Their output is kept and shown
-//! only for a gate that failed.
+//! build's one-crate stretches and the waiting tests leave idle. The Windows build is the
+//! exception: its tests wait for it, so it runs at normal priority (`WINDOWS_NICE`). Their
+//! output is kept and shown only for a gate that failed.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -136,9 +136,9 @@ impl Prep {
         self.dir.join("prefix")
     }
 
-    /// Makes the prefix while `build` (the gate `check-targets windows`, under `nice`, started
-    /// with the run) goes on, then writes the ready file. Returns the build as a gate, and the
-    /// wineserver.
+    /// Makes the prefix while `build` (the gate `check-targets windows`, at normal priority,
+    /// started with the run) goes on, then writes the ready file. Returns the build as a gate,
+    /// and the wineserver.
     pub fn run(&self, path: &OsString, build: std::thread::JoinHandle<Gate>) -> (Gate, Option<Service>) {
         let started = std::time::Instant::now();
         let prefix = self.make_prefix(path);
