@@ -208,6 +208,9 @@ mod signals {
 
     use std::sync::atomic::{AtomicI32, Ordering};
 
+    /// What a `kill PID` of keyhop passes on to the command.
+    const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
     static CHILD: AtomicI32 = AtomicI32::new(0);
     /// A signal that came before the command existed: it reached neither copy, so the command
     /// gets it once it runs, whoever sent it.
@@ -259,7 +262,7 @@ mod signals {
 
     /// Installs the handlers; until `child_started`, what comes is kept for the command.
     pub fn install() -> Forward {
-        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        for sig in FORWARDED {
             // SAFETY: a zeroed sigaction is a valid start; the handler only touches atomics and
             // the siginfo, and calls kill(2).
             #[allow(unsafe_code)]
@@ -285,7 +288,7 @@ mod signals {
     impl Drop for Forward {
         /// The command has ended: the signals end keyhop again, as before.
         fn drop(&mut self) {
-            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            for sig in FORWARDED {
                 // SAFETY: SIG_DFL is always a valid disposition.
                 #[allow(unsafe_code)]
                 unsafe {

@@ -348,7 +348,6 @@ pub fn keyhop_bin() -> &'static str {
     env!("CARGO_BIN_EXE_keyhop")
 }
 
-/// Writes a file only its owner may read (Unix: mode 0600; Windows: the directory's ACL).
 /// For a command that starts a gnome-keyring-daemon of its own (a private D-Bus session): its
 /// own control directory under `dir`. gnome-keyring finds "the running daemon" through
 /// `GNOME_KEYRING_CONTROL`, else `$XDG_RUNTIME_DIR/keyring`; inherited from the suite, that is
@@ -367,6 +366,7 @@ pub fn own_keyring_dirs(cmd: &mut std::process::Command, dir: &Path) {
         .env_remove("SSH_AUTH_SOCK");
 }
 
+/// Writes a file only its owner may read (Unix: mode 0600; Windows: the directory's ACL).
 pub fn write_0600(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write file");
     #[cfg(unix)]
