@@ -66,6 +66,14 @@ impl Window {
                 application_id: APP_ID.into(),
                 override_redirect: false,
             },
+            // No window takes dropped files. winit registers an OLE drop target for each
+            // window and panics, taking the tray down, when that fails (Wine under load:
+            // RegisterDragDrop answered E_NOINTERFACE in one window of ten).
+            #[cfg(windows)]
+            platform_specific: window::settings::PlatformSpecific {
+                drag_and_drop: false,
+                ..Default::default()
+            },
             ..window::Settings::default()
         }
     }

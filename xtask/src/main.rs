@@ -15,6 +15,7 @@ mod bench;
 mod check_targets;
 mod deb_depends;
 mod desktop;
+mod failures;
 mod gates;
 mod moto;
 mod package;
