@@ -269,6 +269,11 @@ impl App {
                     key: iced::keyboard::Key::Named(iced::keyboard::key::Named::Tab),
                     ..
                 }) if status == iced::event::Status::Captured => None,
+                // Where the keys go is the platform's call; the log shows what the window heard.
+                iced::Event::Window(e @ (window::Event::Focused | window::Event::Unfocused)) => {
+                    tracing::debug!(?window, event = ?e, "window focus");
+                    None
+                }
                 iced::Event::Keyboard(iced::keyboard::Event::KeyPressed { key, modifiers, .. }) => Some(Message::Key {
                     window,
                     key,

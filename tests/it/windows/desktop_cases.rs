@@ -115,13 +115,20 @@ impl<'d> Tray<'d> {
     }
 }
 
+impl Tray<'_> {
+    /// The tray's log, without Wine's menu tracing.
+    fn log(&self) -> String {
+        let log = self.bg.log_text();
+        let tail: Vec<&str> = log.lines().filter(|l| !l.contains(":trace:menu:")).collect();
+        format!("--- keyhop.exe tray log ---\n{}", tail.join("\n"))
+    }
+}
+
 impl Drop for Tray<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.desk.failure_screenshot();
-            let log = self.bg.log_text();
-            let tail: Vec<&str> = log.lines().filter(|l| !l.contains(":trace:menu:")).collect();
-            eprintln!("--- keyhop.exe tray log ---\n{}", tail.join("\n"));
+            eprintln!("{}", self.log());
         }
     }
 }
@@ -277,7 +284,7 @@ fn words(shot: &std::path::Path, win: &Win) -> Vec<Line> {
 
 /// Clicks the word `label` that lies right of the word holding `anchor` on its row (in the
 /// session list: a row's button; screenshot `step`).
-fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str) {
+fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str) -> (i32, i32) {
     let shot = desk.screenshot(step);
     let words = words(&shot, win);
     let at = words
@@ -302,6 +309,7 @@ fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str
         )
     };
     desk.click(x, y);
+    (x, y)
 }
 
 /// The primary button (white text on the theme's blue) inside `area` (x, y, w, h of the
@@ -423,10 +431,10 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
         &["--mfa-device", "arn:aws:iam::123456789012:mfa/wendy"],
     )
     .ok();
-    let _tray = Tray::start(&desk, &w, "-all");
+    let tray = Tray::start(&desk, &w, "-all");
     w.keyhop(&["tray"]).ok();
     let (list, _) = read_window(&desk, "keyhop", "1-session-list", &alias);
-    click_beside(&desk, &list, &alias, "Start", "2-before-click");
+    let start = click_beside(&desk, &list, &alias, "Start", "2-before-click");
     let title = format!("keyhop - MFA code for {alias}");
     let (popup, lines) = read_window(&desk, &title, "3-popup", &alias);
     let all = ocr::show(&lines);
@@ -440,11 +448,20 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
     );
     assert_eq!(w.session(&alias)["status"], "inactive", "started before the code");
 
-    // Under load Wine once took the keys before it had taken the focus (the field stayed empty,
-    // drawn focused): a click into the field as well, and the code typed again, cleared first,
-    // while the session is not active.
+    // Wine without a window manager: when another Wine program takes the X focus (the tier's
+    // CLI cases run beside), this one makes the desktop its foreground window, and neither the
+    // X focus given back nor a click in the popup activates it again (Wine waits for a window
+    // manager's WM_TAKE_FOCUS), so the keys went nowhere: 1 in 3 full runs, and every time a
+    // notepad was opened and closed beside the popup. A user clicks Start again: the app raises
+    // the popup it has open for the session (`App::open`), and Wine lets it.
     let field = lines.iter().find(|l| l.has("6-digit code")).map(Line::center);
+    let mut missed = vec![];
     let started = (1..=3).find_map(|attempt| {
+        if attempt > 1 {
+            desk.screenshot(&format!("4-start-again-{attempt}"));
+            desk.click(start.0, start.1);
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
         desk.focus(&popup);
         if let Some((x, y)) = field {
             desk.click(x, y);
@@ -452,12 +469,26 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
         desk.key_type(&["ctrl+a", "BackSpace"], "123456");
         let active = wait_for(10.0, || (w.session(&alias)["status"] == "active").then_some(()));
         if active.is_none() {
-            desk.screenshot(&format!("4-not-started-{attempt}"));
+            let shot = desk.screenshot(&format!("4-not-started-{attempt}"));
+            let focus = desk.run("xdotool", &["getwindowfocus", "getwindowname"]);
+            missed.push(format!(
+                "try {attempt}: X focus on {focus:?}, screen {}",
+                shot.display()
+            ));
         }
         active
     });
     desk.screenshot("4-after-code");
-    assert!(started.is_some(), "the typed code did not start {alias}");
+    if !missed.is_empty() && started.is_some() {
+        // Past libtest's capture: a passing run shows it too.
+        let note = format!(
+            "\n[windows::mfa_popup] the code took {} tries: {missed:#?}\n{}\n",
+            missed.len() + 1,
+            tray.log()
+        );
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), note.as_bytes());
+    }
+    assert!(started.is_some(), "the typed code did not start {alias}: {missed:#?}");
     w.rig.caller_identity("winmfa").ok();
 }
 
@@ -484,9 +515,11 @@ fn the_add_form_opens_from_the_list() {
         .unwrap_or_else(|| panic!("no Add session… button in {}", shot.display()));
     desk.click(x, y);
     // The add window asks for the kind first; IAM user is the one highlighted.
+    // Continue by a click: keys follow Wine's foreground window, which another Wine program
+    // can take for good without a window manager (see the MFA case); a click reaches the
+    // window under the pointer.
     let (kinds, _) = read_window(&desk, "keyhop - Add session", "2-kinds", "SAML federated");
-    desk.focus(&kinds);
-    desk.key(&["Return"]);
+    click_beside(&desk, &kinds, "Cancel", "Continue", "2-kinds-continue");
     let (_, form) = read_window(&desk, "keyhop - Add session", "2-add-form", "Access key ID");
     let all = ocr::show(&form);
     for label in ["Session alias", "Named profile", "Region", "Access key ID"] {
