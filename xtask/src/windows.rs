@@ -186,7 +186,36 @@ impl Prep {
             "x86_64-w64-mingw32-gcc (the bcryptprimitives.dll stand-in)",
         )?;
         copy_fonts(&prefix.join("drive_c/windows/Fonts"))?;
+        self.seed_credential_key(path)?;
         Ok(server)
+    }
+
+    /// Wine's Credential Manager makes its encryption key on first use, read-then-write with
+    /// no lock: two keyhop.exe storing their first secrets at once (the tier's cases start
+    /// four at a time) each made a key, the second overwrote the first, and the secret stored
+    /// under the lost key read back as garbage. A key made once, before any case runs.
+    fn seed_credential_key(&self, path: &OsString) -> Result<()> {
+        let mut bytes = [0u8; 8];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+            .map_err(|e| format!("/dev/urandom: {e}"))?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut add = self.wine_cmd(path);
+        add.args([
+            "reg",
+            "add",
+            r"HKCU\Software\Wine\Credential Manager",
+            "/v",
+            "EncryptionKey",
+            "/t",
+            "REG_BINARY",
+            "/d",
+            &hex,
+            "/f",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+        packages::run(&mut add, "wine reg add (the Credential Manager's key)")
     }
 
     /// `wine64` in the prefix, quiet, on the tier's display.
