@@ -199,7 +199,10 @@ impl Prep {
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
             .map_err(|e| format!("/dev/urandom: {e}"))?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = bytes.iter().fold(String::new(), |mut hex, b| {
+            let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
+            hex
+        });
         let mut add = self.wine_cmd(path);
         add.args([
             "reg",
