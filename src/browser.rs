@@ -19,7 +19,11 @@ pub fn open(url: &str) -> std::io::Result<()> {
 /// and every child it does not wait for stays a zombie until it exits. A spawn error is the
 /// OS's and names no argument.
 fn open_with(browser: &std::ffi::OsStr, url: &str) -> std::io::Result<()> {
-    let mut child = std::process::Command::new(browser).arg(url).spawn()?;
+    let mut cmd = std::process::Command::new(browser);
+    cmd.arg(url);
+    #[cfg(windows)]
+    crate::console::no_window_without_console(&mut cmd);
+    let mut child = cmd.spawn()?;
     std::thread::Builder::new()
         .name("browser-reaper".into())
         .spawn(move || {

@@ -54,6 +54,25 @@ pub fn attach_parent() {
     }
 }
 
+/// A console program that keyhop starts (`exec`'s command, an `mfa_process` command, a
+/// `BROWSER`) shares keyhop's console; when keyhop has none (the tray started from Explorer, a
+/// command whose output all goes to pipes or files), Windows would open a console window of its
+/// own for it, over the user's work and taking the focus. Its output goes where keyhop's goes
+/// either way: the standard handles are inherited.
+#[cfg(windows)]
+pub fn no_window_without_console(cmd: &mut std::process::Command) {
+    use std::os::windows::process::CommandExt;
+    use windows_sys::Win32::System::Console::GetConsoleWindow;
+    /// `CREATE_NO_WINDOW` of the process creation flags.
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    // SAFETY: no arguments; it only asks whether this process has a console window.
+    #[allow(unsafe_code)]
+    let windowless = unsafe { GetConsoleWindow() }.is_null();
+    if windowless {
+        cmd.creation_flags(CREATE_NO_WINDOW);
+    }
+}
+
 #[cfg(windows)]
 #[allow(unsafe_code)]
 unsafe fn classify(handle: windows_sys::Win32::Foundation::HANDLE) -> Inherited {

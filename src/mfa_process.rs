@@ -44,6 +44,8 @@ pub fn run_within(p: &MfaProcess, limit: Duration) -> Result<MfaCode, MfaProcess
         .stderr(Stdio::inherit());
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    #[cfg(windows)]
+    crate::console::no_window_without_console(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| MfaProcessError::Spawn {
         program: program(),
         reason: e.to_string(),

@@ -162,6 +162,8 @@ pub async fn exec(engine: &Engine, a: ExecArgs) -> Result<ExitCode> {
         cmd.env_remove(k);
     }
     cmd.envs(vars.iter().map(|(k, v)| (*k, v)));
+    #[cfg(windows)]
+    crate::console::no_window_without_console(&mut cmd);
     // Before the spawn: a `kill PID` right after the command started must not end keyhop
     // (seen in a loaded run: the command had printed, keyhop died of SIGTERM, its trap never ran).
     let forward = signals::install();

@@ -448,12 +448,13 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
     );
     assert_eq!(w.session(&alias)["status"], "inactive", "started before the code");
 
-    // Wine without a window manager: when another Wine program takes the X focus (the tier's
-    // CLI cases run beside), this one makes the desktop its foreground window, and neither the
-    // X focus given back nor a click in the popup activates it again (Wine waits for a window
-    // manager's WM_TAKE_FOCUS), so the keys went nowhere: 1 in 3 full runs, and every time a
-    // notepad was opened and closed beside the popup. A user clicks Start again: the app raises
-    // the popup it has open for the session (`App::open`), and Wine lets it.
+    // Wine without a window manager: when another Wine program takes the X focus, this one
+    // makes the desktop its foreground window, and neither the X focus given back nor a click
+    // in the popup activates it again (Wine waits for a window manager's WM_TAKE_FOCUS), so the
+    // keys went nowhere: 1 in 3 full runs (the thief: the console window of the `exec` case's
+    // cmd.exe, gone since, see the case below), and every time a notepad was opened and closed
+    // beside the popup. A user clicks Start again: the app raises the popup it has open for the
+    // session (`App::open`), and Wine lets it.
     let field = lines.iter().find(|l| l.has("6-digit code")).map(Line::center);
     let mut missed = vec![];
     let started = (1..=3).find_map(|attempt| {
@@ -525,4 +526,40 @@ fn the_add_form_opens_from_the_list() {
     for label in ["Session alias", "Named profile", "Region", "Access key ID"] {
         assert!(form.iter().any(|l| l.has(label)), "the form has no {label:?}:\n{all}");
     }
+}
+
+/// keyhop.exe has a console only when the shell that ran it has one. Without (the AWS CLI or a
+/// script reading its output through pipes, the tray started from Explorer), a console program
+/// it starts (`exec`, an `mfa_process` command) would get a console window of its own, popping
+/// up over the user's work and taking the focus (under Wine: from the other cases' windows).
+#[test]
+fn a_command_run_by_keyhop_without_a_console_opens_no_console_window() {
+    let Some(w) = WinRig::new("windows::no_console_window") else {
+        return;
+    };
+    let Some((_turn, desk)) = display(&w, "windows-no-console-window") else {
+        return;
+    };
+    let (alias, _) = super::role_session(&w, "winquiet");
+    let before: std::collections::BTreeSet<String> = desk.find_windows(".").into_iter().map(|w| w.id).collect();
+    // cmd counts for a second or two: long enough to see a window it opens.
+    let mut cmd = w.cmd(&["exec", &alias, "--", "cmd", "/c", "for /L %i in (1,1,20000) do @rem"]);
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("start keyhop.exe exec");
+    let mut opened = vec![];
+    let status = loop {
+        for win in desk.find_windows(".") {
+            if !before.contains(&win.id) && !opened.iter().any(|o: &Win| o.id == win.id) {
+                opened.push(win);
+            }
+        }
+        if let Some(status) = child.try_wait().expect("wait for keyhop.exe") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success(), "keyhop.exe exec -- cmd failed: {status}");
+    assert!(opened.is_empty(), "windows opened while the command ran: {opened:#?}");
 }
