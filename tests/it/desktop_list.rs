@@ -194,9 +194,9 @@ fn the_dark_appearance_paints_the_list_dark_and_light_paints_it_light() {
     rig.keyhop(&["settings", "set", "appearance", "dark"]).ok();
     // KEYHOP_THEME=light pins the system's preference: Settings' choice overrules it.
     let (_tray, list) = open_list(&desk, &rig, &[]);
-    let (shot, lines) = look(&desk, "1-list-dark", &list, |l| has(l, &alias));
+    let (shot, lines) = look(&desk, "1-list-dark", &list, |l| ocr::shows_alias(l, &alias));
     assert!(
-        has(&lines, &alias),
+        ocr::shows_alias(&lines, &alias),
         "the dark list does not show {alias}:\n{}",
         ocr::show(&lines)
     );
@@ -228,10 +228,12 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     // click in the same batch of events as the key before it lands on the layout before it.
     // On the alias's start: its line, not its word (read split in two once: "menued-aeayc rc").
     let right_click = |step: &str| {
-        let (_, lines) = look(&desk, step, &list, |l| has(l, &alias) && !has(l, "Copy export"));
+        let (_, lines) = look(&desk, step, &list, |l| {
+            ocr::shows_alias(l, &alias) && !has(l, "Copy export")
+        });
         let line = lines
             .iter()
-            .find(|l| l.has(&alias))
+            .find(|l| l.has_word_near(&alias))
             .unwrap_or_else(|| panic!("no {alias} in the list:\n{}", ocr::show(&lines)));
         let (x, y) = (line.x + 5, line.center().1);
         desk.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "3"]);
@@ -279,7 +281,7 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     desk.click(delete.center().0, delete.center().1);
     let (shot, lines) = look(&desk, "8-confirm", &list, |l| has(l, "This removes"));
     assert!(
-        lines.iter().any(|l| l.has("Delete") && l.has(&alias)) && has(&lines, "keyring"),
+        lines.iter().any(|l| l.has("Delete") && l.has_word_near(&alias)) && has(&lines, "keyring"),
         "the confirmation does not name {alias} and its keyring item:\n{}",
         ocr::show(&lines)
     );
@@ -307,14 +309,16 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
         rig.add_user(alias, alias, &keys, &[]).ok();
     }
     let (tray, list) = open_list(&desk, &rig, &[("KEYHOP_LOG", "info,keyhop=debug")]);
-    look(&desk, "1-list", &list, |l| has(l, &one) && has(l, &two));
+    look(&desk, "1-list", &list, |l| {
+        ocr::shows_alias(l, &one) && ocr::shows_alias(l, &two)
+    });
 
     // `/` and the text in one xdotool run without pauses, so that they reach the app in one
     // batch of events: the text lands in the search box only because `/` focuses it within
     // that batch (`window::tab_focus::search_focus`); a focus task ran after it.
     desk.focus(&list);
     desk.xdotool(&["key", "--delay", "0", "slash", "type", "--delay", "0", "keytwo"]);
-    let (shot, lines) = look(&desk, "2-searched", &list, |l| !has(l, &one));
+    let (shot, lines) = look(&desk, "2-searched", &list, |l| !ocr::shows_alias(l, &one));
     // The search box holds exactly what was typed (before the fix: "ytwo"), and shows it has
     // the focus.
     let typed = search_box(&desk, &shot, &list, &lines);
@@ -326,21 +330,23 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
         ocr::show(&typed)
     );
     assert!(
-        has(&lines, &two) && !has(&lines, &one),
+        ocr::shows_alias(&lines, &two) && !ocr::shows_alias(&lines, &one),
         "the search did not narrow:\n{}",
         ocr::show(&lines)
     );
     // Down, then Return once a look has passed: in one batch of events the search box's
     // submit (Enter starts the selected row) came before the arrow's key message selected it.
     desk.key(&["Down"]);
-    look(&desk, "2-selected", &list, |l| has(l, &two));
+    look(&desk, "2-selected", &list, |l| ocr::shows_alias(l, &two));
     desk.key(&["Return"]);
     let started = wait_for(20.0, || (rig.session(&two)["status"] == "active").then_some(()));
     assert!(started.is_some(), "Down, Enter did not start {two}\n{}", tray.log());
 
     // Escape clears the search; the chips then filter: Active leaves the started one.
     desk.key(&["Escape"]);
-    let (shot, _) = look(&desk, "3-cleared", &list, |l| has(l, &one) && has(l, &two));
+    let (shot, _) = look(&desk, "3-cleared", &list, |l| {
+        ocr::shows_alias(l, &one) && ocr::shows_alias(l, &two)
+    });
     // The chip, not the "Active" section the started session now heads: the topmost word.
     let words = ocr::read_words(&shot, &list, &[]);
     let active = words
@@ -349,14 +355,14 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
         .min_by_key(|l| l.y)
         .unwrap_or_else(|| panic!("no Active chip:\n{}", ocr::show(&words)));
     desk.click(active.center().0, active.center().1);
-    let (_, lines) = look(&desk, "4-filtered", &list, |l| !has(l, &one));
+    let (_, lines) = look(&desk, "4-filtered", &list, |l| !ocr::shows_alias(l, &one));
     assert!(
-        has(&lines, &two) && !has(&lines, &one),
+        ocr::shows_alias(&lines, &two) && !ocr::shows_alias(&lines, &one),
         "the Active chip did not filter:\n{}",
         ocr::show(&lines)
     );
     desk.key(&["Escape"]);
-    look(&desk, "5-unfiltered", &list, |l| has(l, &one));
+    look(&desk, "5-unfiltered", &list, |l| ocr::shows_alias(l, &one));
 
     // Delete asks; Escape keeps the session; Delete then Enter removes it.
     desk.key(&["Up", "Up", "Delete"]);
@@ -395,8 +401,12 @@ fn the_list_renders_at_scale_factor_2() {
         h: list.h.min(800 - list.y.max(0)),
         ..list.clone()
     };
-    let (_, lines) = look(&desk, "1-list-scale2", &visible, |l| has(l, &alias));
-    assert!(has(&lines, &alias), "no {alias} at scale 2:\n{}", ocr::show(&lines));
+    let (_, lines) = look(&desk, "1-list-scale2", &visible, |l| ocr::shows_alias(l, &alias));
+    assert!(
+        ocr::shows_alias(&lines, &alias),
+        "no {alias} at scale 2:\n{}",
+        ocr::show(&lines)
+    );
     let line = |needle: &str| {
         lines
             .iter()

@@ -37,8 +37,15 @@ impl Line {
                 && self
                     .text
                     .split_whitespace()
+                    .map(|w| w.trim_matches(|c: char| "\"'“”‘’?:,;.()[]".contains(c)))
                     .any(|w| strsim::levenshtein(&normalize(w), &needle) <= 2))
     }
+}
+
+/// Whether a line of `lines` holds the random alias `alias` (exactly or, as `has_word_near`,
+/// within two edits: "mfa-trcncxc" was read as "mfa-trcencxc").
+pub fn shows_alias(lines: &[Line], alias: &str) -> bool {
+    lines.iter().any(|l| l.has_word_near(alias))
 }
 
 /// Lowercase, no whitespace, and one letter for each group of glyphs OCR confuses.
@@ -202,4 +209,29 @@ pub fn show(lines: &[Line]) -> String {
         .map(|l| format!("  {:>4},{:<4} {}", l.x, l.y, l.text))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> Line {
+        Line {
+            text: text.into(),
+            x: 0,
+            y: 0,
+            w: 0,
+            h: 0,
+        }
+    }
+
+    #[test]
+    fn an_alias_read_with_a_glyph_too_many_or_in_quotes_is_still_shown() {
+        // CI's reading of the MFA popup's title.
+        assert!(shows_alias(&[line("MFA code for mfa-trcencxc")], "mfa-trcncxc"));
+        assert!(shows_alias(&[line("Delete \"menued-aeayex\"?")], "menued-aeayc"));
+        assert!(!shows_alias(&[line("MFA code for mfa-kxwyupd")], "mfa-trcncxc"));
+        // Short words need the exact reading: two edits turn "add" into "dev".
+        assert!(!shows_alias(&[line("dev")], "add"));
+    }
 }
