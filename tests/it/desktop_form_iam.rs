@@ -100,7 +100,7 @@ fn import_csv_and_the_profile_and_region_pickers_fill_the_iam_user_form() {
     });
     assert!(
         read.iter()
-            .any(|l| l.has("Also the profile of session") && l.has(&other[..8])),
+            .any(|l| l.has("Also the profile of session") && l.has_near(&other)),
         "the form does not say that {other} writes team-dev:\n{}",
         ocr::show(&read)
     );
@@ -182,9 +182,9 @@ fn find_my_mfa_device_asks_iam_with_the_typed_keys() {
     desk.key_type(&["Tab", "Tab", "Tab"], &keys.id);
     desk.key_type(&["Tab"], &keys.secret);
     desk.click_text("4-find", &form, "Find my MFA device", 20.0);
-    let (_, read) = desk.read_until("5-found", &form, 15.0, |l| l.iter().any(|l| l.has(&device)));
+    let (_, read) = desk.read_until("5-found", &form, 15.0, |l| l.iter().any(|l| l.has_near(&device)));
     assert!(
-        read.iter().any(|l| l.has(&device)),
+        read.iter().any(|l| l.has_near(&device)),
         "IAM's device {serial} is not shown:\n{}\n{}",
         ocr::show(&read),
         tray.log()

@@ -233,7 +233,7 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
         });
         let line = lines
             .iter()
-            .find(|l| l.has_word_near(&alias))
+            .find(|l| l.has_near(&alias))
             .unwrap_or_else(|| panic!("no {alias} in the list:\n{}", ocr::show(&lines)));
         let (x, y) = (line.x + 5, line.center().1);
         desk.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "3"]);
@@ -281,7 +281,7 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     desk.click(delete.center().0, delete.center().1);
     let (shot, lines) = look(&desk, "8-confirm", &list, |l| has(l, "This removes"));
     assert!(
-        lines.iter().any(|l| l.has("Delete") && l.has_word_near(&alias)) && has(&lines, "keyring"),
+        lines.iter().any(|l| l.has("Delete") && l.has_near(&alias)) && has(&lines, "keyring"),
         "the confirmation does not name {alias} and its keyring item:\n{}",
         ocr::show(&lines)
     );

@@ -42,12 +42,10 @@ fn the_session_list_and_settings_windows_open_from_the_menu() {
     let list = desk
         .wait_app_window("keyhop", 10.0)
         .unwrap_or_else(|| panic!("no session list window (title \"keyhop\")\n{}", tray.log()));
-    let (shot, _) = desk.read_until("2-session-list", &list, 10.0, |l| {
-        l.iter().any(|l| l.has_word_near(&alias))
-    });
+    let (shot, _) = desk.read_until("2-session-list", &list, 10.0, |l| l.iter().any(|l| l.has_near(&alias)));
     let lines = assert_drawn(&desk, &shot, &list);
     assert!(
-        lines.iter().any(|l| l.has_word_near(&alias)),
+        lines.iter().any(|l| l.has_near(&alias)),
         "the session list does not show {alias}:\n{}",
         ocr::show(&lines)
     );

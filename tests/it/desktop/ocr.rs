@@ -26,26 +26,36 @@ impl Line {
     pub fn has(&self, needle: &str) -> bool {
         normalize(&self.text).contains(&normalize(needle))
     }
-    /// `has`, or a word of the line within two edits of the one-word `needle` (a random alias
-    /// read with a glyph split in two: "fhchhfc" as "flhrchhfc", or one too many:
-    /// "soon-pcmnfxc" as "soon-pcemnfxc"). Only for needles of 8 letters or more: two edits
-    /// turn a short word into another ("add" into "dev").
-    pub fn has_word_near(&self, needle: &str) -> bool {
-        let needle = normalize(needle);
-        self.has(&needle)
-            || (needle.chars().count() >= 8
-                && self
-                    .text
-                    .split_whitespace()
-                    .map(|w| w.trim_matches(|c: char| "\"'“”‘’?:,;.()[]".contains(c)))
-                    .any(|w| strsim::levenshtein(&normalize(w), &needle) <= 2))
+    /// `has`, or a part of the line within two edits of `needle` (a random alias read with a
+    /// glyph split in two: "fhchhfc" as "flhrchhfc", or one too many: "soon-pcmnfxc" as
+    /// "soon-pcemnfxc"). Only for needles of 8 letters or more: two edits turn a short word
+    /// into another ("add" into "dev").
+    pub fn has_near(&self, needle: &str) -> bool {
+        let needle: Vec<char> = normalize(needle).chars().collect();
+        let text: Vec<char> = normalize(&self.text).chars().collect();
+        let most = if needle.len() >= 8 { 2 } else { 0 };
+        edits_to_part(&needle, &text) <= most
     }
 }
 
-/// Whether a line of `lines` holds the random alias `alias` (exactly or, as `has_word_near`,
+/// The fewest edits that turn `needle` into some run of `text` (Sellers' algorithm: the edit
+/// distance's table with a free start and end in `text`).
+fn edits_to_part(needle: &[char], text: &[char]) -> usize {
+    let mut prev = vec![0; text.len() + 1];
+    for (i, n) in needle.iter().enumerate() {
+        let mut row = vec![i + 1; text.len() + 1];
+        for (j, t) in text.iter().enumerate() {
+            row[j + 1] = (prev[j] + usize::from(t != n)).min(prev[j + 1] + 1).min(row[j] + 1);
+        }
+        prev = row;
+    }
+    prev.into_iter().min().unwrap_or(0)
+}
+
+/// Whether a line of `lines` holds the random alias `alias` (exactly or, as `has_near`,
 /// within two edits: "mfa-trcncxc" was read as "mfa-trcencxc").
 pub fn shows_alias(lines: &[Line], alias: &str) -> bool {
-    lines.iter().any(|l| l.has_word_near(alias))
+    lines.iter().any(|l| l.has_near(alias))
 }
 
 /// Lowercase, no whitespace, and one letter for each group of glyphs OCR confuses.
@@ -233,5 +243,15 @@ mod tests {
         assert!(!shows_alias(&[line("MFA code for mfa-kxwyupd")], "mfa-trcncxc"));
         // Short words need the exact reading: two edits turn "add" into "dev".
         assert!(!shows_alias(&[line("dev")], "add"));
+        // Split in two, or glued to the words beside it.
+        assert!(shows_alias(&[line("menued-aeayc rc")], "menued-aeaycrc"));
+        assert!(shows_alias(
+            &[line("arn:aws:iam::123456789012:mfa/phone-B812-3")],
+            "mfa/phone-8812-3"
+        ));
+        assert!(!shows_alias(
+            &[line("arn:aws:iam::123456789012:mfa/phone-4471-9")],
+            "mfa/phone-8812-3"
+        ));
     }
 }

@@ -156,11 +156,11 @@ pub struct Menu {
 }
 
 impl Menu {
-    /// The line holding `needle`; a long one-word needle (an alias) also within two edits
+    /// The line holding `needle`; a long needle (an alias) also within two edits
     /// of OCR's reading, when no line holds it exactly.
     pub fn find(&self, needle: &str) -> Option<&Line> {
         let exact = self.lines.iter().find(|l| l.has(needle));
-        exact.or_else(|| self.lines.iter().find(|l| l.has_word_near(needle)))
+        exact.or_else(|| self.lines.iter().find(|l| l.has_near(needle)))
     }
 
     /// The line holding `needle`; panics with what was read.

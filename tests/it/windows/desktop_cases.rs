@@ -289,7 +289,7 @@ fn click_beside(desk: &Desktop, win: &Win, anchor: &str, label: &str, step: &str
     let words = words(&shot, win);
     let at = words
         .iter()
-        .find(|w| w.has_word_near(anchor))
+        .find(|w| w.has_near(anchor))
         .unwrap_or_else(|| panic!("no {anchor:?} in {}:\n{}", shot.display(), ocr::show(&words)));
     let (_, ay) = at.center();
     let found = words
