@@ -6,7 +6,9 @@ use secrecy::ExposeSecret;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The session's alias
     alias: String,
+    /// The MFA code, when the session needs one and no terminal can ask for it
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
     #[command(flatten)]

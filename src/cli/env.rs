@@ -38,9 +38,12 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
+    /// The session's alias
     alias: String,
+    /// The shell (or JSON) the lines are written for
     #[arg(long, value_enum, default_value_t = Format::Env)]
     format: Format,
+    /// The MFA code, when the session needs one and no terminal can ask for it
     #[arg(long, value_name = "CODE")]
     mfa_code: Option<String>,
     #[command(flatten)]

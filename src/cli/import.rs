@@ -12,15 +12,21 @@ use keyhop_core::{Engine, Result};
 pub enum ImportCommand {
     /// An access-key CSV as the IAM console downloads it (or as `aws configure import` takes it)
     Csv {
+        /// The CSV file (its secret access key goes to the keyring, nowhere else)
         file: PathBuf,
+        /// Session alias, shown in the tray and used by the CLI
         #[arg(long)]
         alias: String,
+        /// Named profile that receives the credentials
         #[arg(long)]
         profile: String,
+        /// Region written into the profile's config
         #[arg(long)]
         region: String,
+        /// MFA device ARN (or hardware token serial)
         #[arg(long)]
         mfa_device: Option<String>,
+        /// GetSessionToken duration in seconds (900-129600, default 43200)
         #[arg(long, value_name = "SECONDS")]
         duration: Option<u64>,
     },

@@ -223,4 +223,26 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+
+    /// Every option of every subcommand says what it takes in `--help` (an empty line there
+    /// leaves a user guessing what `--role-session-name` is).
+    #[test]
+    fn every_option_has_a_help_text() {
+        use clap::CommandFactory;
+        fn bare(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            for arg in cmd
+                .get_arguments()
+                .filter(|a| a.get_long().is_some() && a.get_help().is_none())
+            {
+                out.push(format!("{path} --{}", arg.get_long().unwrap_or_default()));
+            }
+            for sub in cmd.get_subcommands() {
+                bare(sub, &path, out);
+            }
+        }
+        let mut missing = vec![];
+        bare(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:#?}");
+    }
 }

@@ -59,12 +59,15 @@ pub enum SessionCommand {
 
 #[derive(Args, Debug)]
 pub struct EditArgs {
+    /// The session's alias
     pub alias: String,
     /// New alias
     #[arg(long = "alias", value_name = "NEW_ALIAS")]
     pub new_alias: Option<String>,
+    /// New named profile
     #[arg(long)]
     pub profile: Option<String>,
+    /// New region
     #[arg(long)]
     pub region: Option<String>,
     #[command(flatten)]

@@ -9,12 +9,15 @@ use keyhop_core::{Engine, Error, Result};
 pub enum SettingsCommand {
     /// Every setting and its value
     List {
+        /// As JSON
         #[arg(long)]
         json: bool,
     },
     /// One setting's value
     Get {
+        /// The setting's name, as `settings list` shows it
         key: String,
+        /// As JSON
         #[arg(long)]
         json: bool,
     },

@@ -13,6 +13,7 @@ use keyhop_core::{Engine, Result};
 pub enum SsoCommand {
     /// Add a connection to an organisation's IAM Identity Center portal
     Add {
+        /// The connection's name, as `sso login`, `sync` and `remove` take it
         #[arg(long)]
         name: String,
         /// The portal's start URL, e.g. https://d-1234567890.awsapps.com/start

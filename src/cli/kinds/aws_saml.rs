@@ -31,8 +31,10 @@ pub struct AddArgs {
 #[derive(Args, Debug)]
 #[group(skip)]
 pub struct EditFlags {
+    /// New sign-in URL of the IdP's AWS app
     #[arg(long)]
     pub idp_url: Option<String>,
+    /// New SAML provider in IAM (the one the IdP's Role attribute pairs with the role)
     #[arg(long)]
     pub principal_arn: Option<String>,
     /// A SAML session's duration (15m to 12h)

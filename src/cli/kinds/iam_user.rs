@@ -15,6 +15,8 @@ use crate::cli::prompt;
 pub struct AddArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Access key ID (AKIA…); the secret access key is read from a hidden prompt, or stdin's
+    /// first line
     #[arg(long)]
     pub access_key_id: String,
     /// MFA device ARN (or hardware token serial)
@@ -32,11 +34,13 @@ pub struct AddArgs {
 #[derive(Args, Debug)]
 #[group(skip)]
 pub struct EditFlags {
+    /// New MFA device ARN (or hardware token serial)
     #[arg(long, conflicts_with = "no_mfa_device")]
     pub mfa_device: Option<String>,
     /// Remove the MFA device
     #[arg(long)]
     pub no_mfa_device: bool,
+    /// New GetSessionToken duration in seconds (900-129600)
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<u64>,
     /// The command that prints the MFA code (see `session add iam-user --mfa-process`)

@@ -12,8 +12,10 @@ use super::{CommonArgs, TableCells, opt};
 pub struct AddArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// ARN of the role to assume (arn:aws:iam::ACCOUNT:role/NAME)
     #[arg(long)]
     pub role_arn: String,
+    /// Name of the assumed-role session, shown in CloudTrail (e.g. your name)
     #[arg(long)]
     pub role_session_name: String,
     /// Alias of the session whose credentials assume the role
@@ -24,10 +26,13 @@ pub struct AddArgs {
 #[derive(Args, Debug)]
 #[group(skip)]
 pub struct EditFlags {
+    /// New ARN of the role to assume (a SAML session's role too)
     #[arg(long)]
     pub role_arn: Option<String>,
+    /// New role session name
     #[arg(long)]
     pub role_session_name: Option<String>,
+    /// Alias of the new assumer session
     #[arg(long)]
     pub assumer: Option<String>,
 }
