@@ -194,9 +194,9 @@ fn the_dark_appearance_paints_the_list_dark_and_light_paints_it_light() {
     rig.keyhop(&["settings", "set", "appearance", "dark"]).ok();
     // KEYHOP_THEME=light pins the system's preference: Settings' choice overrules it.
     let (_tray, list) = open_list(&desk, &rig, &[]);
-    let (shot, lines) = look(&desk, "1-list-dark", &list, |l| ocr::shows_alias(l, &alias));
+    let (shot, lines) = look(&desk, "1-list-dark", &list, |l| ocr::shows_near(l, &alias));
     assert!(
-        ocr::shows_alias(&lines, &alias),
+        ocr::shows_near(&lines, &alias),
         "the dark list does not show {alias}:\n{}",
         ocr::show(&lines)
     );
@@ -229,7 +229,7 @@ fn the_context_menu_pins_copies_and_deletes_after_a_confirmation_naming_the_sess
     // On the alias's start: its line, not its word (read split in two once: "menued-aeayc rc").
     let right_click = |step: &str| {
         let (_, lines) = look(&desk, step, &list, |l| {
-            ocr::shows_alias(l, &alias) && !has(l, "Copy export")
+            ocr::shows_near(l, &alias) && !has(l, "Copy export")
         });
         let line = lines
             .iter()
@@ -310,7 +310,7 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     }
     let (tray, list) = open_list(&desk, &rig, &[("KEYHOP_LOG", "info,keyhop=debug")]);
     look(&desk, "1-list", &list, |l| {
-        ocr::shows_alias(l, &one) && ocr::shows_alias(l, &two)
+        ocr::shows_near(l, &one) && ocr::shows_near(l, &two)
     });
 
     // `/` and the text in one xdotool run without pauses, so that they reach the app in one
@@ -318,7 +318,7 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     // that batch (`window::tab_focus::search_focus`); a focus task ran after it.
     desk.focus(&list);
     desk.xdotool(&["key", "--delay", "0", "slash", "type", "--delay", "0", "keytwo"]);
-    let (shot, lines) = look(&desk, "2-searched", &list, |l| !ocr::shows_alias(l, &one));
+    let (shot, lines) = look(&desk, "2-searched", &list, |l| !ocr::shows_near(l, &one));
     // The search box holds exactly what was typed (before the fix: "ytwo"), and shows it has
     // the focus.
     let typed = search_box(&desk, &shot, &list, &lines);
@@ -330,14 +330,14 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
         ocr::show(&typed)
     );
     assert!(
-        ocr::shows_alias(&lines, &two) && !ocr::shows_alias(&lines, &one),
+        ocr::shows_near(&lines, &two) && !ocr::shows_near(&lines, &one),
         "the search did not narrow:\n{}",
         ocr::show(&lines)
     );
     // Down, then Return once a look has passed: in one batch of events the search box's
     // submit (Enter starts the selected row) came before the arrow's key message selected it.
     desk.key(&["Down"]);
-    look(&desk, "2-selected", &list, |l| ocr::shows_alias(l, &two));
+    look(&desk, "2-selected", &list, |l| ocr::shows_near(l, &two));
     desk.key(&["Return"]);
     let started = wait_for(20.0, || (rig.session(&two)["status"] == "active").then_some(()));
     assert!(started.is_some(), "Down, Enter did not start {two}\n{}", tray.log());
@@ -345,7 +345,7 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
     // Escape clears the search; the chips then filter: Active leaves the started one.
     desk.key(&["Escape"]);
     let (shot, _) = look(&desk, "3-cleared", &list, |l| {
-        ocr::shows_alias(l, &one) && ocr::shows_alias(l, &two)
+        ocr::shows_near(l, &one) && ocr::shows_near(l, &two)
     });
     // The chip, not the "Active" section the started session now heads: the topmost word.
     let words = ocr::read_words(&shot, &list, &[]);
@@ -355,14 +355,14 @@ fn the_keyboard_searches_moves_starts_asks_before_deleting_and_closes() {
         .min_by_key(|l| l.y)
         .unwrap_or_else(|| panic!("no Active chip:\n{}", ocr::show(&words)));
     desk.click(active.center().0, active.center().1);
-    let (_, lines) = look(&desk, "4-filtered", &list, |l| !ocr::shows_alias(l, &one));
+    let (_, lines) = look(&desk, "4-filtered", &list, |l| !ocr::shows_near(l, &one));
     assert!(
-        ocr::shows_alias(&lines, &two) && !ocr::shows_alias(&lines, &one),
+        ocr::shows_near(&lines, &two) && !ocr::shows_near(&lines, &one),
         "the Active chip did not filter:\n{}",
         ocr::show(&lines)
     );
     desk.key(&["Escape"]);
-    look(&desk, "5-unfiltered", &list, |l| ocr::shows_alias(l, &one));
+    look(&desk, "5-unfiltered", &list, |l| ocr::shows_near(l, &one));
 
     // Delete asks; Escape keeps the session; Delete then Enter removes it.
     desk.key(&["Up", "Up", "Delete"]);
@@ -401,9 +401,9 @@ fn the_list_renders_at_scale_factor_2() {
         h: list.h.min(800 - list.y.max(0)),
         ..list.clone()
     };
-    let (_, lines) = look(&desk, "1-list-scale2", &visible, |l| ocr::shows_alias(l, &alias));
+    let (_, lines) = look(&desk, "1-list-scale2", &visible, |l| ocr::shows_near(l, &alias));
     assert!(
-        ocr::shows_alias(&lines, &alias),
+        ocr::shows_near(&lines, &alias),
         "no {alias} at scale 2:\n{}",
         ocr::show(&lines)
     );

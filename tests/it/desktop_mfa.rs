@@ -25,10 +25,10 @@ fn a_click_on_an_mfa_session_opens_the_popup_and_the_typed_code_starts_it() {
     let popup = desk
         .wait_app_window(&title, 10.0)
         .unwrap_or_else(|| panic!("no window titled {title:?} after a click on {alias}\n{}", tray.log()));
-    let (_, text) = desk.read_until("2-popup", &popup, 10.0, |l| ocr::shows_alias(l, &alias));
+    let (_, text) = desk.read_until("2-popup", &popup, 10.0, |l| ocr::shows_near(l, &alias));
     let all = ocr::show(&text);
     assert!(
-        ocr::shows_alias(&text, &alias),
+        ocr::shows_near(&text, &alias),
         "the popup does not name {alias}:\n{all}"
     );
     assert!(

@@ -52,10 +52,10 @@ fn edits_to_part(needle: &[char], text: &[char]) -> usize {
     prev.into_iter().min().unwrap_or(0)
 }
 
-/// Whether a line of `lines` holds the random alias `alias` (exactly or, as `has_near`,
-/// within two edits: "mfa-trcncxc" was read as "mfa-trcencxc").
-pub fn shows_alias(lines: &[Line], alias: &str) -> bool {
-    lines.iter().any(|l| l.has_near(alias))
+/// Whether a line of `lines` holds `needle` as `has_near` finds it: a random alias of 8 letters
+/// or more may be read with two edits ("mfa-trcncxc" was read as "mfa-trcencxc").
+pub fn shows_near(lines: &[Line], needle: &str) -> bool {
+    lines.iter().any(|l| l.has_near(needle))
 }
 
 /// Lowercase, no whitespace, and one letter for each group of glyphs OCR confuses.
@@ -238,18 +238,18 @@ mod tests {
     #[test]
     fn an_alias_read_with_a_glyph_too_many_or_in_quotes_is_still_shown() {
         // CI's reading of the MFA popup's title.
-        assert!(shows_alias(&[line("MFA code for mfa-trcencxc")], "mfa-trcncxc"));
-        assert!(shows_alias(&[line("Delete \"menued-aeayex\"?")], "menued-aeayc"));
-        assert!(!shows_alias(&[line("MFA code for mfa-kxwyupd")], "mfa-trcncxc"));
+        assert!(shows_near(&[line("MFA code for mfa-trcencxc")], "mfa-trcncxc"));
+        assert!(shows_near(&[line("Delete \"menued-aeayex\"?")], "menued-aeayc"));
+        assert!(!shows_near(&[line("MFA code for mfa-kxwyupd")], "mfa-trcncxc"));
         // Short words need the exact reading: two edits turn "add" into "dev".
-        assert!(!shows_alias(&[line("dev")], "add"));
+        assert!(!shows_near(&[line("dev")], "add"));
         // Split in two, or glued to the words beside it.
-        assert!(shows_alias(&[line("menued-aeayc rc")], "menued-aeaycrc"));
-        assert!(shows_alias(
+        assert!(shows_near(&[line("menued-aeayc rc")], "menued-aeaycrc"));
+        assert!(shows_near(
             &[line("arn:aws:iam::123456789012:mfa/phone-B812-3")],
             "mfa/phone-8812-3"
         ));
-        assert!(!shows_alias(
+        assert!(!shows_near(
             &[line("arn:aws:iam::123456789012:mfa/phone-4471-9")],
             "mfa/phone-8812-3"
         ));

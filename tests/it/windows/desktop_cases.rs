@@ -260,7 +260,7 @@ fn read_window(desk: &Desktop, title: &str, step: &str, shows: &str) -> (Win, Ve
     let drawn = wait_for(20.0, || {
         let shot = desk.screenshot(step);
         let lines = ocr::read(&shot, &win);
-        let shown = ocr::shows_alias(&lines, shows) || ocr::shows_alias(&words(&shot, &win), shows);
+        let shown = ocr::shows_near(&lines, shows) || ocr::shows_near(&words(&shot, &win), shows);
         last = (shot, lines);
         shown.then(|| last.1.clone())
     });
@@ -402,7 +402,7 @@ fn a_second_tray_hands_over_and_a_click_in_the_session_list_starts_a_session() {
     assert!(second.stdout.contains("already running"), "{second}");
     let (list, lines) = read_window(&desk, "keyhop", "1-session-list", &alias);
     assert!(
-        ocr::shows_alias(&lines, &alias),
+        ocr::shows_near(&lines, &alias),
         "the session list does not show {alias}:\n{}",
         ocr::show(&lines)
     );
@@ -439,7 +439,7 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
     let (popup, lines) = read_window(&desk, &title, "3-popup", &alias);
     let all = ocr::show(&lines);
     assert!(
-        ocr::shows_alias(&lines, &alias),
+        ocr::shows_near(&lines, &alias),
         "the popup does not name {alias}:\n{all}"
     );
     assert!(
