@@ -19,14 +19,18 @@ pub fn lock() -> MutexGuard<'static, ()> {
     DISPLAY.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The tier's display for test `test` (taken in turn), or `None` without one (skip line).
-fn display(w: &WinRig, test: &str) -> Option<(MutexGuard<'static, ()>, Desktop)> {
-    let Some(name) = &w.tier.display else {
-        desktop::skip(test, "the Windows tier has no X display");
+/// The rig of Windows desktop case `name` and the tier's display (taken in turn), or `None`
+/// without Wine or a display (skip line).
+fn desktop_case(name: &str) -> Option<(WinRig, MutexGuard<'static, ()>, Desktop)> {
+    let w = WinRig::new(&format!("windows::{name}"))?;
+    let test = format!("windows-{}", name.replace('_', "-"));
+    let Some(display) = &w.tier.display else {
+        desktop::skip(&test, "the Windows tier has no X display");
         return None;
     };
     let guard = lock();
-    Some((guard, Desktop::attach(test, name)))
+    let desk = Desktop::attach(&test, display);
+    Some((w, guard, desk))
 }
 
 /// The tray icons Wine's explorer docked into trayer (small windows at the top).
@@ -188,10 +192,7 @@ fn unescape(s: &str) -> String {
 
 #[test]
 fn the_icon_turns_green_with_an_active_session_and_the_menu_lines_follow() {
-    let Some(w) = WinRig::new("windows::tray_icon") else {
-        return;
-    };
-    let Some((_turn, desk)) = display(&w, "windows-tray-icon") else {
+    let Some((w, _turn, desk)) = desktop_case("tray_icon") else {
         return;
     };
     let keys = moto_user(&unique("wintray"));
@@ -381,10 +382,7 @@ fn primary_button_in(shot: &std::path::Path, area: (i32, i32, i32, i32), label: 
 
 #[test]
 fn a_second_tray_hands_over_and_a_click_in_the_session_list_starts_a_session() {
-    let Some(w) = WinRig::new("windows::session_list") else {
-        return;
-    };
-    let Some((_turn, desk)) = display(&w, "windows-session-list") else {
+    let Some((w, _turn, desk)) = desktop_case("session_list") else {
         return;
     };
     let user = unique("winlist");
@@ -416,10 +414,7 @@ fn a_second_tray_hands_over_and_a_click_in_the_session_list_starts_a_session() {
 
 #[test]
 fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
-    let Some(w) = WinRig::new("windows::mfa_popup") else {
-        return;
-    };
-    let Some((_turn, desk)) = display(&w, "windows-mfa-popup") else {
+    let Some((w, _turn, desk)) = desktop_case("mfa_popup") else {
         return;
     };
     let keys = moto_user(&unique("winmfa"));
@@ -495,10 +490,7 @@ fn the_mfa_popup_opens_from_the_list_and_the_typed_code_starts_the_session() {
 
 #[test]
 fn the_add_form_opens_from_the_list() {
-    let Some(w) = WinRig::new("windows::add_form") else {
-        return;
-    };
-    let Some((_turn, desk)) = display(&w, "windows-add-form") else {
+    let Some((w, _turn, desk)) = desktop_case("add_form") else {
         return;
     };
     let _tray = Tray::start(&desk, &w, "-all");
@@ -534,10 +526,7 @@ fn the_add_form_opens_from_the_list() {
 /// up over the user's work and taking the focus (under Wine: from the other cases' windows).
 #[test]
 fn a_command_run_by_keyhop_without_a_console_opens_no_console_window() {
-    let Some(w) = WinRig::new("windows::no_console_window") else {
-        return;
-    };
-    let Some((_turn, desk)) = display(&w, "windows-no-console-window") else {
+    let Some((w, _turn, desk)) = desktop_case("no_console_window") else {
         return;
     };
     let (alias, _) = super::role_session(&w, "winquiet");
